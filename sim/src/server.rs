@@ -1,0 +1,412 @@
+//! Connection handling, routing of the REST API and of the `/sim/` control routes, the request
+//! log and fault selection.
+
+use crate::auth;
+use crate::faults::{Fault, FaultRule};
+use crate::filestore::FileStore;
+use crate::http::{read_request, write_response, ReadError, Request, Response};
+use crate::output::Body;
+use crate::settings::{Role, Settings};
+use crate::util::percent_decode;
+use crate::workflow::Operation;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::io::BufReader;
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+use std::time::Duration;
+
+const PREFIX: &str = "/rest/serverengine";
+
+/// One request as the simulator received it, secrets redacted.
+#[derive(Clone, Debug)]
+pub struct LoggedRequest {
+    pub method: String,
+    /// Path and query, as sent (percent-encoding kept).
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body_len: usize,
+}
+
+impl LoggedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn to_json(&self) -> Value {
+        let headers: serde_json::Map<String, Value> =
+            self.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), json!(v))).collect();
+        json!({ "method": self.method, "target": self.target, "headers": headers, "body_len": self.body_len })
+    }
+}
+
+pub struct Shared {
+    pub settings: RwLock<Settings>,
+    pub ops: Mutex<HashMap<String, Operation>>,
+    pub tokens: Mutex<HashMap<String, auth::Token>>,
+    pub faults: Mutex<Vec<FaultRule>>,
+    pub log: Mutex<VecDeque<LoggedRequest>>,
+    pub store: Mutex<FileStore>,
+    pub connections: AtomicU64,
+    pub requests: AtomicU64,
+    pub stop: AtomicBool,
+    next_entity: AtomicI64,
+}
+
+impl Shared {
+    pub fn new(settings: Settings) -> Shared {
+        Shared {
+            settings: RwLock::new(settings),
+            ops: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
+            store: Mutex::new(FileStore::demo()),
+            connections: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            next_entity: AtomicI64::new(100),
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        self.settings.read().unwrap().clone()
+    }
+}
+
+pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        shared.connections.fetch_add(1, Ordering::Relaxed);
+        let shared = shared.clone();
+        let _ = thread::Builder::new().name("sim-conn".into()).spawn(move || handle_connection(stream, &shared));
+    }
+}
+
+fn handle_connection(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let max_body = shared.settings.read().unwrap().max_body;
+        let req = match read_request(&mut reader, max_body) {
+            Ok(r) => r,
+            Err(ReadError::Closed) => return,
+            Err(ReadError::Bad(status, msg)) => {
+                let _ = write_response(&mut writer, &Response::error(status, &msg, None).with_header("Connection", "close"), false, None);
+                return;
+            }
+        };
+        shared.requests.fetch_add(1, Ordering::Relaxed);
+        let head_only = req.method == "HEAD";
+        let (resp, fault) = if req.path.starts_with("/sim/") && shared.settings.read().unwrap().control {
+            (control(shared, &req), None)
+        } else {
+            log_request(shared, &req);
+            let fault = take_fault(shared, &req.path);
+            let resp = match &fault {
+                Some(Fault::Error500Json(m)) => Response::error(500, m, None),
+                Some(Fault::Error500Text(m)) => Response::text(500, m.clone()),
+                Some(Fault::Unavailable) => Response::error(503, "Service temporarily unavailable, try again", None),
+                _ => route(shared, &req),
+            };
+            (resp, fault)
+        };
+        let resp = if req.close { resp.with_header("Connection", "close") } else { resp };
+        match write_response(&mut writer, &resp, head_only, fault.as_ref()) {
+            Ok(true) if !req.close => continue,
+            _ => return,
+        }
+    }
+}
+
+fn operation_in(path: &str) -> Option<String> {
+    let rest = path.strip_prefix(PREFIX)?.strip_prefix("/workflow/print/")?;
+    let (verb, id) = rest.split_once('/')?;
+    matches!(verb, "getProgress" | "getResult" | "getResultTxt" | "getManagedResult" | "cancel").then(|| percent_decode(id))?
+}
+
+fn take_fault(shared: &Shared, path: &str) -> Option<Fault> {
+    let mut faults = shared.faults.lock().unwrap();
+    if faults.is_empty() {
+        return None;
+    }
+    let op = operation_in(path);
+    let i = faults.iter().position(|r| r.matches(path, op.as_deref()))?;
+    let fault = faults[i].fault.clone();
+    if let Some(n) = faults[i].remaining.as_mut() {
+        *n -= 1;
+        if *n == 0 {
+            faults.remove(i);
+        }
+    }
+    Some(fault)
+}
+
+fn log_request(shared: &Shared, req: &Request) {
+    let capacity = shared.settings.read().unwrap().log_capacity;
+    if capacity == 0 {
+        return;
+    }
+    let headers = req
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let redacted = if k.eq_ignore_ascii_case("authorization") {
+                let scheme = v.split(' ').next().unwrap_or("");
+                format!("{scheme} <redacted>")
+            } else if k.eq_ignore_ascii_case("auth_token") {
+                "<redacted>".to_string()
+            } else {
+                v.clone()
+            };
+            (k.clone(), redacted)
+        })
+        .collect();
+    let mut target = req.path.clone();
+    if !req.query.is_empty() {
+        target.push('?');
+        target.push_str(&req.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+    }
+    let mut log = shared.log.lock().unwrap();
+    if log.len() >= capacity {
+        log.pop_front();
+    }
+    log.push_back(LoggedRequest { method: req.method.clone(), target, headers, body_len: req.body.len() });
+}
+
+fn method_not_allowed(allowed: &str) -> Response {
+    Response::error(405, &format!("Method not allowed here; use {allowed}"), None).with_header("Allow", allowed)
+}
+
+fn not_found_op(id: &str) -> Response {
+    Response::error(404, "Operation not found in Server", Some(id))
+}
+
+const DATA: &[Role] = &[Role::Data];
+const WATCH: &[Role] = &[Role::Data, Role::Monitor];
+const FILES: &[Role] = &[Role::Data, Role::Resource];
+
+fn route(shared: &Shared, req: &Request) -> Response {
+    let settings = shared.settings();
+    let Some(path) = req.path.strip_prefix(PREFIX) else {
+        return Response::error(404, &format!("No resource at {}", req.path), None);
+    };
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let m = req.method.as_str();
+    let is_get = m == "GET" || m == "HEAD";
+    let guarded = |roles: &[Role], handler: &dyn Fn() -> Response| match auth::check(shared, &settings, req, roles) {
+        Ok(()) => handler(),
+        Err(denied) => denied,
+    };
+    match segments.as_slice() {
+        ["authentication"] if is_get => guarded(&[], &|| Response::text(200, "Server Engine REST Service available: AuthenticationRestService")),
+        ["authentication"] => method_not_allowed("GET, HEAD"),
+        ["authentication", "login"] if m == "POST" => auth::login(shared, &settings, req),
+        ["authentication", "login"] => method_not_allowed("POST"),
+        ["authentication", "version"] | ["workflow", "print", "version"] if is_get => {
+            guarded(&[], &|| Response::text(200, settings.server_version.clone()))
+        }
+        ["workflow", "print"] if is_get => guarded(WATCH, &|| Response::text(200, "Server Engine REST Service available: PrintRestService")),
+        ["workflow", "print", "submit"] if m == "POST" => guarded(DATA, &|| submit(shared, &settings, req)),
+        ["workflow", "print", "getOperations"] if is_get => guarded(WATCH, &|| operations(shared)),
+        ["workflow", "print", "getProgress", id] if is_get => guarded(WATCH, &|| with_id(id, |id| progress(shared, &settings, id))),
+        ["workflow", "print", verb @ ("getResult" | "getResultTxt" | "getManagedResult"), id] if m == "POST" => {
+            guarded(DATA, &|| with_id(id, |id| result(shared, &settings, verb, id)))
+        }
+        ["workflow", "print", "cancel", id] if m == "POST" => guarded(DATA, &|| with_id(id, |id| cancel(shared, id))),
+        ["workflow", "print", "getProgress" | "getOperations" | "version", ..] => method_not_allowed("GET"),
+        ["workflow", "print", "submit" | "getResult" | "getResultTxt" | "getManagedResult" | "cancel", ..] => method_not_allowed("POST"),
+        ["workflow", "print", dm, tpl, jc, oc] if m == "POST" => guarded(DATA, &|| adhoc(shared, &settings, req, [dm, tpl, jc, oc])),
+        ["filestore", "file", id, rel @ ..] if is_get => guarded(FILES, &|| download(shared, &settings, id, rel)),
+        _ => Response::error(404, &format!("No resource at {}", req.path), None),
+    }
+}
+
+fn with_id(raw: &str, f: impl FnOnce(&str) -> Response) -> Response {
+    match percent_decode(raw) {
+        Some(id) if !id.is_empty() => f(&id),
+        _ => Response::error(400, "Malformed operation id in the path", Some(raw)),
+    }
+}
+
+fn new_operation(shared: &Shared, settings: &Settings, config: &Value) -> Result<Operation, Response> {
+    let store = shared.store.lock().unwrap();
+    Operation::from_config(config, &store, settings, &mut || shared.next_entity.fetch_add(1, Ordering::Relaxed))
+        .map_err(|(status, msg, param)| Response::error(status, &msg, param.as_deref()))
+}
+
+fn accepted(shared: &Shared, op: Operation) -> Response {
+    let id = op.id.clone();
+    shared.ops.lock().unwrap().insert(id.clone(), op);
+    let base = format!("{PREFIX}/workflow/print");
+    Response::empty(202).with_header("operationId", id.clone()).with_header(
+        "Link",
+        format!("<{base}/getProgress/{id}>; rel=\"progress\", <{base}/getResult/{id}>; rel=\"result\", <{base}/cancel/{id}>; rel=\"cancel\""),
+    )
+}
+
+fn submit(shared: &Shared, settings: &Settings, req: &Request) -> Response {
+    let config: Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => return Response::error(400, &format!("Malformed JSON All-In-One configuration: {e}"), None),
+    };
+    match new_operation(shared, settings, &config) {
+        Ok(op) => accepted(shared, op),
+        Err(resp) => resp,
+    }
+}
+
+fn adhoc(shared: &Shared, settings: &Settings, req: &Request, refs: [&&str; 4]) -> Response {
+    let decoded: Option<Vec<String>> = refs.iter().map(|r| percent_decode(r)).collect();
+    let Some([dm, tpl, jc, oc]) = decoded.as_deref() else {
+        return Response::error(400, "Malformed resource reference in the path", None);
+    };
+    let flag = |name: &str, default: bool| req.query(name).map_or(default, |v| v.eq_ignore_ascii_case("true"));
+    let name = req.query("filename").map(str::to_string).unwrap_or_else(|| format!("adhoc-{}.dat", crate::util::new_uuid()));
+    let data_id = shared.store.lock().unwrap().add_data_file(&name, &req.body);
+    let mut config = json!({
+        "datamining": { "identifier": data_id, "config": dm },
+        "contentcreation": { "config": tpl },
+        "jobcreation": if jc == "0" { json!({}) } else { json!({ "config": jc }) },
+        "outputcreation": { "config": oc, "createOnly": flag("createOnly", false) },
+    });
+    if let Some(range) = req.query("printRange") {
+        config["printRange"] = json!(range);
+    }
+    let op = match new_operation(shared, settings, &config) {
+        Ok(op) => op,
+        Err(resp) => return resp,
+    };
+    if flag("async", true) {
+        return accepted(shared, op);
+    }
+    thread::sleep(op.remaining());
+    if flag("resultAsTxt", false) {
+        op.result_text(settings)
+    } else {
+        op.result(settings)
+    }
+}
+
+fn operations(shared: &Shared) -> Response {
+    let ops = shared.ops.lock().unwrap();
+    let list: Vec<Value> = ops.values().filter(|o| !o.is_done()).map(Operation::list_entry).collect();
+    Response::json(200, Value::Array(list).to_string().into_bytes())
+}
+
+fn progress(shared: &Shared, settings: &Settings, id: &str) -> Response {
+    match shared.ops.lock().unwrap().get(id).map(|op| op.progress(settings)) {
+        Some(Some(p)) => Response::text(200, p),
+        _ => not_found_op(id),
+    }
+}
+
+fn result(shared: &Shared, settings: &Settings, verb: &str, id: &str) -> Response {
+    loop {
+        let mut ops = shared.ops.lock().unwrap();
+        let Some(op) = ops.get_mut(id) else { return not_found_op(id) };
+        if let Some(early) = op.early(settings) {
+            return early;
+        }
+        if !op.is_done() {
+            let wait = op.remaining().min(Duration::from_millis(50));
+            drop(ops);
+            thread::sleep(wait);
+            continue;
+        }
+        let resp = match verb {
+            "getResult" => op.result(settings),
+            "getResultTxt" => op.result_text(settings),
+            _ => op.managed_result(&mut shared.store.lock().unwrap()),
+        };
+        if settings.delete_after_read && resp.status == 200 {
+            ops.remove(id);
+        }
+        return resp;
+    }
+}
+
+fn cancel(shared: &Shared, id: &str) -> Response {
+    match shared.ops.lock().unwrap().remove(id) {
+        Some(_) => Response::empty(204),
+        None => not_found_op(id),
+    }
+}
+
+fn download(shared: &Shared, settings: &Settings, id: &str, rel: &[&str]) -> Response {
+    let (Some(id), Some(rel)) = (percent_decode(id), rel.iter().map(|s| percent_decode(s)).collect::<Option<Vec<_>>>()) else {
+        return Response::error(400, "Malformed File Store reference", None);
+    };
+    let rel = (!rel.is_empty()).then(|| rel.join("/"));
+    match shared.store.lock().unwrap().download(&id, rel.as_deref(), settings) {
+        Some(Ok((body, name, ctype))) => Response::new(200, ctype, body)
+            .with_header("Content-Disposition", format!("attachment; filename={name}"))
+            .with_header("OL-Original-Filename", name),
+        Some(Err(e)) => Response::error(500, &format!("File Store entry cannot be read: {e}"), Some(&id)),
+        None => Response::error(404, "Managed file or directory not found in the File Store", Some(&id)),
+    }
+}
+
+/// The `/sim/` control routes (only when the `control` setting is on).
+fn control(shared: &Shared, req: &Request) -> Response {
+    let body = || serde_json::from_slice::<Value>(&req.body).map_err(|e| Response::error(400, &format!("Malformed JSON: {e}"), None));
+    let ok = || Response::json(200, b"{\"ok\":true}".to_vec());
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/sim/requests") => {
+            let log: Vec<Value> = shared.log.lock().unwrap().iter().map(LoggedRequest::to_json).collect();
+            Response::json(200, Value::Array(log).to_string().into_bytes())
+        }
+        ("DELETE", "/sim/requests") => {
+            shared.log.lock().unwrap().clear();
+            ok()
+        }
+        ("POST", "/sim/faults") => match body().and_then(|v| FaultRule::from_json(&v).map_err(|e| Response::error(400, &e, None))) {
+            Ok(rule) => {
+                shared.faults.lock().unwrap().push(rule);
+                ok()
+            }
+            Err(resp) => resp,
+        },
+        ("DELETE", "/sim/faults") => {
+            shared.faults.lock().unwrap().clear();
+            ok()
+        }
+        ("GET", "/sim/settings") => Response::json(200, shared.settings.read().unwrap().to_json().to_string().into_bytes()),
+        ("POST", "/sim/settings") => match body() {
+            Ok(v) => {
+                let mut candidate = shared.settings();
+                match candidate.apply(&v) {
+                    Ok(()) => {
+                        *shared.settings.write().unwrap() = candidate;
+                        ok()
+                    }
+                    Err(e) => Response::error(400, &e, None),
+                }
+            }
+            Err(resp) => resp,
+        },
+        ("POST", "/sim/expire-tokens") => {
+            auth::expire_all(shared);
+            ok()
+        }
+        ("GET", "/sim/stats") => {
+            let stats = json!({
+                "connections": shared.connections.load(Ordering::Relaxed),
+                "requests": shared.requests.load(Ordering::Relaxed),
+                "operations": shared.ops.lock().unwrap().len(),
+            });
+            Response::json(200, stats.to_string().into_bytes())
+        }
+        _ => Response::new(404, "application/json", Body::Bytes(crate::util::json_error(404, "Unknown control route", Some(&req.path)))),
+    }
+}
