@@ -1,0 +1,271 @@
+//! Credentials (spec §2 and the "Credentials" section of the C contract): HTTP Basic on every
+//! call, a fixed `auth_token`, or a login whose token is refreshed before it expires and once
+//! after the server rejects it. Secrets are wiped from memory when replaced or dropped.
+
+use crate::error::{Error, Result};
+use base64::Engine;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A string wiped from memory when dropped; its `Debug` shows nothing.
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Clone for Secret {
+    fn clone(&self) -> Secret {
+        Secret(self.0.clone())
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // SAFETY: zero bytes are valid UTF-8, so the String stays valid while it is wiped.
+        let bytes = unsafe { self.0.as_mut_vec() };
+        for b in bytes.iter_mut() {
+            // Volatile so the wipe of memory about to be freed is not optimised away.
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Lifetime assumed when the login answer has no `Token-Expires-In` (spec §2.3).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// Log in again when less than this remains of a token's life (the official client's margin).
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(15);
+
+/// Refuses a value that could alter the request's headers: CR, LF and other control characters.
+pub fn check_header_safe(value: &str, what: &str) -> Result<()> {
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid(format!(
+            "the {what} contains a control character (CR, LF, tab or similar), which could alter the request headers: refused, nothing was sent"
+        )));
+    }
+    Ok(())
+}
+
+fn check_username(username: &str) -> Result<()> {
+    if username.is_empty() {
+        return Err(Error::invalid("the username is empty"));
+    }
+    if username.contains(':') {
+        return Err(Error::invalid("the username contains ':', which HTTP Basic authentication cannot carry"));
+    }
+    check_header_safe(username, "username")
+}
+
+/// Validated Basic credentials: the `Authorization` header value.
+pub fn basic_header(username: &str, password: &str) -> Result<Secret> {
+    check_username(username)?;
+    check_header_safe(password, "password")?;
+    let raw = Secret::new(format!("{username}:{password}"));
+    Ok(Secret::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw.expose()))))
+}
+
+/// A token obtained by logging in.
+pub struct Session {
+    pub token: Secret,
+    refresh_at: Instant,
+}
+
+impl Session {
+    pub fn new(token: Secret, lifetime: Option<Duration>) -> Session {
+        let lifetime = lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        // Short lifetimes (test servers) refresh at half-life rather than on every call.
+        let margin = REFRESH_MARGIN.min(lifetime / 2);
+        Session { token, refresh_at: Instant::now() + lifetime - margin }
+    }
+
+    fn needs_refresh(&self) -> bool {
+        Instant::now() >= self.refresh_at
+    }
+}
+
+pub enum Credentials {
+    None,
+    Basic(Secret),
+    Token(Secret),
+    Login { basic: Secret, session: Option<Session> },
+}
+
+/// The header a request carries.
+pub enum AuthHeader {
+    None,
+    Authorization(Secret),
+    Token(Secret),
+}
+
+/// Logs in with the `Authorization: Basic` value given; returns the token and its lifetime.
+pub type LoginFn<'a> = &'a dyn Fn(&str) -> Result<(Secret, Option<Duration>)>;
+
+struct State {
+    credentials: Credentials,
+    /// Bumped whenever the credentials or the session change, so that threads that saw a
+    /// rejected token can tell whether another thread already replaced it.
+    generation: u64,
+}
+
+pub struct Auth {
+    state: Mutex<State>,
+    /// Held while logging in, so concurrent callers share one login.
+    login_lock: Mutex<()>,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth { state: Mutex::new(State { credentials: Credentials::None, generation: 0 }), login_lock: Mutex::new(()) }
+    }
+}
+
+impl Auth {
+    pub fn set(&self, credentials: Credentials) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.credentials = credentials; // the old secrets are wiped as they drop here
+        st.generation += 1;
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        !matches!(self.state.lock().unwrap_or_else(|e| e.into_inner()).credentials, Credentials::None)
+    }
+
+    /// Whether a rejected request may be retried after logging in again.
+    pub fn can_relogin(&self) -> bool {
+        matches!(self.state.lock().unwrap_or_else(|e| e.into_inner()).credentials, Credentials::Login { .. })
+    }
+
+    /// The header for the next request and the generation it belongs to; logs in first when
+    /// the session is missing or about to expire.
+    pub fn header(&self, login: LoginFn) -> Result<(AuthHeader, u64)> {
+        {
+            let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            match &st.credentials {
+                Credentials::None => return Ok((AuthHeader::None, st.generation)),
+                Credentials::Basic(h) => return Ok((AuthHeader::Authorization(h.clone()), st.generation)),
+                Credentials::Token(t) => return Ok((AuthHeader::Token(t.clone()), st.generation)),
+                Credentials::Login { session: Some(s), .. } if !s.needs_refresh() => {
+                    return Ok((AuthHeader::Token(s.token.clone()), st.generation))
+                }
+                Credentials::Login { .. } => {}
+            }
+        }
+        let generation = self.state.lock().unwrap_or_else(|e| e.into_inner()).generation;
+        self.relogin(generation, login)
+    }
+
+    /// Logs in again unless another thread already did since `seen_generation`; returns the
+    /// new token header.
+    pub fn relogin(&self, seen_generation: u64, login: LoginFn) -> Result<(AuthHeader, u64)> {
+        let _one_at_a_time = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let basic = {
+            let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            match &st.credentials {
+                Credentials::Login { session: Some(s), .. } if st.generation != seen_generation && !s.needs_refresh() => {
+                    return Ok((AuthHeader::Token(s.token.clone()), st.generation));
+                }
+                Credentials::Login { basic, .. } => basic.clone(),
+                _ => return Err(Error::new(crate::error::Status::AuthFailed, "the credentials changed while logging in; retry")),
+            }
+        };
+        let (token, lifetime) = login(basic.expose())?;
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Credentials::Login { basic: current, session } = &mut st.credentials {
+            // Only install the token if nobody replaced the credentials meanwhile.
+            if current.expose() == basic.expose() {
+                *session = Some(Session::new(token.clone(), lifetime));
+                st.generation += 1;
+            }
+        }
+        Ok((AuthHeader::Token(token), st.generation))
+    }
+
+    /// The secrets in use, to scrub them from any message.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match &st.credentials {
+            Credentials::None => vec![],
+            Credentials::Basic(h) => vec![h.clone()],
+            Credentials::Token(t) => vec![t.clone()],
+            Credentials::Login { basic, session } => {
+                let mut v = vec![basic.clone()];
+                if let Some(s) = session {
+                    v.push(s.token.clone());
+                }
+                v
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn basic_header_is_base64_of_user_colon_password() {
+        assert_eq!(basic_header("ol-admin", "secret").unwrap().expose(), "Basic b2wtYWRtaW46c2VjcmV0");
+        assert!(basic_header("a\r\nX-Evil: 1", "p").is_err());
+        assert!(basic_header("a", "p\n").is_err());
+        assert!(basic_header("a:b", "p").is_err());
+        assert!(basic_header("", "p").is_err());
+        assert_eq!(format!("{:?}", Secret::new("pw")), "<redacted>");
+    }
+
+    #[test]
+    fn short_lifetimes_refresh_at_half_life() {
+        let s = Session::new(Secret::new("t"), Some(Duration::from_secs(2)));
+        assert!(!s.needs_refresh());
+        let s = Session::new(Secret::new("t"), Some(Duration::ZERO));
+        assert!(s.needs_refresh());
+    }
+
+    #[test]
+    fn concurrent_relogins_share_one_login() {
+        let auth = Arc::new(Auth::default());
+        auth.set(Credentials::Login { basic: basic_header("u", "p").unwrap(), session: None });
+        let logins = Arc::new(AtomicUsize::new(0));
+        let (_, generation) = {
+            let l = logins.clone();
+            auth.header(&move |_| {
+                l.fetch_add(1, Ordering::SeqCst);
+                Ok((Secret::new("first"), None))
+            })
+            .unwrap()
+        };
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let auth = auth.clone();
+                let logins = logins.clone();
+                std::thread::spawn(move || {
+                    let (h, _) = auth
+                        .relogin(generation, &|_| {
+                            logins.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(50));
+                            Ok((Secret::new("second"), None))
+                        })
+                        .unwrap();
+                    matches!(h, AuthHeader::Token(t) if t.expose() == "second")
+                })
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap()));
+        assert_eq!(logins.load(Ordering::SeqCst), 2);
+    }
+}

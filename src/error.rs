@@ -1,0 +1,146 @@
+//! The error type of the core: a status from the C contract's table, the HTTP status of the
+//! exchange (0 if none) and a message that says what failed and what to do.
+
+use crate::json::Json;
+use std::fmt;
+
+/// What went wrong, one variant per `wf_status` of `spec/c-api.md` (same order and meaning).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    InvalidArgument,
+    BufferTooSmall,
+    AuthRequired,
+    AuthFailed,
+    Forbidden,
+    NotFound,
+    BadRequest,
+    ServerError,
+    UnexpectedResponse,
+    ConnectFailed,
+    TlsError,
+    Timeout,
+    IoError,
+    Aborted,
+    InternalError,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub status: Status,
+    /// The HTTP status of the failed exchange, 0 when there was none.
+    pub http_status: u16,
+    pub message: String,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(status: Status, message: impl Into<String>) -> Error {
+        Error { status, http_status: 0, message: message.into() }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::new(Status::InvalidArgument, message)
+    }
+
+    pub fn with_http(mut self, http_status: u16) -> Error {
+        self.http_status = http_status;
+        self
+    }
+
+    /// Maps a non-2xx answer of the server to a status, with the server's own words.
+    /// `had_credentials` tells a 401 without credentials from a rejection of the ones sent.
+    pub fn from_http(what: &str, http_status: u16, content_type: Option<&str>, body: &[u8], had_credentials: bool) -> Error {
+        let status = match http_status {
+            400 => Status::BadRequest,
+            401 if had_credentials => Status::AuthFailed,
+            401 => Status::AuthRequired,
+            403 => Status::Forbidden,
+            404 => Status::NotFound,
+            500..=599 => Status::ServerError,
+            _ => Status::UnexpectedResponse,
+        };
+        let advice = match status {
+            Status::AuthRequired => " Configure credentials: wf_client_set_basic_auth, wf_client_set_token or wf_client_login.",
+            Status::AuthFailed => " Check the user name and password, or log in again for a new token.",
+            Status::Forbidden => " The server refused these credentials or the user lacks the role for this call (Data Handler for All-In-One).",
+            Status::NotFound => " Check the operation id; finished operations may have been removed from the server.",
+            _ => "",
+        };
+        let server_words = server_message(content_type, body);
+        let said = if server_words.is_empty() { String::new() } else { format!(": {server_words}") };
+        Error::new(status, format!("{what} failed with HTTP {http_status}{said}.{advice}")).with_http(http_status)
+    }
+}
+
+/// The server's message: `error.message` (and `error.parameter`) of a JSON Error, or a plain-text
+/// body, cleaned of control characters and cut to a readable length.
+pub fn server_message(content_type: Option<&str>, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let json = (ct.contains("json") || text.trim_start().starts_with('{')).then(|| Json::parse(&text)).flatten();
+    let raw = match json.as_ref().and_then(|j| j.get("error")) {
+        Some(err) => {
+            let msg = err.get("message").and_then(Json::as_text).unwrap_or_default();
+            match err.get("parameter").and_then(Json::as_text) {
+                Some(p) if !p.is_empty() => format!("{msg} (parameter: {p})"),
+                _ => msg,
+            }
+        }
+        None if ct.is_empty() || ct.starts_with("text/") || ct.contains("json") => text.trim().to_string(),
+        None => format!("unrecognised {ct} content of {} bytes", body.len()),
+    };
+    const LIMIT: usize = 1000;
+    let mut clean: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if clean.len() > LIMIT {
+        let mut cut = LIMIT;
+        while !clean.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        clean.truncate(cut);
+        clean.push('…');
+    }
+    clean
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_error_message_and_parameter_are_quoted() {
+        let body = br#"{"error":{"status":404,"message":"Operation not found in Server","parameter":"abc"}}"#;
+        let e = Error::from_http("getResult of operation 'abc'", 404, Some("application/json"), body, true);
+        assert_eq!(e.status, Status::NotFound);
+        assert_eq!(e.http_status, 404);
+        assert!(e.message.contains("Operation not found in Server (parameter: abc)"), "{}", e.message);
+    }
+
+    #[test]
+    fn status_mapping_follows_the_contract() {
+        let s = |code, creds| Error::from_http("x", code, None, b"", creds).status;
+        assert_eq!(s(401, false), Status::AuthRequired);
+        assert_eq!(s(401, true), Status::AuthFailed);
+        assert_eq!(s(403, true), Status::Forbidden);
+        assert_eq!(s(400, true), Status::BadRequest);
+        assert_eq!(s(503, true), Status::ServerError);
+        assert_eq!(s(418, true), Status::UnexpectedResponse);
+    }
+
+    #[test]
+    fn plain_text_and_binary_bodies_are_handled() {
+        assert_eq!(server_message(Some("text/plain"), b"Token expired\r\n"), "Token expired");
+        assert_eq!(server_message(Some("image/png"), b"\x89PNG"), "unrecognised image/png content of 4 bytes");
+        let long = "x".repeat(5000);
+        assert!(server_message(Some("text/plain"), long.as_bytes()).len() < 1100);
+        assert_eq!(server_message(Some("text/plain"), b"a\x1b[31mb"), "a [31mb");
+    }
+}

@@ -1,0 +1,134 @@
+//! `wf_client`: creation, credentials and connection options.
+
+use super::panic::{ffi_status, ffi_value};
+use super::ptr::{client, opt_str_arg, out, str_arg};
+use super::{wf_client, wf_status};
+use crate::Client;
+use std::ffi::c_char;
+
+/// Creates a client of the server at `base_url` (`http://host[:port]` or `https://host[:port]`,
+/// optionally with a path prefix; OL Connect listens on 9340 by default). Nothing is sent yet.
+///
+/// On `WF_OK`, `*out_client` owns a new client: free it with `wf_client_free`. On error
+/// `*out_client` is untouched. Defaults: no credentials, connect timeout 10 s, read timeout
+/// 60 s, TLS verified against the system's roots, no proxy.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_new(base_url: *const c_char, out_client: *mut *mut wf_client) -> wf_status {
+    ffi_status!({
+        let url = unsafe { str_arg(base_url, "base_url") }?;
+        let slot = out(out_client, "out_client")?;
+        let c = Client::new(url)?;
+        slot.set(Box::into_raw(Box::new(c)).cast());
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Frees a client, its connections, any kept result bodies, and wipes its credentials.
+/// NULL does nothing. No call may be running on the client or start afterwards; freeing twice
+/// is the caller's bug.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_free(client: *mut wf_client) {
+    ffi_value!((), {
+        if !client.is_null() {
+            // SAFETY: from Box::into_raw in wf_client_new, not freed yet (caller's contract).
+            drop(unsafe { Box::from_raw(client.cast::<Client>()) });
+        }
+    })
+}
+
+/// Sends `Authorization: Basic base64(username:password)` on every request from now on,
+/// replacing (and wiping) earlier credentials. Refuses (`WF_INVALID_ARGUMENT`) an empty
+/// username, one with ':', and any control character (CR, LF...) in either value.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_basic_auth(client: *mut wf_client, username: *const c_char, password: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let user = unsafe { str_arg(username, "username") }?;
+        let pass = unsafe { str_arg(password, "password") }?;
+        c.set_basic_auth(user, pass)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Sends the header `auth_token: <auth_token>` on every request from now on, replacing (and
+/// wiping) earlier credentials. No refresh is possible: when the token expires, calls fail with
+/// `WF_AUTH_FAILED` (or `WF_FORBIDDEN` on older servers). Refuses an empty token or one with
+/// control characters.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_token(client: *mut wf_client, auth_token: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        c.set_token(unsafe { str_arg(auth_token, "auth_token") }?)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Logs in now (`POST /rest/serverengine/authentication/login`); a failure is reported now and
+/// leaves the earlier credentials in place. On success requests carry the token, and the client
+/// logs in again by itself: before the token expires (`Token-Expires-In`, 3600 s when absent;
+/// when less than 15 s, or half a short lifetime, remain) and once when a request is answered
+/// 401/403, after which that request is replayed once. Concurrent callers share one login.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_login(client: *mut wf_client, username: *const c_char, password: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let user = unsafe { str_arg(username, "username") }?;
+        let pass = unsafe { str_arg(password, "password") }?;
+        c.login(user, pass)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Forgets (and wipes) the credentials: requests go out without any.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_clear_auth(client: *mut wf_client) -> wf_status {
+    ffi_status!({
+        unsafe { self::client(client) }?.clear_auth();
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Sets the connect timeout and the read timeout in milliseconds; 0 means no limit.
+/// `read_ms` bounds the silence between two reads, not a whole transfer, so a large download is
+/// never cut off while data flows. Applies to requests that start afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_timeouts(client: *mut wf_client, connect_ms: u32, read_ms: u32) -> wf_status {
+    ffi_status!({
+        unsafe { self::client(client) }?.set_timeouts(connect_ms, read_ms);
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Verifies https servers against the certificates of this PEM file only; NULL restores the
+/// system's roots. `WF_IO_ERROR` if the file cannot be read, `WF_TLS_ERROR` if it holds no
+/// certificate.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_tls_ca_file(client: *mut wf_client, pem_path: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        c.set_tls_ca_file(unsafe { opt_str_arg(pem_path, "pem_path") }?)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// With `true`, accepts any server certificate (for test servers only: this disables the
+/// protection TLS gives). Verification is on by default.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_tls_insecure(client: *mut wf_client, accept_invalid_certs: bool) -> wf_status {
+    ffi_status!({
+        unsafe { self::client(client) }?.set_tls_insecure(accept_invalid_certs);
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Sends every request, `localhost` included, through this proxy (`http://host:port`,
+/// `socks5://host:port`, with optional `user:password@`); NULL: no proxy. Environment variables
+/// such as `http_proxy` are not consulted.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_proxy(client: *mut wf_client, proxy_url: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        c.set_proxy(unsafe { opt_str_arg(proxy_url, "proxy_url") }?)?;
+        Ok(wf_status::WF_OK)
+    })
+}

@@ -1,0 +1,194 @@
+//! Get Result of Operation: into a caller buffer, as a library-owned `wf_result`, streamed to a
+//! callback, or to a file.
+
+use super::panic::{ffi_status, ffi_value};
+use super::ptr::{self, client, out, out_buffer, str_arg};
+use super::{wf_client, wf_result, wf_result_type, wf_status};
+use crate::error::{Error, Status};
+use crate::{Fetched, OperationResult, ResultEndpoint, ResultType};
+use std::ffi::{c_char, c_void, CString};
+use std::path::Path;
+
+/// A result with its paths as C strings, behind `wf_result`.
+pub(crate) struct FfiResult {
+    inner: OperationResult,
+    paths: Vec<CString>,
+}
+
+/// Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
+/// Return 0 to go on, non-zero to stop (the call then returns `WF_ABORTED`).
+pub type wf_write_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, chunk: *const u8, len: usize) -> i32>;
+
+/// Applies the buffer protocol to a fetch: WF_OK with the length, or WF_BUFFER_TOO_SMALL with
+/// the length needed.
+pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize) -> crate::Result<wf_status> {
+    match fetched {
+        Fetched::Copied(n) => {
+            *len = n;
+            Ok(wf_status::WF_OK)
+        }
+        Fetched::TooSmall(needed) => {
+            let capacity = *len;
+            *len = needed;
+            let e = Error::new(Status::BufferTooSmall, format!(
+                "the buffer of {capacity} bytes is too small: {needed} are needed; call again with a buffer of that size (the body is kept, the server is not asked again)"
+            ));
+            super::panic::set_last_error(&e.message, 0);
+            Ok(wf_status::WF_BUFFER_TOO_SMALL)
+        }
+    }
+}
+
+/// Fetches the result of a finished operation
+/// (`POST /rest/serverengine/workflow/print/getResult/{op_id}`) into `out_buf`.
+///
+/// On entry `*out_len` is the capacity of `out_buf` (`out_buf` may be NULL when it is 0).
+/// - `WF_OK`: the body was copied, `*out_len` is its length.
+/// - `WF_BUFFER_TOO_SMALL`: nothing usable was copied, `*out_len` is the exact length needed.
+///   The client keeps the downloaded body, so calling again for the same `op_id` with a big
+///   enough buffer does not ask the server a second time (servers may not keep results). A kept
+///   body is released once delivered, or by `wf_client_free`.
+/// - any other status: `*out_len` is untouched; `out_buf` may have been partly written.
+///
+/// The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
+/// `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
+/// with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_result(client: *mut wf_client, op_id: *const c_char, out_buf: *mut u8, out_len: *mut usize) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let (buf, len) = unsafe { out_buffer(out_buf, out_len, "out_buf") }?;
+        finish_fetch(c.fetch_into(ResultEndpoint::Result, op, buf, false)?, len)
+    })
+}
+
+/// Fetches the result of a finished operation with what its headers say about it.
+/// On `WF_OK`, `*out_result` is a new `wf_result` owned by the caller (free it with
+/// `wf_result_free`); on error it is untouched. Uses a body kept by an earlier
+/// `WF_BUFFER_TOO_SMALL` of `wf_get_result` for the same `op_id` instead of asking again.
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_result_ex(client: *mut wf_client, op_id: *const c_char, out_result: *mut *mut wf_result) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let slot = out(out_result, "out_result")?;
+        let inner = c.fetch_result(op)?;
+        let paths = inner.paths.iter().map(|p| CString::new(p.as_str()).unwrap_or_default()).collect();
+        slot.set(Box::into_raw(Box::new(FfiResult { inner, paths })).cast());
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// The body of a result: a pointer to `*out_len` bytes (not NUL-terminated), owned by the
+/// result and valid until `wf_result_free`. NULL result: returns NULL and sets `*out_len` to 0.
+/// `out_len` may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_data(result: *const wf_result, out_len: *mut usize) -> *const u8 {
+    ffi_value!(std::ptr::null(), {
+        let r = unsafe { ptr::result(result) };
+        let (p, n) = r.map_or((std::ptr::null(), 0), |r| (r.inner.data.as_ptr(), r.inner.data.len()));
+        if let Some(len) = unsafe { out_len.as_mut() } {
+            *len = n;
+        }
+        p
+    })
+}
+
+/// What the body holds, from `X-Result-Type`; `WF_RESULT_UNKNOWN` when the header was absent
+/// (servers before 2023.1, or a configuration without `"returnIdInHeader": true`) or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_type_of(result: *const wf_result) -> wf_result_type {
+    ffi_value!(wf_result_type::WF_RESULT_UNKNOWN, {
+        match unsafe { ptr::result(result) }.map(|r| r.inner.meta.result_type) {
+            Some(ResultType::DataSetId) => wf_result_type::WF_RESULT_DATA_SET_ID,
+            Some(ResultType::ContentSetId) => wf_result_type::WF_RESULT_CONTENT_SET_ID,
+            Some(ResultType::JobSetId) => wf_result_type::WF_RESULT_JOB_SET_ID,
+            Some(ResultType::OutputStreamed) => wf_result_type::WF_RESULT_OUTPUT_STREAMED,
+            Some(ResultType::OutputPaths) => wf_result_type::WF_RESULT_OUTPUT_PATHS,
+            Some(ResultType::OutputManaged) => wf_result_type::WF_RESULT_OUTPUT_MANAGED,
+            Some(ResultType::Unknown) | None => wf_result_type::WF_RESULT_UNKNOWN,
+        }
+    })
+}
+
+/// The `X-Data-Set-ID` header; -1 if absent (or NULL result).
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_data_set_id(result: *const wf_result) -> i64 {
+    ffi_value!(-1, { unsafe { ptr::result(result) }.and_then(|r| r.inner.meta.data_set_id).unwrap_or(-1) })
+}
+
+/// The `X-Content-Set-ID` header; -1 if absent (or NULL result).
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_content_set_id(result: *const wf_result) -> i64 {
+    ffi_value!(-1, { unsafe { ptr::result(result) }.and_then(|r| r.inner.meta.content_set_id).unwrap_or(-1) })
+}
+
+/// The `X-Job-Set-ID` header; -1 if absent (or NULL result).
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_job_set_id(result: *const wf_result) -> i64 {
+    ffi_value!(-1, { unsafe { ptr::result(result) }.and_then(|r| r.inner.meta.job_set_id).unwrap_or(-1) })
+}
+
+/// The number of paths when the body is a list of spool file paths (type
+/// `WF_RESULT_OUTPUT_PATHS`, or no type and a body made only of absolute paths), split on commas
+/// and line breaks with surrounding spaces removed; 0 otherwise or for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_path_count(result: *const wf_result) -> usize {
+    ffi_value!(0, { unsafe { ptr::result(result) }.map_or(0, |r| r.paths.len()) })
+}
+
+/// Path number `index` (from 0) as a NUL-terminated UTF-8 string owned by the result, valid until
+/// `wf_result_free`; NULL when `index` is out of range or `result` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_path(result: *const wf_result, index: usize) -> *const c_char {
+    ffi_value!(std::ptr::null(), {
+        unsafe { ptr::result(result) }.and_then(|r| r.paths.get(index)).map_or(std::ptr::null(), |p| p.as_ptr())
+    })
+}
+
+/// Frees a result and its data and paths. NULL does nothing; freeing twice is the caller's bug.
+#[no_mangle]
+pub unsafe extern "C" fn wf_result_free(result: *mut wf_result) {
+    ffi_value!((), {
+        if !result.is_null() {
+            // SAFETY: from Box::into_raw in wf_get_result_ex, not freed yet (caller's contract).
+            drop(unsafe { Box::from_raw(result.cast::<FfiResult>()) });
+        }
+    })
+}
+
+/// Streams the result of a finished operation to `write`, chunk by chunk, through one fixed
+/// buffer (256 KiB) whatever the size of the result. `write` is called on the calling thread
+/// with `user_data`. A non-zero return from `write` stops the download with `WF_ABORTED`.
+/// If the connection is lost mid-body, or the body is shorter than its `Content-Length`, the
+/// call fails (`WF_UNEXPECTED_RESPONSE`, or `WF_TIMEOUT` on a silent server) after `write` may
+/// have received part of the body: the one exception to "outputs only on `WF_OK`".
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_result_stream(client: *mut wf_client, op_id: *const c_char, write: wf_write_fn, user_data: *mut c_void) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let write = write.ok_or_else(|| Error::invalid("the write callback is NULL"))?;
+        // SAFETY: the callback and user_data are the caller's; the chunk is valid for the call.
+        c.stream_result(op, &mut |chunk| unsafe { write(user_data, chunk.as_ptr(), chunk.len()) } == 0)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Downloads the result of a finished operation to the file `path`, with memory bounded by a
+/// fixed buffer. The body goes to a temporary file beside `path` (same folder, name starting
+/// with '.'), which is synced and renamed onto `path` only when the whole body arrived: `path`
+/// then appears complete or not at all, and an existing file there is replaced only on success.
+/// On any failure no partial file remains. `WF_IO_ERROR` when the folder is not writable (checked
+/// before the request is sent) or writing fails.
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_result_to_file(client: *mut wf_client, op_id: *const c_char, path: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let path = unsafe { str_arg(path, "path") }?;
+        c.result_to_file(op, Path::new(path))?;
+        Ok(wf_status::WF_OK)
+    })
+}

@@ -1,0 +1,172 @@
+//! The rest of the All-In-One workflow: submit, progress, wait, cancel, the text endpoints and
+//! managed output downloads.
+
+use super::panic::ffi_status;
+use super::ptr::{client, opt_str_arg, out, out_buffer, str_arg};
+use super::result::finish_fetch;
+use super::{wf_client, wf_status, WF_OPERATION_ID_CAPACITY};
+use crate::error::{Error, Status};
+use crate::{Fetched, ResultEndpoint};
+use std::ffi::{c_char, c_void};
+use std::path::Path;
+use std::time::Duration;
+
+/// Called by `wf_wait` on the calling thread with each new percentage (0..100, never twice the
+/// same). Return 0 to go on waiting, non-zero to stop (`wf_wait` then returns `WF_ABORTED`).
+pub type wf_progress_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, percent: i32) -> i32>;
+
+/// Copies text plus a NUL into the caller's buffer, or reports the size needed.
+fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize) -> crate::Result<wf_status> {
+    if text.contains(&0) || std::str::from_utf8(text).is_err() {
+        return Err(Error::new(Status::UnexpectedResponse, format!("{what}: the server's answer is not UTF-8 text")));
+    }
+    let fetched = if text.len() < buf.len() {
+        buf[..text.len()].copy_from_slice(text);
+        buf[text.len()] = 0;
+        Fetched::Copied(text.len() + 1)
+    } else {
+        Fetched::TooSmall(text.len() + 1)
+    };
+    finish_fetch(fetched, len)
+}
+
+/// Submits a JSON All-In-One configuration (`POST /rest/serverengine/workflow/print/submit`)
+/// and writes the operation id, NUL-terminated, into `op_id_buf`.
+///
+/// `*op_id_len` is the capacity of `op_id_buf` and must be at least `WF_OPERATION_ID_CAPACITY`:
+/// a smaller one gives `WF_BUFFER_TOO_SMALL` with `*op_id_len` = `WF_OPERATION_ID_CAPACITY`
+/// before anything is sent (so a retry never submits twice). On `WF_OK`, `*op_id_len` is the
+/// length written, NUL included. `WF_BAD_REQUEST` when a File Store resource the configuration
+/// names does not exist, `WF_SERVER_ERROR` when the server rejects the step sequence; the
+/// server's message is in `wf_last_error_message()`. A 202 without `operationId` is
+/// `WF_UNEXPECTED_RESPONSE`. Submitting is not idempotent: it is never replayed once sent, except
+/// once after a 401/403 answer when the client logged in again.
+#[no_mangle]
+pub unsafe extern "C" fn wf_submit(client: *mut wf_client, config_json: *const c_char, op_id_buf: *mut c_char, op_id_len: *mut usize) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let config = unsafe { str_arg(config_json, "config_json") }?;
+        let (buf, len) = unsafe { out_buffer(op_id_buf.cast(), op_id_len, "op_id_buf") }?;
+        if buf.len() < WF_OPERATION_ID_CAPACITY {
+            return finish_fetch(Fetched::TooSmall(WF_OPERATION_ID_CAPACITY), len);
+        }
+        let id = c.submit(config)?;
+        copy_text(id.as_bytes(), "submit", buf, len)
+    })
+}
+
+/// Asks for the progress of an operation (`GET …/getProgress/{op_id}`). On `WF_OK`,
+/// `*out_percent` is 0..100 and `*out_done` false while it runs; once finished (the server says
+/// `done`) `*out_percent` is 100 and `*out_done` true. A finished operation may already have been
+/// dropped by the server: that is `WF_NOT_FOUND` here (`wf_wait` treats it as finished).
+/// Retried a few times when the connection is refused.
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_progress(client: *mut wf_client, op_id: *const c_char, out_percent: *mut i32, out_done: *mut bool) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let (percent, done) = (out(out_percent, "out_percent")?, out(out_done, "out_done")?);
+        let p = c.progress(op)?;
+        percent.set(p.percent);
+        done.set(p.done);
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Waits until an operation has finished, polling its progress with a back-off (from 100 ms,
+/// growing to 2 s; never a busy loop). Calls `on_progress` (NULL allowed) on the calling thread
+/// with each new percentage, and with 100 at the end. A 404 after the operation was once seen
+/// counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
+/// `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
+/// returns non-zero or another thread calls `wf_cancel` on this client for this operation.
+#[no_mangle]
+pub unsafe extern "C" fn wf_wait(client: *mut wf_client, op_id: *const c_char, timeout_ms: u32, on_progress: wf_progress_fn, user_data: *mut c_void) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64));
+        // SAFETY: the callback and user_data are the caller's.
+        let mut report = |p: i32| on_progress.is_none_or(|f| unsafe { f(user_data, p) } == 0);
+        c.wait(op, timeout, &mut report)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Cancels an operation (`POST …/cancel/{op_id}`, 204). A `wf_wait` on the same client for the
+/// same operation then returns `WF_ABORTED`. `WF_NOT_FOUND` when the server does not know it.
+#[no_mangle]
+pub unsafe extern "C" fn wf_cancel(client: *mut wf_client, op_id: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        c.cancel(unsafe { str_arg(op_id, "op_id") }?)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Fetches the result as text (`POST …/getResultTxt/{op_id}`): an entity ID or the absolute
+/// path(s) of the spool file(s), never file content. NUL-terminated; the lengths count the NUL.
+/// Same buffer protocol as `wf_get_result`, including the kept body on `WF_BUFFER_TOO_SMALL`.
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_result_text(client: *mut wf_client, op_id: *const c_char, out: *mut c_char, out_len: *mut usize) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let (buf, len) = unsafe { out_buffer(out.cast(), out_len, "out") }?;
+        finish_fetch(c.fetch_into(ResultEndpoint::ResultText, op, buf, true)?, len)
+    })
+}
+
+/// Fetches the managed result (`POST …/getManagedResult/{op_id}`, servers 2023.1 and later) as
+/// the server's JSON text, e.g. `{"identifier":5000,"files":["job_0001.pdf"]}`: the File Store
+/// folder holding the output and its file names (download them with `wf_download_managed`).
+/// NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body included.
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_managed_result(client: *mut wf_client, op_id: *const c_char, json_out: *mut c_char, out_len: *mut usize) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let (buf, len) = unsafe { out_buffer(json_out.cast(), out_len, "json_out") }?;
+        finish_fetch(c.fetch_into(ResultEndpoint::ManagedResult, op, buf, true)?, len)
+    })
+}
+
+/// The operations running on the server (`GET …/getOperations`) as the server's JSON array
+/// text. NUL-terminated; on `WF_BUFFER_TOO_SMALL` call again with the size given (the list is
+/// fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again).
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_operations(client: *mut wf_client, json_out: *mut c_char, out_len: *mut usize) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let (buf, len) = unsafe { out_buffer(json_out.cast(), out_len, "json_out") }?;
+        copy_text(&c.operations()?, "getOperations", buf, len)
+    })
+}
+
+/// The server's version string (`GET /rest/serverengine/authentication/version`, e.g.
+/// "2024.2.1.12345"), NUL-terminated, with the buffer protocol of `wf_get_operations`.
+#[no_mangle]
+pub unsafe extern "C" fn wf_server_version(client: *mut wf_client, out: *mut c_char, out_len: *mut usize) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let (buf, len) = unsafe { out_buffer(out.cast(), out_len, "out") }?;
+        copy_text(&c.server_version()?, "version", buf, len)
+    })
+}
+
+/// Downloads managed output from the File Store (`GET /rest/serverengine/filestore/file/{file_id}`)
+/// to the local file `path`, streamed, with the same temporary-file-and-rename guarantees as
+/// `wf_get_result_to_file`. `file_id` is the `identifier` of `wf_get_managed_result` (or a
+/// Managed File name). With `file_name` NULL a folder arrives as one ZIP archive; with a name
+/// from the `files` list, that one file (`…/file/{file_id}/{file_name}`). A program on another
+/// machine than the server uses this instead of the server-local paths of a multi-file result.
+#[no_mangle]
+pub unsafe extern "C" fn wf_download_managed(client: *mut wf_client, file_id: *const c_char, file_name: *const c_char, path: *const c_char) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let id = unsafe { str_arg(file_id, "file_id") }?;
+        let name = unsafe { opt_str_arg(file_name, "file_name") }?;
+        let path = unsafe { str_arg(path, "path") }?;
+        c.download_managed(id, name, Path::new(path))?;
+        Ok(wf_status::WF_OK)
+    })
+}

@@ -1,0 +1,379 @@
+//! The rest of the All-In-One workflow (spec §4, §6): submit, progress, waiting with back-off,
+//! cancel, the text endpoints, and results streamed to a callback or a file without holding
+//! them in memory.
+
+use crate::client::{body_error, encode_segment, header, Call, Client, Method, Opened, ResultEndpoint, MAX_OPERATION_ID, PRINT, SERVICE};
+use crate::error::{Error, Result, Status};
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Size of the one buffer a streamed download goes through.
+pub(crate) const STREAM_BUFFER: usize = 256 * 1024;
+const SMALL_BODY: u64 = 1024 * 1024;
+const FIRST_POLL: Duration = Duration::from_millis(100);
+const LONGEST_POLL: Duration = Duration::from_secs(2);
+
+/// `getProgress`: a percentage, or finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub percent: i32,
+    pub done: bool,
+}
+
+pub fn parse_progress(body: &str) -> Option<Progress> {
+    let t = body.trim();
+    if t.eq_ignore_ascii_case("done") {
+        return Some(Progress { percent: 100, done: true });
+    }
+    let n: i32 = t.parse().ok()?;
+    (0..=100).contains(&n).then_some(Progress { percent: n, done: false })
+}
+
+/// Wakes the `wait` calls of one operation when the same client cancels it.
+#[derive(Default)]
+pub struct WaitSignals {
+    waiting: Mutex<HashMap<String, Arc<Signal>>>,
+}
+
+#[derive(Default)]
+struct Signal {
+    cancelled: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl WaitSignals {
+    fn register(&self, op_id: &str) -> Arc<Signal> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).entry(op_id.to_string()).or_default().clone()
+    }
+
+    fn release(&self, op_id: &str, signal: &Arc<Signal>) {
+        let mut map = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        // Two references: the map's and ours. Remove it when no other waiter shares it.
+        if Arc::strong_count(signal) <= 2 {
+            map.remove(op_id);
+        }
+    }
+
+    fn cancel(&self, op_id: &str) {
+        if let Some(s) = self.waiting.lock().unwrap_or_else(|e| e.into_inner()).get(op_id) {
+            *s.cancelled.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            s.wake.notify_all();
+        }
+    }
+}
+
+impl Signal {
+    /// Sleeps up to `d`; true when the operation was cancelled meanwhile.
+    fn sleep(&self, d: Duration) -> bool {
+        let guard = self.cancelled.lock().unwrap_or_else(|e| e.into_inner());
+        let (guard, _) = self.wake.wait_timeout_while(guard, d, |c| !*c).unwrap_or_else(|e| e.into_inner());
+        *guard
+    }
+
+    fn is_cancelled(&self) -> bool {
+        *self.cancelled.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary file beside the destination, removed unless [`TempFile::commit`] renamed it.
+struct TempFile {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl TempFile {
+    fn create(dest: &Path) -> Result<TempFile> {
+        let name = dest.file_name().ok_or_else(|| Error::invalid(format!("'{}' does not name a file", dest.display())))?;
+        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let unique = format!(".{}.{}-{}.part", name.to_string_lossy(), std::process::id(), TEMP_COUNTER.fetch_add(1, Ordering::Relaxed));
+        let path = dir.join(unique);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::new(Status::IoError, format!("cannot create a temporary file in '{}': {e}", dir.display())))?;
+        Ok(TempFile { path, file: Some(file) })
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        let file = self.file.as_mut().expect("temporary file open until commit");
+        file.write_all(chunk).map_err(|e| Error::new(Status::IoError, format!("cannot write '{}': {e}", self.path.display())))
+    }
+
+    fn commit(mut self, dest: &Path) -> Result<()> {
+        let io_err = |what: &str, e: io::Error| Error::new(Status::IoError, format!("cannot {what} '{}': {e}", dest.display()));
+        let file = self.file.take().expect("temporary file open until commit");
+        file.sync_all().map_err(|e| io_err("sync the download for", e))?;
+        drop(file);
+        fs::rename(&self.path, dest).map_err(|e| io_err("rename the download onto", e))?;
+        if let Some(dir) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Make the rename itself durable; not every file system allows syncing a directory.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            self.file.take();
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Client {
+    fn op_call(&self, verb: &str, op_id: &str, method: Method) -> Result<Call<'static>> {
+        let segment = encode_segment(op_id, "operation id")?;
+        Ok(Call { what: format!("{verb} of operation '{op_id}'"), method, path: format!("{PRINT}/{verb}/{segment}"), body: None, accept: None })
+    }
+
+    /// Submits a JSON All-In-One configuration; returns the operation id.
+    pub fn submit(&self, config_json: &str) -> Result<String> {
+        if config_json.trim().is_empty() {
+            return Err(Error::invalid("the All-In-One configuration is empty"));
+        }
+        let call = Call {
+            what: "submit of the All-In-One configuration".into(),
+            method: Method::Post,
+            path: format!("{PRINT}/submit"),
+            body: Some((config_json.as_bytes(), "application/json")),
+            accept: None,
+        };
+        let mut resp = self.send(&call)?;
+        let status = resp.status().as_u16();
+        let id = header(&resp, "operationId");
+        let _ = resp.body_mut().with_config().limit(SMALL_BODY).read_to_vec();
+        let unexpected = |why: String| Err(Error::new(Status::UnexpectedResponse, format!("submit: {why}")).with_http(status));
+        match id.map(|s| s.trim().to_string()) {
+            None => unexpected(format!("HTTP {status} without an operationId header")),
+            Some(id) if id.len() > MAX_OPERATION_ID => unexpected(format!("the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}", id.len())),
+            Some(id) => match encode_segment(&id, "operationId") {
+                Ok(_) => Ok(id),
+                Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
+            },
+        }
+    }
+
+    pub fn progress(&self, op_id: &str) -> Result<Progress> {
+        let mut call = self.op_call("getProgress", op_id, Method::Get)?;
+        call.accept = Some("text/plain");
+        let (body, _) = self.send_read(&call, 1024)?;
+        let text = String::from_utf8_lossy(&body);
+        parse_progress(&text).ok_or_else(|| {
+            Error::new(Status::UnexpectedResponse, format!("getProgress of operation '{op_id}': unparsable progress '{}'", text.trim().escape_debug()))
+        })
+    }
+
+    /// Polls until the operation is done (or gone after it was seen), reporting each new
+    /// percentage to `on_progress` (false from it stops with `Aborted`).
+    pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
+        encode_segment(op_id, "operation id")?;
+        let signal = self.waits.register(op_id);
+        let outcome = self.wait_loop(op_id, timeout, on_progress, &signal);
+        self.waits.release(op_id, &signal);
+        outcome
+    }
+
+    fn wait_loop(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool, signal: &Signal) -> Result<()> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut delay = FIRST_POLL;
+        let mut last: Option<i32> = None;
+        let mut report = |p: i32, last: &mut Option<i32>| -> Result<()> {
+            if *last != Some(p) {
+                *last = Some(p);
+                if !on_progress(p) {
+                    return Err(Error::new(Status::Aborted, format!("waiting for operation '{op_id}' was stopped by the progress callback")));
+                }
+            }
+            Ok(())
+        };
+        let cancelled = || Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"));
+        loop {
+            if signal.is_cancelled() {
+                return Err(cancelled());
+            }
+            match self.progress(op_id) {
+                Ok(p) => {
+                    report(p.percent, &mut last)?;
+                    if p.done {
+                        return Ok(());
+                    }
+                }
+                // Servers drop finished operations from the active list (spec §6.5).
+                Err(e) if e.status == Status::NotFound && last.is_some() => {
+                    report(100, &mut last)?;
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+            let mut sleep = delay;
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Error::new(Status::Timeout, format!("operation '{op_id}' did not finish within the wait deadline (last progress {}%)", last.unwrap_or(0))));
+                }
+                sleep = sleep.min(left);
+            }
+            if signal.sleep(sleep) {
+                return Err(cancelled());
+            }
+            delay = (delay * 3 / 2).min(LONGEST_POLL);
+        }
+    }
+
+    pub fn cancel(&self, op_id: &str) -> Result<()> {
+        let call = self.op_call("cancel", op_id, Method::Post)?;
+        self.send_read(&call, SMALL_BODY)?;
+        self.waits.cancel(op_id);
+        Ok(())
+    }
+
+    /// `getOperations` as the server's JSON text.
+    pub fn operations(&self) -> Result<Vec<u8>> {
+        let call = Call { what: "getOperations".into(), method: Method::Get, path: format!("{PRINT}/getOperations"), body: None, accept: Some("application/json") };
+        Ok(self.send_read(&call, 64 * SMALL_BODY)?.0)
+    }
+
+    /// The server version (`GET /rest/serverengine/authentication/version`, which the official
+    /// client treats as the Connect server version).
+    pub fn server_version(&self) -> Result<Vec<u8>> {
+        let call = Call { what: "version".into(), method: Method::Get, path: format!("{SERVICE}/authentication/version"), body: None, accept: Some("text/plain") };
+        let body = self.send_read(&call, SMALL_BODY)?.0;
+        Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
+    }
+
+    /// Streams a result to `sink` through one fixed buffer; `sink` returning false stops with
+    /// `Aborted`. Returns the number of bytes delivered.
+    pub fn stream_result(&self, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
+        let opened = self.open_result(ResultEndpoint::Result, op_id)?;
+        deliver(opened, op_id, sink)
+    }
+
+    /// Downloads a result to `dest` through a temporary file beside it, renamed onto `dest`
+    /// only when complete and synced.
+    pub fn result_to_file(&self, op_id: &str, dest: &Path) -> Result<u64> {
+        // The temporary file first: an unwritable folder must not cost a one-time result.
+        let mut temp = TempFile::create(dest)?;
+        let opened = self.open_result(ResultEndpoint::Result, op_id)?;
+        let mut write_error = None;
+        let n = deliver(opened, op_id, &mut |chunk| match temp.write(chunk) {
+            Ok(()) => true,
+            Err(e) => {
+                write_error = Some(e);
+                false
+            }
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        let n = n?;
+        temp.commit(dest)?;
+        Ok(n)
+    }
+
+    /// Downloads a File Store entry (`GET /rest/serverengine/filestore/file/{id}[/{file}]`) to
+    /// `dest`: a managed output file, or a whole folder as a ZIP archive.
+    pub fn download_managed(&self, file_id: &str, file_in_folder: Option<&str>, dest: &Path) -> Result<u64> {
+        let mut path = format!("{SERVICE}/filestore/file/{}", encode_segment(file_id, "managed file id")?);
+        if let Some(name) = file_in_folder {
+            path.push('/');
+            path.push_str(&encode_segment(name, "file name")?);
+        }
+        let mut temp = TempFile::create(dest)?;
+        let call = Call { what: format!("download of managed file '{file_id}'"), method: Method::Get, path, body: None, accept: None };
+        let resp = self.send(&call)?;
+        let mut write_error = None;
+        let n = deliver(Opened::Live(call.what, resp), file_id, &mut |chunk| match temp.write(chunk) {
+            Ok(()) => true,
+            Err(e) => {
+                write_error = Some(e);
+                false
+            }
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        let n = n?;
+        temp.commit(dest)?;
+        Ok(n)
+    }
+}
+
+fn deliver(opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
+    let aborted = || Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by the write callback"));
+    match opened {
+        Opened::Kept(r) => {
+            for chunk in r.data.chunks(STREAM_BUFFER) {
+                if !sink(chunk) {
+                    return Err(aborted());
+                }
+            }
+            Ok(r.data.len() as u64)
+        }
+        Opened::Live(what, mut resp) => {
+            let expected = resp.body().content_length();
+            let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+            let mut buf = vec![0u8; STREAM_BUFFER];
+            let mut total: u64 = 0;
+            loop {
+                let n = match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(body_error(&what, e, total, expected)),
+                };
+                total += n as u64;
+                if !sink(&buf[..n]) {
+                    return Err(aborted());
+                }
+            }
+            if expected.is_some_and(|n| n != total) {
+                return Err(body_error(&what, io::ErrorKind::UnexpectedEof.into(), total, expected));
+            }
+            Ok(total)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_bodies() {
+        assert_eq!(parse_progress("79"), Some(Progress { percent: 79, done: false }));
+        assert_eq!(parse_progress(" done\r\n"), Some(Progress { percent: 100, done: true }));
+        assert_eq!(parse_progress("DONE"), Some(Progress { percent: 100, done: true }));
+        for bad in ["", "101", "-1", "50%", "{\"progress\":5}"] {
+            assert_eq!(parse_progress(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn temporary_files_vanish_unless_committed() {
+        let dir = std::env::temp_dir().join(format!("wf-temp-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("out.pdf");
+        {
+            let mut t = TempFile::create(&dest).unwrap();
+            t.write(b"partial").unwrap();
+        }
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        let mut t = TempFile::create(&dest).unwrap();
+        t.write(b"whole").unwrap();
+        t.commit(&dest).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"whole");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
