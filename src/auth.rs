@@ -175,11 +175,18 @@ impl Auth {
         let basic = {
             let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             match &st.credentials {
-                Credentials::Login { session: Some(s), .. } if st.generation != seen_generation && !s.needs_refresh() => {
+                Credentials::Login { session: Some(s), .. }
+                    if st.generation != seen_generation && !s.needs_refresh() =>
+                {
                     return Ok((AuthHeader::Token(s.token.clone()), st.generation));
                 }
                 Credentials::Login { basic, .. } => basic.clone(),
-                _ => return Err(Error::new(crate::error::Status::AuthFailed, "the credentials changed while logging in; retry")),
+                _ => {
+                    return Err(Error::new(
+                        crate::error::Status::AuthFailed,
+                        "the credentials changed while logging in; retry",
+                    ))
+                }
             }
         };
         let (token, lifetime) = login(basic.expose())?;

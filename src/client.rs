@@ -20,7 +20,8 @@ pub(crate) const MAX_OPERATION_ID: usize = 127;
 /// Error bodies are read up to this size for their message.
 const ERROR_BODY_LIMIT: u64 = 64 * 1024;
 /// Delays before the retries of an idempotent call whose connection was refused.
-const CONNECT_RETRY_DELAYS: [Duration; 3] = [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
+const CONNECT_RETRY_DELAYS: [Duration; 3] =
+    [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
 
 #[derive(Clone)]
 struct Options {
@@ -158,14 +159,22 @@ pub fn encode_segment(id: &str, what: &str) -> Result<String> {
 fn transport_error(what: &str, e: ureq::Error) -> Error {
     use ureq::Error as E;
     let (status, detail) = match &e {
-        E::Timeout(t) => (Status::Timeout, format!("timed out ({t}); raise the limits with wf_client_set_timeouts if the server is slow")),
+        E::Timeout(t) => (
+            Status::Timeout,
+            format!("timed out ({t}); raise the limits with wf_client_set_timeouts if the server is slow"),
+        ),
         E::HostNotFound => (Status::ConnectFailed, "the host name could not be resolved".into()),
         E::ConnectionFailed => (Status::ConnectFailed, "the connection could not be established".into()),
         E::Io(io) => match io.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Status::Timeout, format!("timed out: {io}")),
-            _ => (Status::ConnectFailed, format!("the connection failed before a response: {io}; is the server running at this address?")),
+            _ => (
+                Status::ConnectFailed,
+                format!("the connection failed before a response: {io}; is the server running at this address?"),
+            ),
         },
-        E::Tls(_) | E::Rustls(_) | E::Pem(_) => (Status::TlsError, format!("TLS failed: {e}; check the server certificate or wf_client_set_tls_ca_file")),
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) => {
+            (Status::TlsError, format!("TLS failed: {e}; check the server certificate or wf_client_set_tls_ca_file"))
+        }
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (Status::ConnectFailed, format!("the proxy failed: {e}")),
         _ => (Status::UnexpectedResponse, format!("the exchange broke the HTTP protocol: {e}")),
     };
@@ -173,16 +182,22 @@ fn transport_error(what: &str, e: ureq::Error) -> Error {
 }
 
 fn is_refused(e: &ureq::Error) -> bool {
-    matches!(e, ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused) || matches!(e, ureq::Error::ConnectionFailed)
+    matches!(e, ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused)
+        || matches!(e, ureq::Error::ConnectionFailed)
 }
 
 /// Maps a failure while reading a body the server had started to send.
 pub(crate) fn body_error(what: &str, e: io::Error, received: u64, expected: Option<u64>) -> Error {
     let timed_out = e.kind() == io::ErrorKind::TimedOut
-        || e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()).is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+        || e.get_ref()
+            .and_then(|i| i.downcast_ref::<ureq::Error>())
+            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
     let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
     if timed_out {
-        return Error::new(Status::Timeout, format!("{what}: the server went silent after {received}{of} bytes of the body (read timeout)"));
+        return Error::new(
+            Status::Timeout,
+            format!("{what}: the server went silent after {received}{of} bytes of the body (read timeout)"),
+        );
     }
     Error::new(Status::UnexpectedResponse, format!("{what}: the connection was lost after {received}{of} bytes of the body ({e}); nothing was delivered as complete"))
 }
@@ -246,7 +261,8 @@ impl Client {
         let certs = match pem_path {
             None => None,
             Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| Error::new(Status::IoError, format!("cannot read CA file '{path}': {e}")))?;
+                let pem = std::fs::read(path)
+                    .map_err(|e| Error::new(Status::IoError, format!("cannot read CA file '{path}': {e}")))?;
                 let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
                     .filter_map(|item| match item {
                         Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
@@ -331,11 +347,20 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(self.scrub(http_error(what, &mut resp, true)));
         }
-        let lifetime = header(&resp, "Token-Expires-In").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        let lifetime =
+            header(&resp, "Token-Expires-In").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
         let body = read_limited(what, &mut resp, 16 * 1024)?;
-        let token = Secret::new(String::from_utf8(body).map_err(|_| Error::new(Status::UnexpectedResponse, "login: the token is not text"))?.trim());
+        let token = Secret::new(
+            String::from_utf8(body)
+                .map_err(|_| Error::new(Status::UnexpectedResponse, "login: the token is not text"))?
+                .trim(),
+        );
         if token.expose().is_empty() || token.expose().chars().any(|c| c.is_control()) {
-            return Err(Error::new(Status::UnexpectedResponse, "login: the server answered 200 without a usable token").with_http(status));
+            return Err(Error::new(
+                Status::UnexpectedResponse,
+                "login: the server answered 200 without a usable token",
+            )
+            .with_http(status));
         }
         Ok((token, lifetime))
     }
@@ -354,7 +379,12 @@ impl Client {
         e
     }
 
-    fn send_once(&self, agent: &Agent, call: &Call, auth: &AuthHeader) -> std::result::Result<Response<Body>, ureq::Error> {
+    fn send_once(
+        &self,
+        agent: &Agent,
+        call: &Call,
+        auth: &AuthHeader,
+    ) -> std::result::Result<Response<Body>, ureq::Error> {
         let url = self.url(&call.path);
         macro_rules! decorate {
             ($req:expr) => {{
@@ -483,7 +513,10 @@ impl Client {
             }
         };
         if nul && (result.data.contains(&0) || std::str::from_utf8(&result.data).is_err()) {
-            return Err(Error::new(Status::UnexpectedResponse, format!("{} of operation '{op_id}': the server's answer is not UTF-8 text", endpoint.verb())));
+            return Err(Error::new(
+                Status::UnexpectedResponse,
+                format!("{} of operation '{op_id}': the server's answer is not UTF-8 text", endpoint.verb()),
+            ));
         }
         let needed = result.data.len() + extra;
         if needed > buf.len() {
@@ -523,7 +556,10 @@ fn drain(resp: &mut Response<Body>) {
 pub(crate) fn read_limited(what: &str, resp: &mut Response<Body>, limit: u64) -> Result<Vec<u8>> {
     let announced = resp.body().content_length();
     if let Some(n) = announced.filter(|&n| n > limit) {
-        return Err(Error::new(Status::UnexpectedResponse, format!("{what}: the body of {n} bytes is over the limit of {limit}")));
+        return Err(Error::new(
+            Status::UnexpectedResponse,
+            format!("{what}: the body of {n} bytes is over the limit of {limit}"),
+        ));
     }
     let mut reader = resp.body_mut().with_config().limit(limit).reader();
     let mut body = Vec::with_capacity(announced.unwrap_or(0).min(1 << 30) as usize);
@@ -547,7 +583,9 @@ fn read_exact_body(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Res
     let mut probe = [0u8; 1];
     match reader.read(&mut probe) {
         Ok(0) => Ok(()),
-        Ok(_) => Err(Error::new(Status::UnexpectedResponse, format!("{what}: the body is longer than its Content-Length"))),
+        Ok(_) => {
+            Err(Error::new(Status::UnexpectedResponse, format!("{what}: the body is longer than its Content-Length")))
+        }
         Err(e) => Err(body_error(what, e, filled as u64, expected)),
     }
 }
@@ -560,7 +598,9 @@ mod tests {
     fn base_urls_are_checked() {
         assert_eq!(parse_base_url("http://localhost:9340/").unwrap(), "http://localhost:9340");
         assert_eq!(parse_base_url("HTTPS://h/prefix").unwrap(), "HTTPS://h/prefix");
-        for bad in ["localhost:9340", "ftp://h", "http://", "http://h/a b", "http://h?x", "http://u:p@h", "http://h\r\n"] {
+        for bad in
+            ["localhost:9340", "ftp://h", "http://", "http://h/a b", "http://h?x", "http://u:p@h", "http://h\r\n"]
+        {
             assert_eq!(parse_base_url(bad).unwrap_err().status, Status::InvalidArgument, "{bad}");
         }
     }

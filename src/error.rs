@@ -50,7 +50,13 @@ impl Error {
 
     /// Maps a non-2xx answer of the server to a status, with the server's own words.
     /// `had_credentials` tells a 401 without credentials from a rejection of the ones sent.
-    pub fn from_http(what: &str, http_status: u16, content_type: Option<&str>, body: &[u8], had_credentials: bool) -> Error {
+    pub fn from_http(
+        what: &str,
+        http_status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+        had_credentials: bool,
+    ) -> Error {
         let status = match http_status {
             400 => Status::BadRequest,
             401 if had_credentials => Status::AuthFailed,

@@ -184,7 +184,8 @@ mod tests {
 
     #[test]
     fn reads_the_json_error_object() {
-        let v = Json::parse(r#"{"error":{"status":404,"message":"Operation not found","parameter":"a\u00e9\"b"}}"#).unwrap();
+        let v = Json::parse(r#"{"error":{"status":404,"message":"Operation not found","parameter":"a\u00e9\"b"}}"#)
+            .unwrap();
         let e = v.get("error").unwrap();
         assert_eq!(e.get("status").unwrap().as_text().unwrap(), "404");
         assert_eq!(e.get("message").unwrap().as_text().unwrap(), "Operation not found");
@@ -198,9 +199,10 @@ mod tests {
         }
         let deep = "[".repeat(1000) + &"]".repeat(1000);
         assert!(Json::parse(&deep).is_none());
-        assert_eq!(Json::parse(" [1, 2.5, true, null, {}] ").unwrap(), Json::Array(vec![
-            Json::Number(1.0), Json::Number(2.5), Json::Bool(true), Json::Null, Json::Object(vec![])
-        ]));
+        assert_eq!(
+            Json::parse(" [1, 2.5, true, null, {}] ").unwrap(),
+            Json::Array(vec![Json::Number(1.0), Json::Number(2.5), Json::Bool(true), Json::Null, Json::Object(vec![])])
+        );
         assert_eq!(Json::parse("\"\\ud83d\\ude00\"").unwrap(), Json::String("\u{1F600}".into()));
     }
 }

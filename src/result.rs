@@ -64,9 +64,9 @@ impl OperationResult {
             ResultType::OutputPaths => split_paths(&data).unwrap_or_default(),
             // Without X-Result-Type (servers before 2023.1, or returnIdInHeader off), a short
             // text body made only of absolute paths is taken for a path list.
-            ResultType::Unknown if data.len() <= 1 << 20 => {
-                split_paths(&data).filter(|p| !p.is_empty() && p.iter().all(|p| is_absolute_path(p))).unwrap_or_default()
-            }
+            ResultType::Unknown if data.len() <= 1 << 20 => split_paths(&data)
+                .filter(|p| !p.is_empty() && p.iter().all(|p| is_absolute_path(p)))
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         OperationResult { data, meta, paths }
@@ -75,7 +75,9 @@ impl OperationResult {
 
 fn is_absolute_path(p: &str) -> bool {
     let b = p.as_bytes();
-    p.starts_with('/') || p.starts_with("\\\\") || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
+    p.starts_with('/')
+        || p.starts_with("\\\\")
+        || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
 }
 
 /// Splits a path list on commas and line breaks, trimming spaces; `None` if the body is not
@@ -118,7 +120,8 @@ mod tests {
 
     #[test]
     fn path_lists_tolerate_spaces_and_line_breaks() {
-        let r = OperationResult::new(b" /a/b.pdf ,/c/d.pdf\r\n/e f.pdf,\n".to_vec(), meta(Some("Output-Local-Filepath")));
+        let r =
+            OperationResult::new(b" /a/b.pdf ,/c/d.pdf\r\n/e f.pdf,\n".to_vec(), meta(Some("Output-Local-Filepath")));
         assert_eq!(r.paths, ["/a/b.pdf", "/c/d.pdf", "/e f.pdf"]);
         let r = OperationResult::new(b"C:\\out\\a.pdf,C:\\out\\b.pdf".to_vec(), meta(None));
         assert_eq!(r.paths, ["C:\\out\\a.pdf", "C:\\out\\b.pdf"]);

@@ -2,7 +2,9 @@
 //! cancel, the text endpoints, and results streamed to a callback or a file without holding
 //! them in memory.
 
-use crate::client::{body_error, encode_segment, header, Call, Client, Method, Opened, ResultEndpoint, MAX_OPERATION_ID, PRINT, SERVICE};
+use crate::client::{
+    body_error, encode_segment, header, Call, Client, Method, Opened, ResultEndpoint, MAX_OPERATION_ID, PRINT, SERVICE,
+};
 use crate::error::{Error, Result, Status};
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -90,25 +92,31 @@ struct TempFile {
 
 impl TempFile {
     fn create(dest: &Path) -> Result<TempFile> {
-        let name = dest.file_name().ok_or_else(|| Error::invalid(format!("'{}' does not name a file", dest.display())))?;
+        let name =
+            dest.file_name().ok_or_else(|| Error::invalid(format!("'{}' does not name a file", dest.display())))?;
         let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let unique = format!(".{}.{}-{}.part", name.to_string_lossy(), std::process::id(), TEMP_COUNTER.fetch_add(1, Ordering::Relaxed));
+        let unique = format!(
+            ".{}.{}-{}.part",
+            name.to_string_lossy(),
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
         let path = dir.join(unique);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| Error::new(Status::IoError, format!("cannot create a temporary file in '{}': {e}", dir.display())))?;
+        let file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
+            Error::new(Status::IoError, format!("cannot create a temporary file in '{}': {e}", dir.display()))
+        })?;
         Ok(TempFile { path, file: Some(file) })
     }
 
     fn write(&mut self, chunk: &[u8]) -> Result<()> {
         let file = self.file.as_mut().expect("temporary file open until commit");
-        file.write_all(chunk).map_err(|e| Error::new(Status::IoError, format!("cannot write '{}': {e}", self.path.display())))
+        file.write_all(chunk)
+            .map_err(|e| Error::new(Status::IoError, format!("cannot write '{}': {e}", self.path.display())))
     }
 
     fn commit(mut self, dest: &Path) -> Result<()> {
-        let io_err = |what: &str, e: io::Error| Error::new(Status::IoError, format!("cannot {what} '{}': {e}", dest.display()));
+        let io_err =
+            |what: &str, e: io::Error| Error::new(Status::IoError, format!("cannot {what} '{}': {e}", dest.display()));
         let file = self.file.take().expect("temporary file open until commit");
         file.sync_all().map_err(|e| io_err("sync the download for", e))?;
         drop(file);
@@ -134,7 +142,13 @@ impl Drop for TempFile {
 impl Client {
     fn op_call(&self, verb: &str, op_id: &str, method: Method) -> Result<Call<'static>> {
         let segment = encode_segment(op_id, "operation id")?;
-        Ok(Call { what: format!("{verb} of operation '{op_id}'"), method, path: format!("{PRINT}/{verb}/{segment}"), body: None, accept: None })
+        Ok(Call {
+            what: format!("{verb} of operation '{op_id}'"),
+            method,
+            path: format!("{PRINT}/{verb}/{segment}"),
+            body: None,
+            accept: None,
+        })
     }
 
     /// Submits a JSON All-In-One configuration; returns the operation id.
@@ -153,10 +167,13 @@ impl Client {
         let status = resp.status().as_u16();
         let id = header(&resp, "operationId");
         let _ = resp.body_mut().with_config().limit(SMALL_BODY).read_to_vec();
-        let unexpected = |why: String| Err(Error::new(Status::UnexpectedResponse, format!("submit: {why}")).with_http(status));
+        let unexpected =
+            |why: String| Err(Error::new(Status::UnexpectedResponse, format!("submit: {why}")).with_http(status));
         match id.map(|s| s.trim().to_string()) {
             None => unexpected(format!("HTTP {status} without an operationId header")),
-            Some(id) if id.len() > MAX_OPERATION_ID => unexpected(format!("the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}", id.len())),
+            Some(id) if id.len() > MAX_OPERATION_ID => {
+                unexpected(format!("the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}", id.len()))
+            }
             Some(id) => match encode_segment(&id, "operationId") {
                 Ok(_) => Ok(id),
                 Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
@@ -170,7 +187,10 @@ impl Client {
         let (body, _) = self.send_read(&call, 1024)?;
         let text = String::from_utf8_lossy(&body);
         parse_progress(&text).ok_or_else(|| {
-            Error::new(Status::UnexpectedResponse, format!("getProgress of operation '{op_id}': unparsable progress '{}'", text.trim().escape_debug()))
+            Error::new(
+                Status::UnexpectedResponse,
+                format!("getProgress of operation '{op_id}': unparsable progress '{}'", text.trim().escape_debug()),
+            )
         })
     }
 
@@ -184,7 +204,13 @@ impl Client {
         outcome
     }
 
-    fn wait_loop(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool, signal: &Signal) -> Result<()> {
+    fn wait_loop(
+        &self,
+        op_id: &str,
+        timeout: Option<Duration>,
+        on_progress: &mut dyn FnMut(i32) -> bool,
+        signal: &Signal,
+    ) -> Result<()> {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut delay = FIRST_POLL;
         let mut last: Option<i32> = None;
@@ -192,12 +218,16 @@ impl Client {
             if *last != Some(p) {
                 *last = Some(p);
                 if !on_progress(p) {
-                    return Err(Error::new(Status::Aborted, format!("waiting for operation '{op_id}' was stopped by the progress callback")));
+                    return Err(Error::new(
+                        Status::Aborted,
+                        format!("waiting for operation '{op_id}' was stopped by the progress callback"),
+                    ));
                 }
             }
             Ok(())
         };
-        let cancelled = || Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"));
+        let cancelled =
+            || Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"));
         loop {
             if signal.is_cancelled() {
                 return Err(cancelled());
@@ -220,7 +250,13 @@ impl Client {
             if let Some(deadline) = deadline {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(Error::new(Status::Timeout, format!("operation '{op_id}' did not finish within the wait deadline (last progress {}%)", last.unwrap_or(0))));
+                    return Err(Error::new(
+                        Status::Timeout,
+                        format!(
+                            "operation '{op_id}' did not finish within the wait deadline (last progress {}%)",
+                            last.unwrap_or(0)
+                        ),
+                    ));
                 }
                 sleep = sleep.min(left);
             }
@@ -240,14 +276,26 @@ impl Client {
 
     /// `getOperations` as the server's JSON text.
     pub fn operations(&self) -> Result<Vec<u8>> {
-        let call = Call { what: "getOperations".into(), method: Method::Get, path: format!("{PRINT}/getOperations"), body: None, accept: Some("application/json") };
+        let call = Call {
+            what: "getOperations".into(),
+            method: Method::Get,
+            path: format!("{PRINT}/getOperations"),
+            body: None,
+            accept: Some("application/json"),
+        };
         Ok(self.send_read(&call, 64 * SMALL_BODY)?.0)
     }
 
     /// The server version (`GET /rest/serverengine/authentication/version`, which the official
     /// client treats as the Connect server version).
     pub fn server_version(&self) -> Result<Vec<u8>> {
-        let call = Call { what: "version".into(), method: Method::Get, path: format!("{SERVICE}/authentication/version"), body: None, accept: Some("text/plain") };
+        let call = Call {
+            what: "version".into(),
+            method: Method::Get,
+            path: format!("{SERVICE}/authentication/version"),
+            body: None,
+            accept: Some("text/plain"),
+        };
         let body = self.send_read(&call, SMALL_BODY)?.0;
         Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
     }
@@ -290,7 +338,13 @@ impl Client {
             path.push_str(&encode_segment(name, "file name")?);
         }
         let mut temp = TempFile::create(dest)?;
-        let call = Call { what: format!("download of managed file '{file_id}'"), method: Method::Get, path, body: None, accept: None };
+        let call = Call {
+            what: format!("download of managed file '{file_id}'"),
+            method: Method::Get,
+            path,
+            body: None,
+            accept: None,
+        };
         let resp = self.send(&call)?;
         let mut write_error = None;
         let n = deliver(Opened::Live(call.what, resp), file_id, &mut |chunk| match temp.write(chunk) {
@@ -310,7 +364,8 @@ impl Client {
 }
 
 fn deliver(opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
-    let aborted = || Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by the write callback"));
+    let aborted =
+        || Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by the write callback"));
     match opened {
         Opened::Kept(r) => {
             for chunk in r.data.chunks(STREAM_BUFFER) {

@@ -26,7 +26,9 @@ fn no_credentials_is_auth_required_in_both_dialects() {
 
 #[test]
 fn wrong_password_is_auth_failed_modern_and_forbidden_legacy() {
-    for (dialect, status, http) in [(Dialect::Modern, Status::AuthFailed, 401), (Dialect::Legacy, Status::Forbidden, 403)] {
+    for (dialect, status, http) in
+        [(Dialect::Modern, Status::AuthFailed, 401), (Dialect::Legacy, Status::Forbidden, 403)]
+    {
         let sim = sim_with(|s| s.dialect = dialect);
         let c = Client::new(&sim.url()).unwrap();
         c.set_basic_auth(USER, "wrong").unwrap();
@@ -45,7 +47,9 @@ fn basic_credentials_go_on_every_request() {
     c.fetch_result(&op).unwrap();
     let log = sim.requests();
     assert_eq!(log.len(), 3);
-    assert!(log.iter().all(|r| r.header("authorization") == Some("Basic <redacted>") && r.header("auth_token").is_none()));
+    assert!(log
+        .iter()
+        .all(|r| r.header("authorization") == Some("Basic <redacted>") && r.header("auth_token").is_none()));
 }
 
 #[test]
@@ -106,9 +110,18 @@ fn an_expired_token_is_renewed_once_and_the_request_replayed() {
     sim.expire_tokens();
     sim.clear_requests();
     assert_eq!(c.fetch_result(&op).unwrap().data.len(), 100);
-    let targets: Vec<String> = sim.requests().iter().map(|r| r.target.rsplit('/').nth(1).unwrap_or("").to_string() + "/" + r.target.rsplit('/').next().unwrap()).collect();
+    let targets: Vec<String> = sim
+        .requests()
+        .iter()
+        .map(|r| r.target.rsplit('/').nth(1).unwrap_or("").to_string() + "/" + r.target.rsplit('/').next().unwrap())
+        .collect();
     assert_eq!(targets.len(), 3, "{targets:?}");
-    assert!(targets[0].starts_with("getResult/") && targets[1] == "authentication/login" && targets[2].starts_with("getResult/"), "{targets:?}");
+    assert!(
+        targets[0].starts_with("getResult/")
+            && targets[1] == "authentication/login"
+            && targets[2].starts_with("getResult/"),
+        "{targets:?}"
+    );
 }
 
 #[test]
@@ -156,10 +169,12 @@ fn racing_threads_share_one_relogin() {
     let c = Arc::new(Client::new(&sim.url()).unwrap());
     c.login(USER, PASSWORD).unwrap();
     sim.expire_tokens();
-    let threads: Vec<_> = (0..8).map(|_| {
-        let c = c.clone();
-        std::thread::spawn(move || c.server_version().unwrap())
-    }).collect();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            std::thread::spawn(move || c.server_version().unwrap())
+        })
+        .collect();
     for t in threads {
         t.join().unwrap();
     }

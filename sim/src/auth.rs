@@ -38,13 +38,23 @@ fn failure_response(settings: &Settings, failure: Failure) -> Response {
     let modern = settings.dialect == Dialect::Modern;
     let challenge = |r: Response| r.with_header("WWW-Authenticate", "BASIC");
     match failure {
-        Failure::Missing if modern => challenge(Response::error(401, "Authentication required: send Basic credentials or an auth_token header", None)),
+        Failure::Missing if modern => challenge(Response::error(
+            401,
+            "Authentication required: send Basic credentials or an auth_token header",
+            None,
+        )),
         Failure::Missing => challenge(Response::empty(401)),
-        Failure::Expired if modern => challenge(Response::error(401, "The authentication token has expired: log in again", None)),
+        Failure::Expired if modern => {
+            challenge(Response::error(401, "The authentication token has expired: log in again", None))
+        }
         Failure::Expired => Response::text(401, "Authentication token has expired"),
-        Failure::Invalid if modern => challenge(Response::error(401, "Invalid credentials or authentication token", None)),
+        Failure::Invalid if modern => {
+            challenge(Response::error(401, "Invalid credentials or authentication token", None))
+        }
         Failure::Invalid => Response::text(403, "Authentication failed: invalid credentials or token"),
-        Failure::MissingRole if modern => Response::error(403, "The user does not have the role required for this method", None),
+        Failure::MissingRole if modern => {
+            Response::error(403, "The user does not have the role required for this method", None)
+        }
         Failure::MissingRole => Response::text(403, "Access denied: insufficient rights for this method"),
     }
 }
@@ -89,13 +99,18 @@ pub fn login(shared: &Shared, settings: &Settings, req: &Request) -> Response {
     let user = match basic.as_ref().and_then(|(u, p)| find_user(settings, u, p)) {
         Some(u) => u,
         None if modern => {
-            return Response::error(401, "Invalid user name or password", None).with_header("WWW-Authenticate", "BASIC");
+            return Response::error(401, "Invalid user name or password", None)
+                .with_header("WWW-Authenticate", "BASIC");
         }
         None => return Response::text(401, "Invalid user name or password"),
     };
     let token = new_token();
     let ttl = settings.token_ttl;
-    shared.tokens.lock().unwrap().insert(token.clone(), Token { user: user.name.clone(), expires: Instant::now() + ttl });
+    shared
+        .tokens
+        .lock()
+        .unwrap()
+        .insert(token.clone(), Token { user: user.name.clone(), expires: Instant::now() + ttl });
     let resp = Response::text(200, token);
     if settings.token_expires_header {
         resp.with_header("Token-Expires-In", ttl.as_secs().to_string())

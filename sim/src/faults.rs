@@ -71,7 +71,9 @@ impl FaultRule {
     /// Parses the JSON of `POST /sim/faults`, e.g.
     /// `{"kind":"close_mid_body","bytes":1000,"count":1,"path":"getResult","operation":"…"}`.
     pub fn from_json(v: &Value) -> Result<FaultRule, String> {
-        let num = |k: &str, default: u64| v.get(k).map_or(Some(default), Value::as_u64).ok_or(format!("{k} must be a number"));
+        let num = |k: &str, default: u64| {
+            v.get(k).map_or(Some(default), Value::as_u64).ok_or(format!("{k} must be a number"))
+        };
         let text = |k: &str, default: &str| v.get(k).and_then(Value::as_str).unwrap_or(default).to_string();
         let kind = v.get("kind").and_then(Value::as_str).ok_or("a fault needs a kind")?;
         let fault = match kind {

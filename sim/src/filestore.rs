@@ -26,7 +26,10 @@ pub struct Entry {
 enum Content {
     Text(String),
     /// A managed output folder: file names, each a spool file of this size.
-    Spool { files: Vec<String>, size: u64 },
+    Spool {
+        files: Vec<String>,
+        size: u64,
+    },
 }
 
 /// Names and ids of the demo resources, listed by `--help`.
@@ -110,11 +113,18 @@ impl FileStore {
     }
 
     /// `GET /rest/serverengine/filestore/file/{id}[/{relPath}]`: a file, or a folder as a ZIP.
-    pub fn download(&self, reference: &str, rel: Option<&str>, settings: &Settings) -> Option<io::Result<(Body, String, &'static str)>> {
+    pub fn download(
+        &self,
+        reference: &str,
+        rel: Option<&str>,
+        settings: &Settings,
+    ) -> Option<io::Result<(Body, String, &'static str)>> {
         let entry = self.find(reference)?;
         let spool = |size| spool_part(size, settings.output_file.as_ref());
         match (&entry.content, rel) {
-            (Content::Text(t), None) => Some(Ok((Body::Bytes(t.clone().into_bytes()), entry.name.clone(), "application/octet-stream"))),
+            (Content::Text(t), None) => {
+                Some(Ok((Body::Bytes(t.clone().into_bytes()), entry.name.clone(), "application/octet-stream")))
+            }
             (Content::Text(_), Some(_)) => None,
             (Content::Spool { files, size }, Some(rel)) => {
                 let name = files.iter().find(|f| f.as_str() == rel)?;

@@ -46,11 +46,7 @@ fn bad(status: u16, msg: impl Into<String>) -> ReadError {
 
 fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> Result<Vec<u8>, ReadError> {
     let mut line = Vec::new();
-    let n = reader
-        .by_ref()
-        .take(*budget as u64 + 1)
-        .read_until(b'\n', &mut line)
-        .map_err(|_| ReadError::Closed)?;
+    let n = reader.by_ref().take(*budget as u64 + 1).read_until(b'\n', &mut line).map_err(|_| ReadError::Closed)?;
     if n == 0 {
         return Err(ReadError::Closed);
     }

@@ -235,7 +235,9 @@ mod tests {
 
     #[test]
     fn zip_layout_has_entries_and_directory() {
-        let body = zip_body(vec![("a.pdf".into(), Part::Bytes(b"abc".to_vec())), ("b.pdf".into(), Part::Generated(10))]).unwrap();
+        let body =
+            zip_body(vec![("a.pdf".into(), Part::Bytes(b"abc".to_vec())), ("b.pdf".into(), Part::Generated(10))])
+                .unwrap();
         let mut out = Vec::new();
         body.write_to(&mut out, 0, body.len()).unwrap();
         assert_eq!(&out[..4], b"PK\x03\x04");

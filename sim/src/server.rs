@@ -102,7 +102,12 @@ fn handle_connection(stream: TcpStream, shared: &Shared) {
             Ok(r) => r,
             Err(ReadError::Closed) => return,
             Err(ReadError::Bad(status, msg)) => {
-                let _ = write_response(&mut writer, &Response::error(status, &msg, None).with_header("Connection", "close"), false, None);
+                let _ = write_response(
+                    &mut writer,
+                    &Response::error(status, &msg, None).with_header("Connection", "close"),
+                    false,
+                    None,
+                );
                 return;
             }
         };
@@ -132,7 +137,8 @@ fn handle_connection(stream: TcpStream, shared: &Shared) {
 fn operation_in(path: &str) -> Option<String> {
     let rest = path.strip_prefix(PREFIX)?.strip_prefix("/workflow/print/")?;
     let (verb, id) = rest.split_once('/')?;
-    matches!(verb, "getProgress" | "getResult" | "getResultTxt" | "getManagedResult" | "cancel").then(|| percent_decode(id))?
+    matches!(verb, "getProgress" | "getResult" | "getResultTxt" | "getManagedResult" | "cancel")
+        .then(|| percent_decode(id))?
 }
 
 fn take_fault(shared: &Shared, path: &str) -> Option<Fault> {
@@ -209,24 +215,34 @@ fn route(shared: &Shared, req: &Request) -> Response {
         Err(denied) => denied,
     };
     match segments.as_slice() {
-        ["authentication"] if is_get => guarded(&[], &|| Response::text(200, "Server Engine REST Service available: AuthenticationRestService")),
+        ["authentication"] if is_get => {
+            guarded(&[], &|| Response::text(200, "Server Engine REST Service available: AuthenticationRestService"))
+        }
         ["authentication"] => method_not_allowed("GET, HEAD"),
         ["authentication", "login"] if m == "POST" => auth::login(shared, &settings, req),
         ["authentication", "login"] => method_not_allowed("POST"),
         ["authentication", "version"] | ["workflow", "print", "version"] if is_get => {
             guarded(&[], &|| Response::text(200, settings.server_version.clone()))
         }
-        ["workflow", "print"] if is_get => guarded(WATCH, &|| Response::text(200, "Server Engine REST Service available: PrintRestService")),
+        ["workflow", "print"] if is_get => {
+            guarded(WATCH, &|| Response::text(200, "Server Engine REST Service available: PrintRestService"))
+        }
         ["workflow", "print", "submit"] if m == "POST" => guarded(DATA, &|| submit(shared, &settings, req)),
         ["workflow", "print", "getOperations"] if is_get => guarded(WATCH, &|| operations(shared)),
-        ["workflow", "print", "getProgress", id] if is_get => guarded(WATCH, &|| with_id(id, |id| progress(shared, &settings, id))),
+        ["workflow", "print", "getProgress", id] if is_get => {
+            guarded(WATCH, &|| with_id(id, |id| progress(shared, &settings, id)))
+        }
         ["workflow", "print", verb @ ("getResult" | "getResultTxt" | "getManagedResult"), id] if m == "POST" => {
             guarded(DATA, &|| with_id(id, |id| result(shared, &settings, verb, id)))
         }
         ["workflow", "print", "cancel", id] if m == "POST" => guarded(DATA, &|| with_id(id, |id| cancel(shared, id))),
         ["workflow", "print", "getProgress" | "getOperations" | "version", ..] => method_not_allowed("GET"),
-        ["workflow", "print", "submit" | "getResult" | "getResultTxt" | "getManagedResult" | "cancel", ..] => method_not_allowed("POST"),
-        ["workflow", "print", dm, tpl, jc, oc] if m == "POST" => guarded(DATA, &|| adhoc(shared, &settings, req, [dm, tpl, jc, oc])),
+        ["workflow", "print", "submit" | "getResult" | "getResultTxt" | "getManagedResult" | "cancel", ..] => {
+            method_not_allowed("POST")
+        }
+        ["workflow", "print", dm, tpl, jc, oc] if m == "POST" => {
+            guarded(DATA, &|| adhoc(shared, &settings, req, [dm, tpl, jc, oc]))
+        }
         ["filestore", "file", id, rel @ ..] if is_get => guarded(FILES, &|| download(shared, &settings, id, rel)),
         _ => Response::error(404, &format!("No resource at {}", req.path), None),
     }
@@ -272,7 +288,8 @@ fn adhoc(shared: &Shared, settings: &Settings, req: &Request, refs: [&&str; 4]) 
         return Response::error(400, "Malformed resource reference in the path", None);
     };
     let flag = |name: &str, default: bool| req.query(name).map_or(default, |v| v.eq_ignore_ascii_case("true"));
-    let name = req.query("filename").map(str::to_string).unwrap_or_else(|| format!("adhoc-{}.dat", crate::util::new_uuid()));
+    let name =
+        req.query("filename").map(str::to_string).unwrap_or_else(|| format!("adhoc-{}.dat", crate::util::new_uuid()));
     let data_id = shared.store.lock().unwrap().add_data_file(&name, &req.body);
     let mut config = json!({
         "datamining": { "identifier": data_id, "config": dm },
@@ -344,7 +361,8 @@ fn cancel(shared: &Shared, id: &str) -> Response {
 }
 
 fn download(shared: &Shared, settings: &Settings, id: &str, rel: &[&str]) -> Response {
-    let (Some(id), Some(rel)) = (percent_decode(id), rel.iter().map(|s| percent_decode(s)).collect::<Option<Vec<_>>>()) else {
+    let (Some(id), Some(rel)) = (percent_decode(id), rel.iter().map(|s| percent_decode(s)).collect::<Option<Vec<_>>>())
+    else {
         return Response::error(400, "Malformed File Store reference", None);
     };
     let rel = (!rel.is_empty()).then(|| rel.join("/"));
@@ -359,7 +377,10 @@ fn download(shared: &Shared, settings: &Settings, id: &str, rel: &[&str]) -> Res
 
 /// The `/sim/` control routes (only when the `control` setting is on).
 fn control(shared: &Shared, req: &Request) -> Response {
-    let body = || serde_json::from_slice::<Value>(&req.body).map_err(|e| Response::error(400, &format!("Malformed JSON: {e}"), None));
+    let body = || {
+        serde_json::from_slice::<Value>(&req.body)
+            .map_err(|e| Response::error(400, &format!("Malformed JSON: {e}"), None))
+    };
     let ok = || Response::json(200, b"{\"ok\":true}".to_vec());
     match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/sim/requests") => {
@@ -370,18 +391,22 @@ fn control(shared: &Shared, req: &Request) -> Response {
             shared.log.lock().unwrap().clear();
             ok()
         }
-        ("POST", "/sim/faults") => match body().and_then(|v| FaultRule::from_json(&v).map_err(|e| Response::error(400, &e, None))) {
-            Ok(rule) => {
-                shared.faults.lock().unwrap().push(rule);
-                ok()
+        ("POST", "/sim/faults") => {
+            match body().and_then(|v| FaultRule::from_json(&v).map_err(|e| Response::error(400, &e, None))) {
+                Ok(rule) => {
+                    shared.faults.lock().unwrap().push(rule);
+                    ok()
+                }
+                Err(resp) => resp,
             }
-            Err(resp) => resp,
-        },
+        }
         ("DELETE", "/sim/faults") => {
             shared.faults.lock().unwrap().clear();
             ok()
         }
-        ("GET", "/sim/settings") => Response::json(200, shared.settings.read().unwrap().to_json().to_string().into_bytes()),
+        ("GET", "/sim/settings") => {
+            Response::json(200, shared.settings.read().unwrap().to_json().to_string().into_bytes())
+        }
         ("POST", "/sim/settings") => match body() {
             Ok(v) => {
                 let mut candidate = shared.settings();
@@ -407,6 +432,10 @@ fn control(shared: &Shared, req: &Request) -> Response {
             });
             Response::json(200, stats.to_string().into_bytes())
         }
-        _ => Response::new(404, "application/json", Body::Bytes(crate::util::json_error(404, "Unknown control route", Some(&req.path)))),
+        _ => Response::new(
+            404,
+            "application/json",
+            Body::Bytes(crate::util::json_error(404, "Unknown control route", Some(&req.path))),
+        ),
     }
 }

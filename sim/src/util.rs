@@ -57,10 +57,7 @@ static ID_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A random-looking, unique version-4 style UUID (no crate needed: time, a counter and a mixer).
 pub fn new_uuid() -> String {
     let n = ID_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
     let a = mix(t ^ n.rotate_left(32));
     let b = mix(a ^ n ^ 0x9e37_79b9_7f4a_7c15);
     let a = (a & 0xffff_ffff_ffff_0fff) | 0x4000;
@@ -90,10 +87,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 pub fn epoch_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// The JSON Error object of spec §3.

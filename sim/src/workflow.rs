@@ -67,14 +67,19 @@ impl Operation {
         settings: &Settings,
         entity_ids: &mut impl FnMut() -> i64,
     ) -> Result<Operation, Rejection> {
-        let config = config.as_object().ok_or_else(|| reject(400, "The All-In-One configuration must be a JSON object", None))?;
+        let config = config
+            .as_object()
+            .ok_or_else(|| reject(400, "The All-In-One configuration must be a JSON object", None))?;
         for key in config.keys() {
             if !STEPS.contains(&key.as_str()) && key != "printRange" && key != "returnIdInHeader" {
                 return Err(reject(400, format!("Unknown All-In-One configuration key '{key}'"), Some(key)));
             }
         }
         let steps = STEPS.map(|s| config.contains_key(s));
-        let first = steps.iter().position(|&b| b).ok_or_else(|| reject(500, "The configuration names no workflow step", None))?;
+        let first = steps
+            .iter()
+            .position(|&b| b)
+            .ok_or_else(|| reject(500, "The configuration names no workflow step", None))?;
         let last = steps.iter().rposition(|&b| b).unwrap_or(first);
         if steps[first..=last].iter().any(|&b| !b) || first == 2 {
             let named: Vec<&str> = STEPS.iter().zip(steps).filter(|(_, b)| *b).map(|(s, _)| *s).collect();
@@ -89,7 +94,12 @@ impl Operation {
                 return Err(reject(400, format!("Step '{step}' must be a JSON object"), Some(step)));
             }
         }
-        let check = |step: &str, field: &str, kind: ResourceKind, what: &str, required: bool| -> Result<Option<String>, Rejection> {
+        let check = |step: &str,
+                     field: &str,
+                     kind: ResourceKind,
+                     what: &str,
+                     required: bool|
+         -> Result<Option<String>, Rejection> {
             match reference(config[step].get(field)) {
                 Some(r) if store.has(&r, kind) => Ok(Some(r)),
                 Some(r) => Err(reject(400, format!("{what} '{r}' could not be found in the File Store"), Some(&r))),
@@ -97,7 +107,8 @@ impl Operation {
                 None => Ok(None),
             }
         };
-        let ids_present = |step: &str| config[step].get("identifiers").is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()));
+        let ids_present =
+            |step: &str| config[step].get("identifiers").is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()));
         if steps[0] {
             check("datamining", "identifier", ResourceKind::DataFile, "Datafile", true)?;
             check("datamining", "config", ResourceKind::DataMapper, "Datamapper config", true)?;
@@ -105,7 +116,11 @@ impl Operation {
         let mut template = None;
         if steps[1] {
             if !steps[0] && !ids_present("contentcreation") {
-                return Err(reject(400, "contentcreation.identifiers (data record IDs) are required without datamining", None));
+                return Err(reject(
+                    400,
+                    "contentcreation.identifiers (data record IDs) are required without datamining",
+                    None,
+                ));
             }
             template = check("contentcreation", "config", ResourceKind::Template, "Template ", true)?;
         }
@@ -115,13 +130,20 @@ impl Operation {
         let mut preset = None;
         if steps[3] {
             if !steps[1] && !ids_present("outputcreation") {
-                return Err(reject(400, "outputcreation.identifiers (job IDs) are required without contentcreation", None));
+                return Err(reject(
+                    400,
+                    "outputcreation.identifiers (job IDs) are required without contentcreation",
+                    None,
+                ));
             }
             preset = check("outputcreation", "config", ResourceKind::OutputPreset, "Output creation config", true)?;
         }
-        let preset_name = preset.as_deref().and_then(|p| store.find(p)).map(|e| e.name.to_ascii_lowercase()).unwrap_or_default();
-        let number = |key: &str| sim_parameter(config, key).and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
-        let spool_files = number("sim_spool_files").unwrap_or(if preset_name.contains("split") { 3 } else { 1 }).max(1) as usize;
+        let preset_name =
+            preset.as_deref().and_then(|p| store.find(p)).map(|e| e.name.to_ascii_lowercase()).unwrap_or_default();
+        let number =
+            |key: &str| sim_parameter(config, key).and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+        let spool_files =
+            number("sim_spool_files").unwrap_or(if preset_name.contains("split") { 3 } else { 1 }).max(1) as usize;
         let outcome = [Outcome::DataSet, Outcome::ContentSet, Outcome::JobSet, Outcome::Output][last];
         Ok(Operation {
             id: new_uuid(),
@@ -214,7 +236,9 @@ impl Operation {
         if !self.return_ids {
             return r;
         }
-        for (name, id) in [("X-Data-Set-ID", self.data_set), ("X-Content-Set-ID", self.content_set), ("X-Job-Set-ID", self.job_set)] {
+        for (name, id) in
+            [("X-Data-Set-ID", self.data_set), ("X-Content-Set-ID", self.content_set), ("X-Job-Set-ID", self.job_set)]
+        {
             if let Some(id) = id {
                 r = r.with_header(name, id.to_string());
             }
@@ -236,17 +260,24 @@ impl Operation {
             return fail;
         }
         if self.outcome != Outcome::Output {
-            let r = Response::new(200, "application/octet-stream", Body::Bytes(self.entity_id().to_string().into_bytes()));
+            let r =
+                Response::new(200, "application/octet-stream", Body::Bytes(self.entity_id().to_string().into_bytes()));
             return self.add_id_headers(r, self.entity_type());
         }
         if self.spool_files == 1 {
             return match spool_part(self.spool_size, settings.output_file.as_ref()) {
-                Ok(part) => self.add_id_headers(Response::new(200, "application/octet-stream", Body::Parts(vec![part])), "Output-Streamed"),
+                Ok(part) => self.add_id_headers(
+                    Response::new(200, "application/octet-stream", Body::Parts(vec![part])),
+                    "Output-Streamed",
+                ),
                 Err(e) => Response::error(500, &format!("Output file cannot be read: {e}"), None),
             };
         }
         let paths = self.spool_paths(settings).join(&settings.path_separator);
-        self.add_id_headers(Response::new(200, "application/octet-stream", Body::Bytes(paths.into_bytes())), "Output-Local-Filepath")
+        self.add_id_headers(
+            Response::new(200, "application/octet-stream", Body::Bytes(paths.into_bytes())),
+            "Output-Local-Filepath",
+        )
     }
 
     /// `getResultTxt` (text/plain): an entity ID or the spool paths, never file content.
@@ -267,7 +298,11 @@ impl Operation {
             return fail;
         }
         if self.outcome != Outcome::Output {
-            return Response::error(400, "The operation produced no output to manage (its last step is not outputcreation)", Some(&self.id));
+            return Response::error(
+                400,
+                "The operation produced no output to manage (its last step is not outputcreation)",
+                Some(&self.id),
+            );
         }
         let names = self.spool_names();
         let folder = match self.managed_folder {
@@ -289,7 +324,11 @@ impl Operation {
     /// What the result endpoints answer before completion, when `early_result` is `error`.
     pub fn early(&self, settings: &Settings) -> Option<Response> {
         (!self.is_done() && settings.early_result == EarlyResult::Error).then(|| {
-            Response::error(500, &format!("Operation {} has not completed yet: poll getProgress until it answers done", self.id), Some(&self.id))
+            Response::error(
+                500,
+                &format!("Operation {} has not completed yet: poll getProgress until it answers done", self.id),
+                Some(&self.id),
+            )
         })
     }
 }
@@ -320,7 +359,10 @@ mod tests {
             (json!({"contentcreation": cc, "jobcreation": jc}), Outcome::JobSet),
             (json!({"contentcreation": cc, "jobcreation": jc, "outputcreation": oc}), Outcome::Output),
             (json!({"outputcreation": oc}), Outcome::Output),
-            (json!({"datamining": dm, "contentcreation": cc, "jobcreation": jc, "outputcreation": oc}), Outcome::Output),
+            (
+                json!({"datamining": dm, "contentcreation": cc, "jobcreation": jc, "outputcreation": oc}),
+                Outcome::Output,
+            ),
         ];
         for (config, outcome) in cases {
             assert_eq!(make(config.clone()).map(|o| o.outcome).ok(), Some(outcome), "{config}");
@@ -334,10 +376,12 @@ mod tests {
         assert_eq!(make(json!({"datamining": dm, "outputcreation": oc})).err().unwrap().0, 500);
         assert_eq!(make(json!({"jobcreation": {}})).err().unwrap().0, 500);
         assert_eq!(make(json!({})).err().unwrap().0, 500);
-        let (status, msg, param) = make(json!({"datamining": {"identifier": "x.csv", "config": "Invoice.OL-datamapper"}})).err().unwrap();
+        let (status, msg, param) =
+            make(json!({"datamining": {"identifier": "x.csv", "config": "Invoice.OL-datamapper"}})).err().unwrap();
         assert_eq!((status, param.as_deref()), (400, Some("x.csv")));
         assert!(msg.contains("Datafile"));
-        let (status, msg, _) = make(json!({"datamining": dm, "contentcreation": {"config": "Nope.OL-template"}})).err().unwrap();
+        let (status, msg, _) =
+            make(json!({"datamining": dm, "contentcreation": {"config": "Nope.OL-template"}})).err().unwrap();
         assert!(status == 400 && msg.contains("Template "));
         assert_eq!(make(json!({"datamining": dm, "bogus": 1})).err().unwrap().0, 400);
         assert_eq!(make(json!([1, 2])).err().unwrap().0, 400);

@@ -40,7 +40,11 @@ pub unsafe extern "C" fn wf_client_free(client: *mut wf_client) {
 /// replacing (and wiping) earlier credentials. Refuses (`WF_INVALID_ARGUMENT`) an empty
 /// username, one with ':', and any control character (CR, LF...) in either value.
 #[no_mangle]
-pub unsafe extern "C" fn wf_client_set_basic_auth(client: *mut wf_client, username: *const c_char, password: *const c_char) -> wf_status {
+pub unsafe extern "C" fn wf_client_set_basic_auth(
+    client: *mut wf_client,
+    username: *const c_char,
+    password: *const c_char,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let user = unsafe { str_arg(username, "username") }?;
@@ -69,7 +73,11 @@ pub unsafe extern "C" fn wf_client_set_token(client: *mut wf_client, auth_token:
 /// when less than 15 s, or half a short lifetime, remain) and once when a request is answered
 /// 401/403, after which that request is replayed once. Concurrent callers share one login.
 #[no_mangle]
-pub unsafe extern "C" fn wf_client_login(client: *mut wf_client, username: *const c_char, password: *const c_char) -> wf_status {
+pub unsafe extern "C" fn wf_client_login(
+    client: *mut wf_client,
+    username: *const c_char,
+    password: *const c_char,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let user = unsafe { str_arg(username, "username") }?;

@@ -48,7 +48,11 @@ pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, name: &str) -> Result<Opt
 ///
 /// # Safety
 /// `len` is NULL or valid for reads and writes; `buf` is NULL or valid for `*len` bytes.
-pub(crate) unsafe fn out_buffer<'a>(buf: *mut u8, len: *mut usize, name: &str) -> Result<(&'a mut [u8], &'a mut usize)> {
+pub(crate) unsafe fn out_buffer<'a>(
+    buf: *mut u8,
+    len: *mut usize,
+    name: &str,
+) -> Result<(&'a mut [u8], &'a mut usize)> {
     // SAFETY: non-NULL `len` is a valid size_t by the caller's contract.
     let len = unsafe { len.as_mut() }.ok_or_else(|| Error::invalid(format!("the length pointer of {name} is NULL")))?;
     if buf.is_null() {

@@ -54,7 +54,12 @@ pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize) -> crate::Result<w
 /// `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
 /// with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_result(client: *mut wf_client, op_id: *const c_char, out_buf: *mut u8, out_len: *mut usize) -> wf_status {
+pub unsafe extern "C" fn wf_get_result(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    out_buf: *mut u8,
+    out_len: *mut usize,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -68,7 +73,11 @@ pub unsafe extern "C" fn wf_get_result(client: *mut wf_client, op_id: *const c_c
 /// `wf_result_free`); on error it is untouched. Uses a body kept by an earlier
 /// `WF_BUFFER_TOO_SMALL` of `wf_get_result` for the same `op_id` instead of asking again.
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_result_ex(client: *mut wf_client, op_id: *const c_char, out_result: *mut *mut wf_result) -> wf_status {
+pub unsafe extern "C" fn wf_get_result_ex(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    out_result: *mut *mut wf_result,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -165,7 +174,12 @@ pub unsafe extern "C" fn wf_result_free(result: *mut wf_result) {
 /// call fails (`WF_UNEXPECTED_RESPONSE`, or `WF_TIMEOUT` on a silent server) after `write` may
 /// have received part of the body: the one exception to "outputs only on `WF_OK`".
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_result_stream(client: *mut wf_client, op_id: *const c_char, write: wf_write_fn, user_data: *mut c_void) -> wf_status {
+pub unsafe extern "C" fn wf_get_result_stream(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    write: wf_write_fn,
+    user_data: *mut c_void,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -183,7 +197,11 @@ pub unsafe extern "C" fn wf_get_result_stream(client: *mut wf_client, op_id: *co
 /// On any failure no partial file remains. `WF_IO_ERROR` when the folder is not writable (checked
 /// before the request is sent) or writing fails.
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_result_to_file(client: *mut wf_client, op_id: *const c_char, path: *const c_char) -> wf_status {
+pub unsafe extern "C" fn wf_get_result_to_file(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    path: *const c_char,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;

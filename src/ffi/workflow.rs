@@ -42,7 +42,12 @@ fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize) -> crate:
 /// `WF_UNEXPECTED_RESPONSE`. Submitting is not idempotent: it is never replayed once sent, except
 /// once after a 401/403 answer when the client logged in again.
 #[no_mangle]
-pub unsafe extern "C" fn wf_submit(client: *mut wf_client, config_json: *const c_char, op_id_buf: *mut c_char, op_id_len: *mut usize) -> wf_status {
+pub unsafe extern "C" fn wf_submit(
+    client: *mut wf_client,
+    config_json: *const c_char,
+    op_id_buf: *mut c_char,
+    op_id_len: *mut usize,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let config = unsafe { str_arg(config_json, "config_json") }?;
@@ -61,7 +66,12 @@ pub unsafe extern "C" fn wf_submit(client: *mut wf_client, config_json: *const c
 /// dropped by the server: that is `WF_NOT_FOUND` here (`wf_wait` treats it as finished).
 /// Retried a few times when the connection is refused.
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_progress(client: *mut wf_client, op_id: *const c_char, out_percent: *mut i32, out_done: *mut bool) -> wf_status {
+pub unsafe extern "C" fn wf_get_progress(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    out_percent: *mut i32,
+    out_done: *mut bool,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -80,7 +90,13 @@ pub unsafe extern "C" fn wf_get_progress(client: *mut wf_client, op_id: *const c
 /// `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
 /// returns non-zero or another thread calls `wf_cancel` on this client for this operation.
 #[no_mangle]
-pub unsafe extern "C" fn wf_wait(client: *mut wf_client, op_id: *const c_char, timeout_ms: u32, on_progress: wf_progress_fn, user_data: *mut c_void) -> wf_status {
+pub unsafe extern "C" fn wf_wait(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    timeout_ms: u32,
+    on_progress: wf_progress_fn,
+    user_data: *mut c_void,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -107,7 +123,12 @@ pub unsafe extern "C" fn wf_cancel(client: *mut wf_client, op_id: *const c_char)
 /// path(s) of the spool file(s), never file content. NUL-terminated; the lengths count the NUL.
 /// Same buffer protocol as `wf_get_result`, including the kept body on `WF_BUFFER_TOO_SMALL`.
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_result_text(client: *mut wf_client, op_id: *const c_char, out: *mut c_char, out_len: *mut usize) -> wf_status {
+pub unsafe extern "C" fn wf_get_result_text(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    out: *mut c_char,
+    out_len: *mut usize,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -121,7 +142,12 @@ pub unsafe extern "C" fn wf_get_result_text(client: *mut wf_client, op_id: *cons
 /// folder holding the output and its file names (download them with `wf_download_managed`).
 /// NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body included.
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_managed_result(client: *mut wf_client, op_id: *const c_char, json_out: *mut c_char, out_len: *mut usize) -> wf_status {
+pub unsafe extern "C" fn wf_get_managed_result(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    json_out: *mut c_char,
+    out_len: *mut usize,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
@@ -134,7 +160,11 @@ pub unsafe extern "C" fn wf_get_managed_result(client: *mut wf_client, op_id: *c
 /// text. NUL-terminated; on `WF_BUFFER_TOO_SMALL` call again with the size given (the list is
 /// fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again).
 #[no_mangle]
-pub unsafe extern "C" fn wf_get_operations(client: *mut wf_client, json_out: *mut c_char, out_len: *mut usize) -> wf_status {
+pub unsafe extern "C" fn wf_get_operations(
+    client: *mut wf_client,
+    json_out: *mut c_char,
+    out_len: *mut usize,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let (buf, len) = unsafe { out_buffer(json_out.cast(), out_len, "json_out") }?;
@@ -160,7 +190,12 @@ pub unsafe extern "C" fn wf_server_version(client: *mut wf_client, out: *mut c_c
 /// from the `files` list, that one file (`…/file/{file_id}/{file_name}`). A program on another
 /// machine than the server uses this instead of the server-local paths of a multi-file result.
 #[no_mangle]
-pub unsafe extern "C" fn wf_download_managed(client: *mut wf_client, file_id: *const c_char, file_name: *const c_char, path: *const c_char) -> wf_status {
+pub unsafe extern "C" fn wf_download_managed(
+    client: *mut wf_client,
+    file_id: *const c_char,
+    file_name: *const c_char,
+    path: *const c_char,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let id = unsafe { str_arg(file_id, "file_id") }?;

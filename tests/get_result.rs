@@ -1,0 +1,229 @@
+//! Get Result of Operation against the simulator: result kinds, the buffer protocol with its
+//! kept body, every failure status, and operation ids that must not change the request path.
+
+mod common;
+use common::*;
+use olconnect_sim::{generated_bytes, EarlyResult};
+use olconnect_wf::{Fetched, ResultEndpoint, ResultType};
+use std::time::Duration;
+
+#[test]
+fn entity_ids_with_their_headers() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = submit(&c, &format!(r#"{{{DATA_MAPPING},"returnIdInHeader":true}}"#));
+    let r = c.fetch_result(&op).unwrap();
+    assert_eq!(r.meta.result_type, ResultType::DataSetId);
+    let id: i64 = std::str::from_utf8(&r.data).unwrap().parse().unwrap();
+    assert_eq!(r.meta.data_set_id, Some(id));
+    assert_eq!((r.meta.content_set_id, r.meta.job_set_id), (None, None));
+    assert!(r.paths.is_empty());
+
+    let op = submit(
+        &c,
+        &format!(r#"{{{DATA_MAPPING},"contentcreation":{{"config":"Invoice.OL-template"}},"jobcreation":{{}}}}"#),
+    );
+    let r = c.fetch_result(&op).unwrap();
+    assert_eq!(r.meta.result_type, ResultType::Unknown, "no returnIdInHeader, no headers");
+    assert_eq!(r.meta.job_set_id, None);
+    assert!(r.paths.is_empty(), "an id is not a path list");
+}
+
+#[test]
+fn a_single_spool_file_arrives_byte_exact() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 3 * 1024 * 1024 + 7);
+    let r = c.fetch_result(&op).unwrap();
+    assert_eq!(r.meta.result_type, ResultType::OutputStreamed);
+    assert!(r.data == generated_bytes(0, 3 * 1024 * 1024 + 7));
+    assert!(r.meta.data_set_id.is_some() && r.meta.content_set_id.is_some() && r.meta.job_set_id.is_some());
+}
+
+#[test]
+fn several_spool_files_come_as_paths() {
+    for separator in [",", "\r\n", " , "] {
+        let sim = sim_with(|s| s.path_separator = separator.into());
+        let c = basic_client(&sim);
+        let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", ""));
+        let r = c.fetch_result(&op).unwrap();
+        assert_eq!(r.meta.result_type, ResultType::OutputPaths);
+        assert_eq!(r.paths.len(), 3, "{separator:?}: {:?}", r.paths);
+        assert!(r.paths.iter().all(|p| p.starts_with("/var/lib/olconnect/spool/") && p.ends_with(".pdf")));
+    }
+}
+
+#[test]
+fn too_small_buffer_keeps_the_body_and_asks_the_server_once() {
+    let sim = sim_with(|s| s.delete_after_read = true);
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 5000);
+    let mut none: [u8; 0] = [];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut none, false).unwrap(), Fetched::TooSmall(5000));
+    let mut small = vec![0u8; 4999];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut small, false).unwrap(), Fetched::TooSmall(5000));
+    let mut buf = vec![0u8; 5000];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(5000));
+    assert!(buf == generated_bytes(0, 5000));
+    assert_eq!(count(&sim, "/getResult/"), 1, "the retries used the kept body");
+    // Delivered, so no longer kept: the server deleted it after the first read.
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap_err().status, Status::NotFound);
+}
+
+#[test]
+fn text_results_count_their_nul() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = submit(&c, &format!(r#"{{{DATA_MAPPING}}}"#));
+    let mut buf = [0u8; 64];
+    let Fetched::Copied(n) = c.fetch_into(ResultEndpoint::ResultText, &op, &mut buf, true).unwrap() else { panic!() };
+    assert_eq!(buf[n - 1], 0);
+    assert!(std::str::from_utf8(&buf[..n - 1]).unwrap().parse::<i64>().is_ok());
+    let mut tiny = [0u8; 2];
+    assert_eq!(c.fetch_into(ResultEndpoint::ResultText, &op, &mut tiny, true).unwrap(), Fetched::TooSmall(n));
+}
+
+#[test]
+fn a_buffer_of_exactly_the_right_size_is_enough() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 1000);
+    let mut buf = vec![0u8; 1000];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(1000));
+    // The connection went back to the pool: the next call reuses it.
+    c.fetch_result(&op).unwrap();
+    assert_eq!(sim.connections_accepted(), 1);
+}
+
+#[test]
+fn unknown_operation_is_not_found_with_the_servers_words() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let e = c.fetch_result("0000-missing").unwrap_err();
+    assert_eq!((e.status, e.http_status), (Status::NotFound, 404));
+    assert!(e.message.contains("Operation not found in Server (parameter: 0000-missing)"), "{}", e.message);
+}
+
+#[test]
+fn before_completion_the_result_is_an_error_or_waits() {
+    let sim = sim_with(|s| s.op_duration = Duration::from_secs(30));
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 10);
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!((e.status, e.http_status), (Status::ServerError, 500));
+    assert!(e.message.contains("has not completed yet"), "{}", e.message);
+
+    let sim = sim_with(|s| {
+        s.op_duration = Duration::from_millis(300);
+        s.early_result = EarlyResult::Wait;
+    });
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 10);
+    assert_eq!(c.fetch_result(&op).unwrap().data.len(), 10);
+}
+
+#[test]
+fn a_failed_operation_reports_the_step_error() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = submit(
+        &c,
+        &print_config(
+            "Invoice-PDF.OL-outputpreset",
+            r#""sim_fail":"Output creation failed: printer definition missing""#,
+        ),
+    );
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!(e.status, Status::ServerError);
+    assert!(e.message.contains("printer definition missing"), "{}", e.message);
+}
+
+#[test]
+fn operation_ids_that_could_change_the_path_are_refused_unsent() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let bad =
+        ["", ".", "..", "../getOperations", "a/b", "a?x=1", "a#f", "a%2F", "a\rb", "a\nb", "a\\b", "a\tb", "\u{0}"];
+    for id in bad {
+        let e = c.fetch_result(id).unwrap_err();
+        assert_eq!(e.status, Status::InvalidArgument, "{id:?}");
+        assert_eq!(e.http_status, 0);
+        assert_eq!(c.cancel(id).unwrap_err().status, Status::InvalidArgument);
+        assert_eq!(c.progress(id).unwrap_err().status, Status::InvalidArgument);
+    }
+    assert!(sim.requests().is_empty());
+    let e = c.fetch_result("späce op+1").unwrap_err();
+    assert_eq!(e.status, Status::NotFound);
+    assert_eq!(sim.requests()[0].target, "/rest/serverengine/workflow/print/getResult/sp%C3%A4ce%20op%2B1");
+}
+
+#[test]
+fn server_failures_map_to_statuses() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 10_000);
+    sim.add_fault(FaultRule::once(Fault::Unavailable));
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!((e.status, e.http_status), (Status::ServerError, 503));
+    assert!(e.message.contains("temporarily unavailable"), "{}", e.message);
+    assert_eq!(c.fetch_result(&op).unwrap().data.len(), 10_000, "503 then success");
+
+    sim.add_fault(FaultRule::once(Fault::Error500Text("java.lang.NullPointerException".into())));
+    let e = c.fetch_result(&op).unwrap_err();
+    assert!(e.status == Status::ServerError && e.message.contains("NullPointerException"), "{}", e.message);
+
+    sim.add_fault(FaultRule::once(Fault::Error500Json("Content creation failed".into())));
+    let e = c.fetch_result(&op).unwrap_err();
+    assert!(e.message.contains("Content creation failed"), "{}", e.message);
+}
+
+#[test]
+fn broken_bodies_are_errors_never_short_results() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 1_000_000);
+    for fault in [Fault::CloseMidBody(300_000), Fault::ShortBody(10)] {
+        sim.add_fault(FaultRule::once(fault.clone()));
+        let e = c.fetch_result(&op).unwrap_err();
+        assert_eq!(e.status, Status::UnexpectedResponse, "{fault:?}: {}", e.message);
+        assert!(e.message.contains("bytes of the body"), "{}", e.message);
+        sim.add_fault(FaultRule::once(fault.clone()));
+        let mut buf = vec![0u8; 2_000_000];
+        let e = c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap_err();
+        assert_eq!(e.status, Status::UnexpectedResponse, "{fault:?}");
+    }
+    sim.add_fault(FaultRule::once(Fault::Chunked));
+    let mut buf = vec![0u8; 1_000_000];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(1_000_000));
+    assert!(buf == generated_bytes(0, 1_000_000));
+}
+
+#[test]
+fn read_timeout_bounds_silence_not_the_transfer() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 64 * 1024);
+    c.set_timeouts(2000, 300);
+    sim.add_fault(FaultRule::once(Fault::Delay(Duration::from_millis(1500))));
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    // 16 chunks 100 ms apart: 1.5 s in all, but never 300 ms of silence.
+    sim.add_fault(FaultRule::once(Fault::Trickle { chunk: 4096, interval: Duration::from_millis(100) }));
+    assert_eq!(c.fetch_result(&op).unwrap().data.len(), 64 * 1024);
+}
+
+#[test]
+fn connection_problems_are_connect_failed() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 10);
+    sim.add_fault(FaultRule::once(Fault::Drop));
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!((e.status, e.http_status), (Status::ConnectFailed, 0), "{}", e.message);
+    let url = sim.url();
+    drop(sim);
+    let c = Client::new(&url).unwrap();
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!(e.status, Status::ConnectFailed, "{}", e.message);
+    assert!(e.message.contains("is the server running"), "{}", e.message);
+}
