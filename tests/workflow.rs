@@ -232,9 +232,7 @@ fn idempotent_calls_retry_a_refused_connection() {
     drop(sim);
     let restart = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(400));
-        let mut s = Settings::default();
-        s.security = false;
-        olconnect_sim::Simulator::bind(addr, s).unwrap()
+        olconnect_sim::Simulator::bind(addr, Settings { security: false, ..Default::default() }).unwrap()
     });
     let e = c.progress("op-after-restart").unwrap_err();
     let _sim = restart.join().unwrap();

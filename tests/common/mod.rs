@@ -1,5 +1,5 @@
 //! Shared set-up of the integration tests: a simulator on a free port and small helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub use olconnect_sim::{Fault, FaultRule, Settings, Simulator};
 pub use olconnect_wf::{Client, Status};
@@ -10,8 +10,7 @@ pub const PASSWORD: &str = "secret";
 
 /// A simulator with security on, fast operations, and the given changes.
 pub fn sim_with(change: impl FnOnce(&mut Settings)) -> Simulator {
-    let mut s = Settings::default();
-    s.op_duration = Duration::ZERO;
+    let mut s = Settings { op_duration: Duration::ZERO, ..Default::default() };
     change(&mut s);
     Simulator::start(s).expect("simulator starts")
 }
