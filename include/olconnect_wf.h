@@ -389,6 +389,17 @@ wf_status wf_get_result_stream(wf_client *client,
 wf_status wf_get_result_to_file(wf_client *client, const char *op_id, const char *path);
 
 /**
+ * Like `wf_get_result_to_file`, and on `WF_OK` also gives what the result's headers said:
+ * `*out_info` is a new `wf_result` (free it with `wf_result_free`) whose type and set IDs are
+ * those of the response and whose data is empty (the body is in the file); its path list is
+ * empty too (use `wf_get_result_ex` to have a path list parsed). `out_info` may be NULL.
+ */
+wf_status wf_get_result_to_file_ex(wf_client *client,
+                                   const char *op_id,
+                                   const char *path,
+                                   wf_result **out_info);
+
+/**
  * Submits a JSON All-In-One configuration (`POST /rest/serverengine/workflow/print/submit`)
  * and writes the operation id, NUL-terminated, into `op_id_buf`.
  *

@@ -536,6 +536,15 @@ pub(crate) enum Opened {
     Live(String, Response<Body>),
 }
 
+impl Opened {
+    pub(crate) fn meta(&self) -> ResultMeta {
+        match self {
+            Opened::Kept(r) => r.meta.clone(),
+            Opened::Live(_, resp) => ResultMeta::from_headers(|n| header(resp, n)),
+        }
+    }
+}
+
 pub(crate) fn header(resp: &Response<Body>, name: &str) -> Option<String> {
     resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }

@@ -6,6 +6,7 @@ use crate::client::{
     body_error, encode_segment, header, Call, Client, Method, Opened, ResultEndpoint, MAX_OPERATION_ID, PRINT, SERVICE,
 };
 use crate::error::{Error, Result, Status};
+use crate::result::ResultMeta;
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -308,25 +309,12 @@ impl Client {
     }
 
     /// Downloads a result to `dest` through a temporary file beside it, renamed onto `dest`
-    /// only when complete and synced.
-    pub fn result_to_file(&self, op_id: &str, dest: &Path) -> Result<u64> {
+    /// only when complete and synced. Returns its size and what its headers said.
+    pub fn result_to_file(&self, op_id: &str, dest: &Path) -> Result<(u64, ResultMeta)> {
         // The temporary file first: an unwritable folder must not cost a one-time result.
-        let mut temp = TempFile::create(dest)?;
+        let temp = TempFile::create(dest)?;
         let opened = self.open_result(ResultEndpoint::Result, op_id)?;
-        let mut write_error = None;
-        let n = deliver(opened, op_id, &mut |chunk| match temp.write(chunk) {
-            Ok(()) => true,
-            Err(e) => {
-                write_error = Some(e);
-                false
-            }
-        });
-        if let Some(e) = write_error {
-            return Err(e);
-        }
-        let n = n?;
-        temp.commit(dest)?;
-        Ok(n)
+        save(opened, op_id, temp, dest)
     }
 
     /// Downloads a File Store entry (`GET /rest/serverengine/filestore/file/{id}[/{file}]`) to
@@ -337,7 +325,7 @@ impl Client {
             path.push('/');
             path.push_str(&encode_segment(name, "file name")?);
         }
-        let mut temp = TempFile::create(dest)?;
+        let temp = TempFile::create(dest)?;
         let call = Call {
             what: format!("download of managed file '{file_id}'"),
             method: Method::Get,
@@ -346,21 +334,27 @@ impl Client {
             accept: None,
         };
         let resp = self.send(&call)?;
-        let mut write_error = None;
-        let n = deliver(Opened::Live(call.what, resp), file_id, &mut |chunk| match temp.write(chunk) {
-            Ok(()) => true,
-            Err(e) => {
-                write_error = Some(e);
-                false
-            }
-        });
-        if let Some(e) = write_error {
-            return Err(e);
-        }
-        let n = n?;
-        temp.commit(dest)?;
-        Ok(n)
+        Ok(save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
     }
+}
+
+/// Writes an opened body into `temp`, then renames it onto `dest`.
+fn save(opened: Opened, label: &str, mut temp: TempFile, dest: &Path) -> Result<(u64, ResultMeta)> {
+    let meta = opened.meta();
+    let mut write_error = None;
+    let delivered = deliver(opened, label, &mut |chunk| match temp.write(chunk) {
+        Ok(()) => true,
+        Err(e) => {
+            write_error = Some(e);
+            false
+        }
+    });
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    let n = delivered?;
+    temp.commit(dest)?;
+    Ok((n, meta))
 }
 
 fn deliver(opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {

@@ -28,7 +28,7 @@ fn two_gib_to_file_in_bounded_memory() {
     let dir = temp_dir("large");
     let dest = dir.join("big.pdf");
     let before = peak_rss_kib();
-    assert_eq!(c.result_to_file(&op, &dest).unwrap(), SIZE);
+    assert_eq!(c.result_to_file(&op, &dest).unwrap().0, SIZE);
     let peak = peak_rss_kib();
     assert_eq!(std::fs::metadata(&dest).unwrap().len(), SIZE);
     // Sample the content at a few offsets, including the very end.

@@ -203,7 +203,7 @@ fn files_appear_whole_or_not_at_all() {
     let op = streamed_op(&c, 2_000_000);
     let dir = temp_dir("files");
     let dest = dir.join("out.pdf");
-    c.result_to_file(&op, &dest).unwrap();
+    assert_eq!(c.result_to_file(&op, &dest).unwrap().0, 2_000_000);
     assert!(std::fs::read(&dest).unwrap() == generated_bytes(0, 2_000_000));
 
     std::fs::write(&dest, b"previous").unwrap();

@@ -210,3 +210,27 @@ pub unsafe extern "C" fn wf_get_result_to_file(
         Ok(wf_status::WF_OK)
     })
 }
+
+/// Like `wf_get_result_to_file`, and on `WF_OK` also gives what the result's headers said:
+/// `*out_info` is a new `wf_result` (free it with `wf_result_free`) whose type and set IDs are
+/// those of the response and whose data is empty (the body is in the file); its path list is
+/// empty too (use `wf_get_result_ex` to have a path list parsed). `out_info` may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wf_get_result_to_file_ex(
+    client: *mut wf_client,
+    op_id: *const c_char,
+    path: *const c_char,
+    out_info: *mut *mut wf_result,
+) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let op = unsafe { str_arg(op_id, "op_id") }?;
+        let path = unsafe { str_arg(path, "path") }?;
+        let (_, meta) = c.result_to_file(op, Path::new(path))?;
+        if !out_info.is_null() {
+            let info = FfiResult { inner: OperationResult::new(Vec::new(), meta), paths: Vec::new() };
+            out(out_info, "out_info")?.set(Box::into_raw(Box::new(info)).cast());
+        }
+        Ok(wf_status::WF_OK)
+    })
+}
