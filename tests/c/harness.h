@@ -1,0 +1,140 @@
+/* A tiny test harness for the C tests: CHECK macros, a run counter, and a raw-socket HTTP
+ * helper for the simulator's /sim/ control routes (fault injection, request log). Valid C11
+ * and C++17, so the same tests also compile as C++. */
+#ifndef WF_TEST_HARNESS_H
+#define WF_TEST_HARNESS_H
+
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "olconnect_wf.h"
+
+static int g_passed = 0;
+static int g_failed = 0;
+static const char *g_test = "";
+
+#define CHECK(cond)                                                                          \
+  do {                                                                                       \
+    if (cond) {                                                                              \
+      g_passed++;                                                                            \
+    } else {                                                                                 \
+      g_failed++;                                                                            \
+      fprintf(stderr, "FAIL %s (%s:%d): %s | last error: %s\n", g_test, __FILE__, __LINE__, \
+              #cond, wf_last_error_message());                                               \
+    }                                                                                        \
+  } while (0)
+
+#define CHECK_STATUS(expr, expected)                                                           \
+  do {                                                                                         \
+    wf_status got_ = (expr);                                                                   \
+    if (got_ == (expected)) {                                                                  \
+      g_passed++;                                                                              \
+    } else {                                                                                   \
+      g_failed++;                                                                              \
+      fprintf(stderr, "FAIL %s (%s:%d): %s gave %s, expected %s | last error: %s\n", g_test,   \
+              __FILE__, __LINE__, #expr, wf_status_name(got_), wf_status_name(expected),       \
+              wf_last_error_message());                                                        \
+    }                                                                                          \
+  } while (0)
+
+static char g_base_url[256];
+static int g_port = 0;
+
+static void harness_init(int argc, char **argv) {
+  if (argc < 2 || strncmp(argv[1], "http://127.0.0.1:", 17) != 0) {
+    fprintf(stderr, "usage: %s http://127.0.0.1:PORT (a simulator started with --control true)\n", argv[0]);
+    exit(2);
+  }
+  snprintf(g_base_url, sizeof g_base_url, "%s", argv[1]);
+  g_port = atoi(argv[1] + 17);
+}
+
+static int harness_finish(void) {
+  printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed == 0 ? 0 : 1;
+}
+
+/* Sends one request to the simulator and returns the malloc'ed response body (NULL on error). */
+static char *sim_request(const char *method, const char *path, const char *body) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr;
+  size_t blen = body ? strlen(body) : 0;
+  size_t cap = 1 << 16, len = 0;
+  char *resp, *start;
+  ssize_t n;
+  char head[512];
+  if (fd < 0) return NULL;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((unsigned short)g_port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    close(fd);
+    return NULL;
+  }
+  snprintf(head, sizeof head,
+           "%s %s HTTP/1.1\r\nHost: sim\r\nConnection: close\r\nContent-Type: application/json\r\n"
+           "Content-Length: %zu\r\n\r\n",
+           method, path, blen);
+  if (write(fd, head, strlen(head)) < 0 || (blen && write(fd, body, blen) < 0)) {
+    close(fd);
+    return NULL;
+  }
+  resp = (char *)malloc(cap);
+  while ((n = read(fd, resp + len, cap - len - 1)) > 0) {
+    len += (size_t)n;
+    if (cap - len < 2) {
+      cap *= 2;
+      resp = (char *)realloc(resp, cap);
+    }
+  }
+  close(fd);
+  resp[len] = '\0';
+  start = strstr(resp, "\r\n\r\n");
+  if (!start) {
+    free(resp);
+    return NULL;
+  }
+  memmove(resp, start + 4, strlen(start + 4) + 1);
+  return resp;
+}
+
+/* Adds a fault rule, e.g. {"kind":"close_mid_body","bytes":1000}. */
+static void sim_fault(const char *json) { free(sim_request("POST", "/sim/faults", json)); }
+
+static void sim_settings(const char *json) { free(sim_request("POST", "/sim/settings", json)); }
+
+static void sim_clear_log(void) { free(sim_request("DELETE", "/sim/requests", NULL)); }
+
+/* How many logged requests have a target containing `text`. */
+static int sim_count(const char *text) {
+  char *log = sim_request("GET", "/sim/requests", NULL);
+  int count = 0;
+  const char *p = log;
+  size_t tl = strlen(text);
+  if (!log) return -1;
+  while ((p = strstr(p, "\"target\":\"")) != NULL) {
+    const char *end;
+    p += 10;
+    end = strchr(p, '"');
+    if (!end) break;
+    {
+      const char *hit = strstr(p, text);
+      if (hit && hit + tl <= end) count++;
+    }
+    p = end;
+  }
+  free(log);
+  return count;
+}
+
+#endif
