@@ -156,7 +156,7 @@ pub fn encode_segment(id: &str, what: &str) -> Result<String> {
 }
 
 /// Maps a transport failure before any response arrived.
-fn transport_error(what: &str, e: ureq::Error) -> Error {
+fn transport_error(what: &str, e: ureq::Error, tls: bool) -> Error {
     use ureq::Error as E;
     let (status, detail) = match &e {
         E::Timeout(t) => (
@@ -167,6 +167,11 @@ fn transport_error(what: &str, e: ureq::Error) -> Error {
         E::ConnectionFailed => (Status::ConnectFailed, "the connection could not be established".into()),
         E::Io(io) => match io.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Status::Timeout, format!("timed out: {io}")),
+            // rustls reports handshake and certificate failures as InvalidData.
+            io::ErrorKind::InvalidData if tls => (
+                Status::TlsError,
+                format!("TLS failed: {io}; check the server certificate or wf_client_set_tls_ca_file"),
+            ),
             _ => (
                 Status::ConnectFailed,
                 format!("the connection failed before a response: {io}; is the server running at this address?"),
@@ -239,6 +244,10 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    fn is_https(&self) -> bool {
+        self.base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 
     fn reconfigure(&self, change: impl FnOnce(&mut Options)) {
@@ -342,7 +351,7 @@ impl Client {
             .header("Authorization", basic)
             .header("Accept", "text/plain")
             .send_empty()
-            .map_err(|e| transport_error(what, e))?;
+            .map_err(|e| transport_error(what, e, self.is_https()))?;
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
             return Err(self.scrub(http_error(what, &mut resp, true)));
@@ -416,9 +425,9 @@ impl Client {
                 Ok(r) => return Ok(r),
                 Err(e) if call.idempotent() && is_refused(&e) => match delays.next() {
                     Some(d) => std::thread::sleep(*d),
-                    None => return Err(transport_error(&call.what, e)),
+                    None => return Err(transport_error(&call.what, e, self.is_https())),
                 },
-                Err(e) => return Err(transport_error(&call.what, e)),
+                Err(e) => return Err(transport_error(&call.what, e, self.is_https())),
             }
         }
     }

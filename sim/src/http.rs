@@ -7,6 +7,24 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::thread::sleep;
 
+/// A connection the server talks over: plain TCP, or TLS on TCP.
+pub trait Wire: Read + Write {
+    /// Closes the underlying socket at once (no TLS close_notify: faults want it abrupt).
+    fn close(&mut self);
+}
+
+impl Wire for TcpStream {
+    fn close(&mut self) {
+        let _ = self.shutdown(Shutdown::Both);
+    }
+}
+
+impl Wire for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn close(&mut self) {
+        let _ = self.sock.shutdown(Shutdown::Both);
+    }
+}
+
 /// Largest request head (request line plus headers).
 pub const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
@@ -44,7 +62,7 @@ fn bad(status: u16, msg: impl Into<String>) -> ReadError {
     ReadError::Bad(status, msg.into())
 }
 
-fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> Result<Vec<u8>, ReadError> {
+fn read_line<R: Read>(reader: &mut BufReader<R>, budget: &mut usize) -> Result<Vec<u8>, ReadError> {
     let mut line = Vec::new();
     let n = reader.by_ref().take(*budget as u64 + 1).read_until(b'\n', &mut line).map_err(|_| ReadError::Closed)?;
     if n == 0 {
@@ -66,7 +84,7 @@ fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> Result<Ve
 
 /// Reads one request; the body is read when its `Content-Length` (or chunked size) is within
 /// `max_body`.
-pub fn read_request(reader: &mut BufReader<TcpStream>, max_body: usize) -> Result<Request, ReadError> {
+pub fn read_request<R: Read>(reader: &mut BufReader<R>, max_body: usize) -> Result<Request, ReadError> {
     let mut budget = MAX_HEAD;
     let mut line = read_line(reader, &mut budget)?;
     // Tolerate stray empty lines between requests (RFC 9112 §2.2).
@@ -134,7 +152,7 @@ pub fn read_request(reader: &mut BufReader<TcpStream>, max_body: usize) -> Resul
     Ok(req)
 }
 
-fn read_chunked(reader: &mut BufReader<TcpStream>, max_body: usize) -> Result<Vec<u8>, ReadError> {
+fn read_chunked<R: Read>(reader: &mut BufReader<R>, max_body: usize) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     loop {
         let mut budget = 1024;
@@ -228,7 +246,7 @@ fn reason(status: u16) -> &'static str {
 
 /// Writes a response, applying `fault`. Returns whether the connection may be kept open.
 pub fn write_response(
-    stream: &mut TcpStream,
+    stream: &mut dyn Wire,
     resp: &Response,
     head_only: bool,
     fault: Option<&Fault>,
@@ -237,7 +255,7 @@ pub fn write_response(
         sleep(*d);
     }
     if let Some(Fault::Drop) = fault {
-        let _ = stream.shutdown(Shutdown::Both);
+        stream.close();
         return Ok(false);
     }
     let len = resp.body.len();
@@ -260,6 +278,7 @@ pub fn write_response(
     head.extend_from_slice(b"\r\n");
     if no_body {
         stream.write_all(&head)?;
+        stream.flush()?;
         return Ok(true);
     }
     match fault {
@@ -268,13 +287,14 @@ pub fn write_response(
             let mut writer = Limited { inner: stream, left: (*after).min(len.saturating_sub(1)) };
             let _ = resp.body.write_to(&mut writer, 0, len);
             stream.flush()?;
-            let _ = stream.shutdown(Shutdown::Both);
+            stream.close();
             Ok(false)
         }
         Some(Fault::ShortBody(_)) => {
             stream.write_all(&head)?;
             resp.body.write_to(stream, 0, len)?;
-            let _ = stream.shutdown(Shutdown::Both);
+            stream.flush()?;
+            stream.close();
             Ok(false)
         }
         Some(Fault::Trickle { chunk, interval }) => {
@@ -297,6 +317,7 @@ pub fn write_response(
             let mut w = ChunkedWriter { inner: stream };
             resp.body.write_to(&mut w, 0, len)?;
             stream.write_all(b"0\r\n\r\n")?;
+            stream.flush()?;
             Ok(true)
         }
         _ => {
@@ -308,6 +329,7 @@ pub fn write_response(
                 stream.write_all(&head)?;
                 resp.body.write_to(stream, 0, len)?;
             }
+            stream.flush()?;
             Ok(true)
         }
     }
@@ -315,7 +337,7 @@ pub fn write_response(
 
 /// Passes at most `left` bytes, then fails: used to cut a body short.
 struct Limited<'a> {
-    inner: &'a mut TcpStream,
+    inner: &'a mut dyn Wire,
     left: u64,
 }
 
@@ -336,7 +358,7 @@ impl Write for Limited<'_> {
 }
 
 struct ChunkedWriter<'a> {
-    inner: &'a mut TcpStream,
+    inner: &'a mut dyn Wire,
 }
 
 impl Write for ChunkedWriter<'_> {

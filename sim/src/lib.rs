@@ -16,6 +16,7 @@ mod http;
 mod output;
 mod server;
 mod settings;
+mod tls;
 mod util;
 mod workflow;
 
@@ -36,6 +37,7 @@ use std::thread::JoinHandle;
 pub struct Simulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    scheme: &'static str,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -47,19 +49,21 @@ impl Simulator {
 
     /// Starts on the given address (port 0 picks a free one).
     pub fn bind(addr: SocketAddr, settings: Settings) -> io::Result<Simulator> {
+        let tls = tls::server_config(&settings)?;
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(settings));
         let for_thread = shared.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let thread = std::thread::Builder::new()
             .name("sim-accept".into())
-            .spawn(move || server::accept_loop(listener, for_thread))?;
-        Ok(Simulator { shared, addr, thread: Some(thread) })
+            .spawn(move || server::accept_loop(listener, for_thread, tls))?;
+        Ok(Simulator { shared, addr, scheme, thread: Some(thread) })
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (or `https://` when serving TLS)
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {

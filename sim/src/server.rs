@@ -4,7 +4,7 @@
 use crate::auth;
 use crate::faults::{Fault, FaultRule};
 use crate::filestore::FileStore;
-use crate::http::{read_request, write_response, ReadError, Request, Response};
+use crate::http::{read_request, write_response, ReadError, Request, Response, Wire};
 use crate::output::Body;
 use crate::settings::{Role, Settings};
 use crate::util::percent_decode;
@@ -76,7 +76,7 @@ impl Shared {
     }
 }
 
-pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<Arc<rustls::ServerConfig>>) {
     for stream in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
             break;
@@ -84,15 +84,24 @@ pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(stream) = stream else { continue };
         shared.connections.fetch_add(1, Ordering::Relaxed);
         let shared = shared.clone();
-        let _ = thread::Builder::new().name("sim-conn".into()).spawn(move || handle_connection(stream, &shared));
+        let tls = tls.clone();
+        let _ = thread::Builder::new().name("sim-conn".into()).spawn(move || handle_connection(stream, &shared, tls));
     }
 }
 
-fn handle_connection(stream: TcpStream, shared: &Shared) {
+fn handle_connection(stream: TcpStream, shared: &Shared, tls: Option<Arc<rustls::ServerConfig>>) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
-    let Ok(mut writer) = stream.try_clone() else { return };
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    match tls {
+        None => serve(BufReader::with_capacity(64 * 1024, stream), shared),
+        Some(config) => {
+            let Ok(conn) = rustls::ServerConnection::new(config) else { return };
+            serve(BufReader::with_capacity(64 * 1024, rustls::StreamOwned::new(conn, stream)), shared)
+        }
+    }
+}
+
+fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared) {
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return;
@@ -102,12 +111,8 @@ fn handle_connection(stream: TcpStream, shared: &Shared) {
             Ok(r) => r,
             Err(ReadError::Closed) => return,
             Err(ReadError::Bad(status, msg)) => {
-                let _ = write_response(
-                    &mut writer,
-                    &Response::error(status, &msg, None).with_header("Connection", "close"),
-                    false,
-                    None,
-                );
+                let resp = Response::error(status, &msg, None).with_header("Connection", "close");
+                let _ = write_response(reader.get_mut(), &resp, false, None);
                 return;
             }
         };
@@ -127,7 +132,7 @@ fn handle_connection(stream: TcpStream, shared: &Shared) {
             (resp, fault)
         };
         let resp = if req.close { resp.with_header("Connection", "close") } else { resp };
-        match write_response(&mut writer, &resp, head_only, fault.as_ref()) {
+        match write_response(reader.get_mut(), &resp, head_only, fault.as_ref()) {
             Ok(true) if !req.close => continue,
             _ => return,
         }

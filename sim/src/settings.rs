@@ -105,6 +105,9 @@ pub struct Settings {
     pub control: bool,
     /// How many requests the request log keeps.
     pub log_capacity: usize,
+    /// Serve HTTPS with this PEM certificate chain and key (both, or neither).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -127,6 +130,8 @@ impl Default for Settings {
             max_body: 64 * 1024 * 1024,
             control: false,
             log_capacity: 10_000,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -150,6 +155,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("max_body", "largest request body in bytes (default 67108864)"),
     ("control", "true|false: enable the /sim/ control routes (default false)"),
     ("log_capacity", "requests kept in the request log (default 10000)"),
+    ("tls_cert", "PEM certificate chain: serve HTTPS (with tls_key; read at start)"),
+    ("tls_key", "PEM private key of tls_cert"),
 ];
 
 fn as_bool(key: &str, v: &Value) -> Result<bool, String> {
@@ -227,6 +234,8 @@ impl Settings {
             "max_body" => self.max_body = as_u64(key, v)? as usize,
             "control" => self.control = as_bool(key, v)?,
             "log_capacity" => self.log_capacity = as_u64(key, v)? as usize,
+            "tls_cert" => self.tls_cert = Some(PathBuf::from(as_string(key, v)?)),
+            "tls_key" => self.tls_key = Some(PathBuf::from(as_string(key, v)?)),
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
@@ -267,6 +276,7 @@ impl Settings {
             "max_body": self.max_body,
             "control": self.control,
             "log_capacity": self.log_capacity,
+            "tls": self.tls_cert.is_some(),
         })
     }
 }

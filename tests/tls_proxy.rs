@@ -1,0 +1,139 @@
+//! HTTPS (system roots, a CA file, insecure mode) against the simulator serving TLS with a
+//! certificate made here, and requests through a proxy, `localhost` included.
+
+mod common;
+use common::*;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Writes a CA and a server certificate for 127.0.0.1/localhost signed by it; returns
+/// (ca.pem, server.pem, server.key).
+fn make_certificates(dir: &std::path::Path, tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, format!("olconnect-wf test CA {tag}"));
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+    let paths = (
+        dir.join(format!("{tag}-ca.pem")),
+        dir.join(format!("{tag}-server.pem")),
+        dir.join(format!("{tag}-server.key")),
+    );
+    std::fs::write(&paths.0, ca_cert.pem()).unwrap();
+    std::fs::write(&paths.1, leaf.pem()).unwrap();
+    std::fs::write(&paths.2, leaf_key.serialize_pem()).unwrap();
+    paths
+}
+
+#[test]
+fn https_verifies_by_default_and_accepts_a_ca_file_or_insecure_mode() {
+    let dir = temp_dir("tls");
+    let (ca, cert, key) = make_certificates(&dir, "a");
+    let (other_ca, _, _) = make_certificates(&dir, "b");
+    let sim = sim_with(|s| {
+        s.tls_cert = Some(cert.clone());
+        s.tls_key = Some(key.clone());
+    });
+    assert!(sim.url().starts_with("https://127.0.0.1:"));
+    let c = basic_client(&sim);
+
+    let e = c.server_version().unwrap_err();
+    assert_eq!(e.status, Status::TlsError, "the system roots do not know the test CA: {}", e.message);
+    assert!(e.message.contains("TLS"), "{}", e.message);
+
+    c.set_tls_ca_file(Some(ca.to_str().unwrap())).unwrap();
+    assert_eq!(c.server_version().unwrap(), b"2024.2.1.12345");
+    let op = streamed_op(&c, 5_000_000);
+    assert!(c.fetch_result(&op).unwrap().data == olconnect_sim::generated_bytes(0, 5_000_000));
+
+    c.set_tls_ca_file(Some(other_ca.to_str().unwrap())).unwrap();
+    assert_eq!(c.server_version().unwrap_err().status, Status::TlsError);
+
+    c.set_tls_ca_file(None).unwrap();
+    assert_eq!(c.server_version().unwrap_err().status, Status::TlsError);
+
+    c.set_tls_insecure(true);
+    assert_eq!(c.server_version().unwrap(), b"2024.2.1.12345");
+    c.set_tls_insecure(false);
+    assert_eq!(c.server_version().unwrap_err().status, Status::TlsError);
+
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    assert_eq!(c.set_tls_ca_file(Some(not_pem.to_str().unwrap())).unwrap_err().status, Status::TlsError);
+    assert_eq!(c.set_tls_ca_file(Some("/nonexistent.pem")).unwrap_err().status, Status::IoError);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A minimal HTTP CONNECT proxy on a free port; counts the tunnels it opened.
+fn start_proxy() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tunnels = Arc::new(AtomicUsize::new(0));
+    let counter = tunnels.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut parts = request_line.split(' ');
+                let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else { return };
+                let Ok(upstream) = TcpStream::connect(target) else { return };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut client_w = client;
+                client_w.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").unwrap();
+                let mut up_r = upstream.try_clone().unwrap();
+                let mut up_w = upstream;
+                let mut client_r = reader;
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_r, &mut client_w);
+                    let _ = client_w.shutdown(std::net::Shutdown::Both);
+                });
+                let _ = std::io::copy(&mut client_r, &mut up_w);
+                let _ = up_w.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (port, tunnels)
+}
+
+#[test]
+fn a_proxy_carries_every_request_localhost_included() {
+    let sim = sim();
+    let (port, tunnels) = start_proxy();
+    let c = basic_client(&sim);
+    c.set_proxy(Some(&format!("http://127.0.0.1:{port}"))).unwrap();
+    let op = streamed_op(&c, 100_000);
+    assert_eq!(c.fetch_result(&op).unwrap().data.len(), 100_000);
+    let through_proxy = tunnels.load(Ordering::SeqCst);
+    assert!(through_proxy >= 1, "requests went around the proxy");
+    let local = Client::new(&sim.url().replace("127.0.0.1", "localhost")).unwrap();
+    local.set_basic_auth(USER, PASSWORD).unwrap();
+    local.set_proxy(Some(&format!("http://127.0.0.1:{port}"))).unwrap();
+    local.server_version().unwrap();
+    assert!(tunnels.load(Ordering::SeqCst) > through_proxy, "localhost is proxied too");
+
+    c.set_proxy(None).unwrap();
+    let before = tunnels.load(Ordering::SeqCst);
+    c.server_version().unwrap();
+    assert_eq!(tunnels.load(Ordering::SeqCst), before, "no proxy after set_proxy(None)");
+
+    c.set_proxy(Some("http://127.0.0.1:9")).unwrap();
+    assert_eq!(c.server_version().unwrap_err().status, Status::ConnectFailed);
+    assert_eq!(c.set_proxy(Some("http://bad host:1")).unwrap_err().status, Status::InvalidArgument);
+}
