@@ -11,7 +11,7 @@ LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
 C_TESTS  := test_core test_workflow
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo test lint test-rust test-c bench bench-smoke header clean
+.PHONY: all lib demo test lint test-rust test-c test-python bench bench-smoke header clean
 
 all: lib
 
@@ -27,7 +27,7 @@ demo: lib | $(BUILD)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf'
 
-test: lint test-rust test-c bench-smoke
+test: lint test-rust test-c test-python bench-smoke
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -46,6 +46,13 @@ test-c: lib | $(BUILD)
 	$(CC) $(CFLAGS) examples/fetch_result.c -o $(BUILD)/fetch_result $(LDSHARED)
 	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/run.sh \
 	  $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)_cpp $(BUILD)/$(t)_static $(BUILD)/$(t)_valgrind)
+
+# Python: install the package (it bundles the library) into a venv, run pytest against it.
+VENV := $(BUILD)/venv
+test-python: lib | $(BUILD)
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check pytest ./bindings/python
+	cd bindings/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 # Benchmarks (figures go to bench/RESULTS.md); the smoke run keeps them from rotting.
 bench: lib

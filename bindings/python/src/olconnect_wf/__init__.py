@@ -1,0 +1,52 @@
+"""olconnect_wf: drive the All-In-One service of an OL Connect Server from Python.
+
+>>> with Client("http://localhost:9340", username="ol-admin", password="secret") as c:
+...     result = c.run(config, to_file="out.pdf")
+"""
+from ._client import Client, Progress, Result, ResultType
+from ._errors import (
+    AbortedError,
+    AuthError,
+    AuthRequiredError,
+    BadRequestError,
+    ConnectError,
+    ForbiddenError,
+    InternalError,
+    InvalidArgumentError,
+    LocalIOError,
+    NotFoundError,
+    ServerError,
+    TimeoutError,
+    TLSError,
+    UnexpectedResponseError,
+    WorkflowError,
+)
+from ._ffi import ABI_VERSION, lib as _lib
+
+#: Version of the native library in use.
+library_version: str = _lib.wf_version().decode("ascii")
+__version__ = "0.1.0"
+
+__all__ = [
+    "ABI_VERSION",
+    "AbortedError",
+    "AuthError",
+    "AuthRequiredError",
+    "BadRequestError",
+    "Client",
+    "ConnectError",
+    "ForbiddenError",
+    "InternalError",
+    "InvalidArgumentError",
+    "LocalIOError",
+    "NotFoundError",
+    "Progress",
+    "Result",
+    "ResultType",
+    "ServerError",
+    "TLSError",
+    "TimeoutError",
+    "UnexpectedResponseError",
+    "WorkflowError",
+    "library_version",
+]

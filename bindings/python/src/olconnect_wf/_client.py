@@ -1,0 +1,405 @@
+"""The public API: Client and the values it returns. Idiom only; the logic is in the library."""
+import ctypes
+import enum
+import json
+import os
+import queue
+import sys
+import threading
+from ctypes import byref, c_bool, c_int32, c_size_t
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union
+
+from . import _errors
+from ._errors import InvalidArgumentError, error_for
+from ._ffi import PROGRESS_FN, WRITE_FN, client_p, lib, result_p
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Capacity of the operation id buffer of wf_submit (WF_OPERATION_ID_CAPACITY).
+OPERATION_ID_CAPACITY = 128
+
+
+class ResultType(enum.IntEnum):
+    """What a result holds, from the server's X-Result-Type header."""
+
+    UNKNOWN = 0
+    DATA_SET_ID = 1
+    CONTENT_SET_ID = 2
+    JOB_SET_ID = 3
+    OUTPUT_STREAMED = 4
+    OUTPUT_PATHS = 5
+    OUTPUT_MANAGED = 6
+
+
+class Progress(NamedTuple):
+    """The progress of an operation: a percentage, and whether it has finished."""
+
+    percent: int
+    done: bool
+
+
+class Result(NamedTuple):
+    """A fetched result: its bytes (empty when it went to a file), what the headers said about
+    it, the paths of a multi-file result, and the local file it was written to, if any."""
+
+    data: bytes
+    type: ResultType
+    data_set_id: Optional[int]
+    content_set_id: Optional[int]
+    job_set_id: Optional[int]
+    paths: List[str]
+    file: Optional[str] = None
+
+
+def _encode(value: Optional[str], name: str) -> Optional[bytes]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, f"{name} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, f"{name} contains a NUL character")
+    return value.encode("utf-8", "surrogatepass")
+
+
+def _path(value: PathLike, name: str) -> bytes:
+    try:
+        text = os.fspath(value)
+    except TypeError:
+        raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, f"{name} must be a str or os.PathLike") from None
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    encoded = _encode(text, name)
+    assert encoded is not None
+    return encoded
+
+
+def _check(status: int) -> None:
+    if status != _errors.OK:
+        message = (lib.wf_last_error_message() or b"").decode("utf-8", "replace")
+        raise error_for(status, lib.wf_last_http_status(), message)
+
+
+def _from_result(handle: "ctypes._Pointer", file: Optional[str] = None) -> Result:
+    try:
+        size = c_size_t(0)
+        ptr = lib.wf_result_data(handle, byref(size))
+        data = ctypes.string_at(ptr, size.value) if ptr and size.value else b""
+        ids = [lib.wf_result_data_set_id(handle), lib.wf_result_content_set_id(handle), lib.wf_result_job_set_id(handle)]
+        paths = [lib.wf_result_path(handle, i).decode("utf-8") for i in range(lib.wf_result_path_count(handle))]
+        kind = lib.wf_result_type_of(handle)
+        return Result(
+            data=data,
+            type=ResultType(kind) if kind in ResultType._value2member_map_ else ResultType.UNKNOWN,
+            data_set_id=ids[0] if ids[0] >= 0 else None,
+            content_set_id=ids[1] if ids[1] >= 0 else None,
+            job_set_id=ids[2] if ids[2] >= 0 else None,
+            paths=paths,
+            file=file,
+        )
+    finally:
+        lib.wf_result_free(handle)
+
+
+class _CallbackGuard:
+    """Carries an exception raised inside a callback out of the native call that invoked it."""
+
+    def __init__(self) -> None:
+        self.error: Optional[BaseException] = None
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+class Client:
+    """A client of one OL Connect server; thread-safe (share one across threads).
+
+    Credentials: ``username``/``password`` log in at once and the token is renewed as needed
+    (or sent as HTTP Basic on every call with ``basic=True``); ``token`` sends a fixed
+    ``auth_token``. ``timeout`` (seconds) bounds connecting and each silence while reading;
+    ``ca_file`` trusts only that PEM file's certificates; ``insecure`` accepts any certificate;
+    ``proxy`` sends every request through that proxy URL.
+    Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        token: Optional[str] = None,
+        basic: bool = False,
+        timeout: Optional[float] = 60.0,
+        connect_timeout: Optional[float] = 10.0,
+        ca_file: Optional[PathLike] = None,
+        insecure: bool = False,
+        proxy: Optional[str] = None,
+    ) -> None:
+        self._handle: Optional["ctypes._Pointer"] = None
+        handle = client_p()
+        _check(lib.wf_client_new(_encode(base_url, "base_url"), byref(handle)))
+        self._handle = handle
+        try:
+            self.set_timeouts(timeout=timeout, connect_timeout=connect_timeout)
+            if ca_file is not None:
+                _check(lib.wf_client_set_tls_ca_file(handle, _path(ca_file, "ca_file")))
+            if insecure:
+                _check(lib.wf_client_set_tls_insecure(handle, True))
+            if proxy is not None:
+                _check(lib.wf_client_set_proxy(handle, _encode(proxy, "proxy")))
+            if token is not None:
+                self.set_token(token)
+            elif username is not None:
+                if password is None:
+                    raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "a username needs a password")
+                if basic:
+                    self.set_basic_auth(username, password)
+                else:
+                    self.login(username, password)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def _ptr(self) -> "ctypes._Pointer":
+        if self._handle is None:
+            raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "the client is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the native client (connections, kept bodies, credentials). Idempotent. No call
+        may be running on this client from another thread."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            lib.wf_client_free(handle)
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_handle", None) is not None and not sys.is_finalizing():
+            self.close()
+
+    # -- credentials and options --------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> None:
+        """Logs in now; the token is then renewed before it expires and after a 401/403."""
+        _check(lib.wf_client_login(self._ptr, _encode(username, "username"), _encode(password, "password")))
+
+    def set_token(self, token: str) -> None:
+        """Sends this ``auth_token`` on every request (it cannot be renewed)."""
+        _check(lib.wf_client_set_token(self._ptr, _encode(token, "token")))
+
+    def set_basic_auth(self, username: str, password: str) -> None:
+        """Sends HTTP Basic credentials on every request."""
+        _check(lib.wf_client_set_basic_auth(self._ptr, _encode(username, "username"), _encode(password, "password")))
+
+    def clear_auth(self) -> None:
+        """Sends no credentials from now on."""
+        _check(lib.wf_client_clear_auth(self._ptr))
+
+    def set_timeouts(self, *, timeout: Optional[float] = 60.0, connect_timeout: Optional[float] = 10.0) -> None:
+        """Seconds; ``None`` or 0 means no limit. ``timeout`` bounds each silence while reading."""
+
+        def ms(seconds: Optional[float], name: str) -> int:
+            if seconds is None:
+                return 0
+            if seconds < 0:
+                raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, f"{name} must not be negative")
+            return min(max(int(seconds * 1000), 1 if seconds > 0 else 0), 0xFFFFFFFF)
+
+        _check(lib.wf_client_set_timeouts(self._ptr, ms(connect_timeout, "connect_timeout"), ms(timeout, "timeout")))
+
+    # -- results ------------------------------------------------------------------------------
+
+    def get_result(self, op_id: str) -> bytes:
+        """The result body: an entity ID, a path list or a spool file's bytes (one request)."""
+        return self.get_result_ex(op_id).data
+
+    def get_result_ex(self, op_id: str) -> Result:
+        """The result with its type, set IDs and parsed path list."""
+        handle = result_p()
+        _check(lib.wf_get_result_ex(self._ptr, _encode(op_id, "op_id"), byref(handle)))
+        return _from_result(handle)
+
+    def get_result_to_file(self, op_id: str, path: PathLike) -> Result:
+        """Streams the result to ``path`` (complete or not at all); returns its type and IDs."""
+        handle = result_p()
+        encoded = _path(path, "path")
+        _check(lib.wf_get_result_to_file_ex(self._ptr, _encode(op_id, "op_id"), encoded, byref(handle)))
+        return _from_result(handle, file=os.fsdecode(encoded))
+
+    def stream_result(self, op_id: str, write: Callable[[bytes], Any]) -> int:
+        """Calls ``write(chunk)`` with each chunk of the result in order; returns the byte
+        count. ``write`` returning ``False`` stops with :class:`AbortedError`; an exception it
+        raises stops the download and is raised from here."""
+        guard = _CallbackGuard()
+        total = 0
+
+        def on_chunk(_user: Any, chunk: Any, length: int) -> int:
+            nonlocal total
+            try:
+                total += length
+                return 1 if write(ctypes.string_at(chunk, length)) is False else 0
+            except BaseException as e:  # carried to the caller after the native call returns
+                guard.error = e
+                return 1
+
+        callback = WRITE_FN(on_chunk)
+        status = lib.wf_get_result_stream(self._ptr, _encode(op_id, "op_id"), callback, None)
+        guard.reraise()
+        _check(status)
+        return total
+
+    def iter_result(self, op_id: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
+        """Yields the result in chunks of ``chunk_size`` bytes (the last may be shorter),
+        with bounded memory; closing the iterator early stops the download."""
+        if chunk_size <= 0:
+            raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "chunk_size must be positive")
+        chunks: "queue.Queue[Any]" = queue.Queue(maxsize=8)
+        stop = threading.Event()
+        done = object()
+        outcome: List[BaseException] = []
+
+        def write(chunk: bytes) -> bool:
+            while not stop.is_set():
+                try:
+                    chunks.put(chunk, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def pump() -> None:
+            try:
+                self.stream_result(op_id, write)
+            except BaseException as e:
+                outcome.append(e)
+            finally:
+                while True:
+                    try:
+                        chunks.put(done, timeout=0.1)
+                        break
+                    except queue.Full:
+                        if stop.is_set():
+                            break
+
+        worker = threading.Thread(target=pump, name="olconnect-wf-iter", daemon=True)
+        worker.start()
+        pending = b""
+        try:
+            while True:
+                item = chunks.get()
+                if item is done:
+                    break
+                pending += item
+                start = 0
+                while len(pending) - start >= chunk_size:
+                    yield pending[start : start + chunk_size]
+                    start += chunk_size
+                pending = pending[start:]
+            if outcome:
+                raise outcome[0]
+            if pending:
+                yield pending
+        finally:
+            stop.set()
+            worker.join()
+
+    def get_result_text(self, op_id: str) -> str:
+        """The result as text (getResultTxt): an entity ID or the spool file path(s)."""
+        return self._text(lib.wf_get_result_text, self._ptr, _encode(op_id, "op_id"))
+
+    def managed_result(self, op_id: str) -> Dict[str, Any]:
+        """The managed result (getManagedResult) as a dict: ``identifier`` and ``files``."""
+        return json.loads(self._text(lib.wf_get_managed_result, self._ptr, _encode(op_id, "op_id")))
+
+    def download_managed(self, file_id: Union[str, int], path: PathLike, file_name: Optional[str] = None) -> str:
+        """Downloads managed output from the File Store to ``path``: one file of a folder
+        (``file_name``), or the whole folder as a ZIP archive. Returns the path."""
+        encoded = _path(path, "path")
+        _check(lib.wf_download_managed(self._ptr, _encode(str(file_id), "file_id"), _encode(file_name, "file_name"), encoded))
+        return os.fsdecode(encoded)
+
+    # -- workflow -----------------------------------------------------------------------------
+
+    def submit(self, config: Union[Dict[str, Any], str]) -> str:
+        """Submits an All-In-One configuration (a dict, or JSON text); returns the operation id."""
+        text = config if isinstance(config, str) else json.dumps(config)
+        buf = ctypes.create_string_buffer(OPERATION_ID_CAPACITY)
+        size = c_size_t(OPERATION_ID_CAPACITY)
+        _check(lib.wf_submit(self._ptr, _encode(text, "config"), buf, byref(size)))
+        return buf.value.decode("utf-8")
+
+    def progress(self, op_id: str) -> Progress:
+        """The progress of an operation (getProgress)."""
+        percent, done = c_int32(0), c_bool(False)
+        _check(lib.wf_get_progress(self._ptr, _encode(op_id, "op_id"), byref(percent), byref(done)))
+        return Progress(percent.value, done.value)
+
+    def wait(self, op_id: str, timeout: Optional[float] = None, on_progress: Optional[Callable[[int], Any]] = None) -> None:
+        """Waits until the operation has finished. ``on_progress(percent)`` is called with each
+        new percentage; returning ``False`` stops with :class:`AbortedError`, an exception it
+        raises is raised from here. ``timeout`` in seconds raises :class:`TimeoutError`."""
+        guard = _CallbackGuard()
+
+        def report(_user: Any, percent: int) -> int:
+            try:
+                return 1 if on_progress is not None and on_progress(percent) is False else 0
+            except BaseException as e:
+                guard.error = e
+                return 1
+
+        callback = PROGRESS_FN(report) if on_progress is not None else PROGRESS_FN()
+        ms = 0 if timeout is None else max(1, min(int(timeout * 1000), 0xFFFFFFFF))
+        status = lib.wf_wait(self._ptr, _encode(op_id, "op_id"), ms, callback, None)
+        guard.reraise()
+        _check(status)
+
+    def cancel(self, op_id: str) -> None:
+        """Cancels an operation; a :meth:`wait` on it in another thread raises AbortedError."""
+        _check(lib.wf_cancel(self._ptr, _encode(op_id, "op_id")))
+
+    def operations(self) -> List[Dict[str, Any]]:
+        """The operations running on the server (getOperations)."""
+        return json.loads(self._text(lib.wf_get_operations, self._ptr))
+
+    def server_version(self) -> str:
+        """The server's version string."""
+        return self._text(lib.wf_server_version, self._ptr)
+
+    def run(
+        self,
+        config: Union[Dict[str, Any], str],
+        *,
+        to_file: Optional[PathLike] = None,
+        on_progress: Optional[Callable[[int], Any]] = None,
+        timeout: Optional[float] = None,
+    ) -> Result:
+        """Submits, waits and fetches: the result in memory, or streamed to ``to_file``."""
+        op_id = self.submit(config)
+        self.wait(op_id, timeout=timeout, on_progress=on_progress)
+        if to_file is not None:
+            return self.get_result_to_file(op_id, to_file)
+        return self.get_result_ex(op_id)
+
+    @staticmethod
+    def _text(fn: Any, *args: Any) -> str:
+        size = c_size_t(4096)
+        while True:
+            buf = ctypes.create_string_buffer(size.value)
+            status = fn(*args, buf, byref(size))
+            if status != _errors.BUFFER_TOO_SMALL:
+                _check(status)
+                return buf.value.decode("utf-8")

@@ -1,0 +1,116 @@
+"""The exception hierarchy, one class per wf_status."""
+import builtins
+from typing import Dict, Type
+
+OK = 0
+INVALID_ARGUMENT = 1
+BUFFER_TOO_SMALL = 2
+AUTH_REQUIRED = 3
+AUTH_FAILED = 4
+FORBIDDEN = 5
+NOT_FOUND = 6
+BAD_REQUEST = 7
+SERVER_ERROR = 8
+UNEXPECTED_RESPONSE = 9
+CONNECT_FAILED = 10
+TLS_ERROR = 11
+TIMEOUT = 12
+IO_ERROR = 13
+ABORTED = 14
+INTERNAL_ERROR = 99
+
+
+class WorkflowError(Exception):
+    """A failed call: `status` (the C wf_status), `http_status` (0 when there was no HTTP
+    answer) and `message` (what happened, with the server's own words when there were some)."""
+
+    def __init__(self, status: int, http_status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.http_status = http_status
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, http_status={self.http_status}, message={self.message!r})"
+
+
+class InvalidArgumentError(WorkflowError, ValueError):
+    """An argument was refused before anything was sent (e.g. an operation id with '/')."""
+
+
+class AuthRequiredError(WorkflowError):
+    """HTTP 401 and no credentials were configured."""
+
+
+class AuthError(WorkflowError):
+    """HTTP 401: the credentials sent were rejected (after one automatic re-login)."""
+
+
+class ForbiddenError(WorkflowError):
+    """HTTP 403: the user lacks the role, or (older servers) the credentials are invalid."""
+
+
+class NotFoundError(WorkflowError):
+    """HTTP 404: the operation or file is not on the server."""
+
+
+class BadRequestError(WorkflowError):
+    """HTTP 400: e.g. a File Store resource named in the configuration does not exist."""
+
+
+class ServerError(WorkflowError):
+    """HTTP 5xx: the operation or the server failed."""
+
+
+class UnexpectedResponseError(WorkflowError):
+    """An answer that breaks the protocol: truncated body, connection lost mid-body, ..."""
+
+
+class ConnectError(WorkflowError, ConnectionError):
+    """The server could not be reached (DNS, refused, reset, proxy)."""
+
+
+class TLSError(WorkflowError):
+    """The TLS handshake or the certificate verification failed."""
+
+
+class TimeoutError(WorkflowError, builtins.TimeoutError):
+    """A timeout or a wait deadline expired."""
+
+
+class LocalIOError(WorkflowError, OSError):
+    """A local file could not be written or renamed."""
+
+
+class AbortedError(WorkflowError):
+    """A callback asked to stop, or the operation waited on was cancelled."""
+
+
+class InternalError(WorkflowError):
+    """A bug in the library; please report it."""
+
+
+_BY_STATUS: Dict[int, Type[WorkflowError]] = {
+    INVALID_ARGUMENT: InvalidArgumentError,
+    AUTH_REQUIRED: AuthRequiredError,
+    AUTH_FAILED: AuthError,
+    FORBIDDEN: ForbiddenError,
+    NOT_FOUND: NotFoundError,
+    BAD_REQUEST: BadRequestError,
+    SERVER_ERROR: ServerError,
+    UNEXPECTED_RESPONSE: UnexpectedResponseError,
+    CONNECT_FAILED: ConnectError,
+    TLS_ERROR: TLSError,
+    TIMEOUT: TimeoutError,
+    IO_ERROR: LocalIOError,
+    ABORTED: AbortedError,
+    INTERNAL_ERROR: InternalError,
+}
+
+
+def error_for(status: int, http_status: int, message: str) -> WorkflowError:
+    cls = _BY_STATUS.get(status, WorkflowError)
+    # OSError's constructor treats extra arguments specially; build it as a plain WorkflowError.
+    err = cls.__new__(cls)
+    WorkflowError.__init__(err, status, http_status, message)
+    return err
