@@ -19,6 +19,8 @@ pub(crate) const PRINT: &str = "/rest/serverengine/workflow/print";
 pub(crate) const MAX_OPERATION_ID: usize = 127;
 /// Error bodies are read up to this size for their message.
 const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+/// Size of the buffer each connection reads the socket into.
+const INPUT_BUFFER: usize = 64 * 1024;
 /// Delays before the retries of an idempotent call whose connection was refused.
 const CONNECT_RETRY_DELAYS: [Duration; 3] =
     [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
@@ -57,6 +59,7 @@ fn build_agent(o: &Options) -> Agent {
         .tls_config(tls)
         .proxy(o.proxy.clone())
         .max_redirects(0)
+        .input_buffer_size(INPUT_BUFFER)
         .max_idle_connections(256)
         .max_idle_connections_per_host(256)
         .user_agent(concat!("olconnect-wf/", env!("CARGO_PKG_VERSION")))

@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Size of the one buffer a streamed download goes through.
-pub(crate) const STREAM_BUFFER: usize = 256 * 1024;
+pub(crate) const STREAM_BUFFER: usize = 128 * 1024;
 const SMALL_BODY: u64 = 1024 * 1024;
 const FIRST_POLL: Duration = Duration::from_millis(100);
 const LONGEST_POLL: Duration = Duration::from_secs(2);
@@ -85,10 +85,17 @@ impl Signal {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Written data is handed to the disk in windows of this size while the download goes on, so
+/// that the final sync has little left to wait for and dirty memory stays bounded.
+const WRITEBACK_WINDOW: u64 = 8 * 1024 * 1024;
+
 /// A temporary file beside the destination, removed unless [`TempFile::commit`] renamed it.
 struct TempFile {
     path: PathBuf,
     file: Option<File>,
+    written: u64,
+    /// Everything before this offset has been handed to writeback.
+    scheduled: u64,
 }
 
 impl TempFile {
@@ -106,13 +113,19 @@ impl TempFile {
         let file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
             Error::new(Status::IoError, format!("cannot create a temporary file in '{}': {e}", dir.display()))
         })?;
-        Ok(TempFile { path, file: Some(file) })
+        Ok(TempFile { path, file: Some(file), written: 0, scheduled: 0 })
     }
 
     fn write(&mut self, chunk: &[u8]) -> Result<()> {
         let file = self.file.as_mut().expect("temporary file open until commit");
         file.write_all(chunk)
-            .map_err(|e| Error::new(Status::IoError, format!("cannot write '{}': {e}", self.path.display())))
+            .map_err(|e| Error::new(Status::IoError, format!("cannot write '{}': {e}", self.path.display())))?;
+        self.written += chunk.len() as u64;
+        if self.written - self.scheduled >= WRITEBACK_WINDOW {
+            schedule_writeback(file, self.scheduled, self.written - self.scheduled);
+            self.scheduled = self.written;
+        }
+        Ok(())
     }
 
     fn commit(mut self, dest: &Path) -> Result<()> {
@@ -130,6 +143,27 @@ impl TempFile {
         Ok(())
     }
 }
+
+/// Starts writeback of `offset..offset+len` and waits for the window before it, so the disk
+/// works while the network does. Best effort: the final `sync_all` is what guarantees durability.
+#[cfg(target_os = "linux")]
+fn schedule_writeback(file: &File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: plain system calls on a file descriptor we own; errors are ignored on purpose.
+    unsafe {
+        libc::sync_file_range(fd, offset as libc::off64_t, len as libc::off64_t, libc::SYNC_FILE_RANGE_WRITE);
+        if offset >= WRITEBACK_WINDOW {
+            let previous = (offset - WRITEBACK_WINDOW) as libc::off64_t;
+            let flags =
+                libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+            libc::sync_file_range(fd, previous, WRITEBACK_WINDOW as libc::off64_t, flags);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn schedule_writeback(_file: &File, _offset: u64, _len: u64) {}
 
 impl Drop for TempFile {
     fn drop(&mut self) {

@@ -1,0 +1,112 @@
+/* olconnect-wf side of the benchmarks. Prints one line: "<seconds> <bytes or calls>".
+ *   wfbench file    URL OP PATH          wf_get_result_to_file
+ *   wfbench stream  URL OP               wf_get_result_stream, discarding the bytes
+ *   wfbench mem     URL OP SIZE          wf_get_result into a caller buffer of SIZE bytes
+ *   wfbench memex   URL OP               wf_get_result_ex (library-owned result)
+ *   wfbench small   URL OP N             N x wf_get_result of a small result, one client
+ *   wfbench threads URL OP N T           N calls in all from T threads sharing one client */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "olconnect_wf.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void check(wf_status st, const char *what) {
+  if (st != WF_OK) {
+    fprintf(stderr, "%s: %s: %s\n", what, wf_status_name(st), wf_last_error_message());
+    exit(1);
+  }
+}
+
+static int32_t discard(void *user_data, const uint8_t *chunk, size_t len) {
+  (void)chunk;
+  *(size_t *)user_data += len;
+  return 0;
+}
+
+struct job {
+  wf_client *client;
+  const char *op;
+  long calls;
+};
+
+static void *small_calls(void *p) {
+  struct job *j = (struct job *)p;
+  uint8_t buf[256];
+  long i;
+  for (i = 0; i < j->calls; i++) {
+    size_t len = sizeof buf;
+    check(wf_get_result(j->client, j->op, buf, &len), "wf_get_result");
+  }
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  wf_client *c;
+  double t0;
+  if (argc < 4) {
+    fprintf(stderr, "usage: see the comment at the top of wfbench.c\n");
+    return 2;
+  }
+  check(wf_client_new(argv[2], &c), "wf_client_new");
+  check(wf_client_set_basic_auth(c, "ol-admin", "secret"), "credentials");
+  if (strcmp(argv[1], "file") == 0 && argc == 5) {
+    t0 = now();
+    check(wf_get_result_to_file(c, argv[3], argv[4]), "wf_get_result_to_file");
+    printf("%.6f 0\n", now() - t0);
+  } else if (strcmp(argv[1], "stream") == 0) {
+    size_t total = 0;
+    t0 = now();
+    check(wf_get_result_stream(c, argv[3], discard, &total), "wf_get_result_stream");
+    printf("%.6f %zu\n", now() - t0, total);
+  } else if (strcmp(argv[1], "mem") == 0 && argc == 5) {
+    size_t cap = (size_t)strtoull(argv[4], NULL, 10), len = cap;
+    uint8_t *buf = (uint8_t *)malloc(cap);
+    memset(buf, 0, cap); /* touch the pages: both sides then start from resident memory */
+    t0 = now();
+    check(wf_get_result(c, argv[3], buf, &len), "wf_get_result");
+    printf("%.6f %zu\n", now() - t0, len);
+    free(buf);
+  } else if (strcmp(argv[1], "memex") == 0) {
+    wf_result *r;
+    size_t len = 0;
+    t0 = now();
+    check(wf_get_result_ex(c, argv[3], &r), "wf_get_result_ex");
+    wf_result_data(r, &len);
+    printf("%.6f %zu\n", now() - t0, len);
+    wf_result_free(r);
+  } else if ((strcmp(argv[1], "small") == 0 && argc == 5) || (strcmp(argv[1], "threads") == 0 && argc == 6)) {
+    long n = atol(argv[4]);
+    int threads = argc == 6 ? atoi(argv[5]) : 1, i;
+    pthread_t tids[64];
+    struct job jobs[64];
+    if (threads < 1 || threads > 64) return 2;
+    { /* warm up: one connection per thread is opened before timing */
+      struct job w = {c, argv[3], 1};
+      small_calls(&w);
+    }
+    t0 = now();
+    for (i = 0; i < threads; i++) {
+      jobs[i].client = c;
+      jobs[i].op = argv[3];
+      jobs[i].calls = n / threads;
+      pthread_create(&tids[i], NULL, small_calls, &jobs[i]);
+    }
+    for (i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+    printf("%.6f %ld\n", now() - t0, (n / threads) * threads);
+  } else {
+    fprintf(stderr, "unknown mode or wrong arguments\n");
+    return 2;
+  }
+  wf_client_free(c);
+  return 0;
+}
