@@ -11,7 +11,7 @@ LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
 C_TESTS  := test_core test_workflow
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo test lint test-rust test-c test-python bench bench-smoke header clean
+.PHONY: all lib demo test lint test-rust test-c test-python test-csharp bench bench-smoke header clean
 
 all: lib
 
@@ -27,7 +27,7 @@ demo: lib | $(BUILD)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf'
 
-test: lint test-rust test-c test-python bench-smoke
+test: lint test-rust test-c test-python test-csharp bench-smoke
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -53,6 +53,17 @@ test-python: lib | $(BUILD)
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check pytest ./bindings/python
 	cd bindings/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+
+# C#: the library and the test program compiled with Mono's mcs (C# 7.2 subset of the 7.3 the
+# .csproj allows), run under mono against the simulator.
+CS_OUT := $(BUILD)/csharp
+test-csharp: lib | $(BUILD)
+	mkdir -p $(CS_OUT)
+	mcs -langversion:7.2 -warnaserror -nowarn:1591 -target:library -doc:$(CS_OUT)/OLConnect.Workflow.xml \
+	  -out:$(CS_OUT)/OLConnect.Workflow.dll bindings/csharp/src/*.cs
+	mcs -langversion:7.2 -warnaserror -r:$(CS_OUT)/OLConnect.Workflow.dll -out:$(CS_OUT)/tests.exe bindings/csharp/tests/*.cs
+	$(WITH_SIM) --control true --op-duration-ms 0 -- \
+	  sh -c 'cd $(CS_OUT) && LD_LIBRARY_PATH=$(abspath $(LIB_DIR)) mono tests.exe "$$SIM_URL"'
 
 # Benchmarks (figures go to bench/RESULTS.md); the smoke run keeps them from rotting.
 bench: lib

@@ -1,0 +1,130 @@
+// Layer 1: the C ABI of olconnect_wf, declared for P/Invoke. Strings cross as NUL-terminated
+// UTF-8 byte arrays (marshalled explicitly, the same on every runtime), bool as one byte,
+// size_t as UIntPtr, handles as SafeHandles (the marshaller keeps them alive during a call).
+using System;
+using System.Runtime.InteropServices;
+
+namespace OLConnect.Workflow
+{
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate int WriteCallback(IntPtr userData, IntPtr chunk, UIntPtr length);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate int ProgressCallback(IntPtr userData, int percent);
+
+    internal static class NativeMethods
+    {
+        internal const string Library = "olconnect_wf";
+
+        /// <summary>The ABI version these bindings were written for (WF_ABI_VERSION).</summary>
+        internal const uint AbiVersion = 1;
+
+        /// <summary>WF_OPERATION_ID_CAPACITY.</summary>
+        internal const int OperationIdCapacity = 128;
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr wf_version();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint wf_abi_version();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr wf_status_name(int status);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr wf_last_error_message();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_last_http_status();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_new(byte[] baseUrl, out ClientHandle client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void wf_client_free(IntPtr client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_basic_auth(ClientHandle client, byte[] username, byte[] password);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_token(ClientHandle client, byte[] token);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_login(ClientHandle client, byte[] username, byte[] password);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_clear_auth(ClientHandle client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_timeouts(ClientHandle client, uint connectMs, uint readMs);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_tls_ca_file(ClientHandle client, byte[] pemPath);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_tls_insecure(ClientHandle client, [MarshalAs(UnmanagedType.U1)] bool acceptInvalidCerts);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_proxy(ClientHandle client, byte[] proxyUrl);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_result_ex(ClientHandle client, byte[] opId, out ResultHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr wf_result_data(ResultHandle result, out UIntPtr length);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_result_type_of(ResultHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern long wf_result_data_set_id(ResultHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern long wf_result_content_set_id(ResultHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern long wf_result_job_set_id(ResultHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UIntPtr wf_result_path_count(ResultHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr wf_result_path(ResultHandle result, UIntPtr index);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void wf_result_free(IntPtr result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_result_stream(ClientHandle client, byte[] opId, WriteCallback write, IntPtr userData);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_result_to_file_ex(ClientHandle client, byte[] opId, byte[] path, out ResultHandle info);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_submit(ClientHandle client, byte[] configJson, byte[] opIdBuffer, ref UIntPtr opIdLength);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_progress(ClientHandle client, byte[] opId, out int percent, [MarshalAs(UnmanagedType.U1)] out bool done);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_wait(ClientHandle client, byte[] opId, uint timeoutMs, ProgressCallback onProgress, IntPtr userData);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_cancel(ClientHandle client, byte[] opId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_result_text(ClientHandle client, byte[] opId, byte[] buffer, ref UIntPtr length);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_managed_result(ClientHandle client, byte[] opId, byte[] buffer, ref UIntPtr length);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_get_operations(ClientHandle client, byte[] buffer, ref UIntPtr length);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_server_version(ClientHandle client, byte[] buffer, ref UIntPtr length);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_download_managed(ClientHandle client, byte[] fileId, byte[] fileName, byte[] path);
+    }
+}

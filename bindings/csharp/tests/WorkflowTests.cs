@@ -1,0 +1,351 @@
+// Tests of OLConnect.Workflow against the simulator (started with --control true), run under a
+// real CLR (Mono in CI). Usage: mono tests.exe http://127.0.0.1:PORT
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using OLConnect.Workflow;
+
+[AttributeUsage(AttributeTargets.Method)]
+sealed class TestAttribute : Attribute { }
+
+/// <summary>IProgress that reports on the calling thread (System.Progress posts elsewhere).</summary>
+sealed class SyncProgress : IProgress<int>
+{
+    public readonly List<int> Seen = new List<int>();
+    public Action<int> OnReport;
+    public void Report(int value) { Seen.Add(value); if (OnReport != null) OnReport(value); }
+}
+
+sealed class ThrowingStream : MemoryStream
+{
+    public override void Write(byte[] buffer, int offset, int count) { throw new IOException("disk full (simulated)"); }
+}
+
+static class Tests
+{
+    static string Url;
+    static string Dir;
+
+    static void Assert(bool condition, string what)
+    {
+        if (!condition) throw new Exception("assertion failed: " + what);
+    }
+
+    static T Throws<T>(Action action) where T : Exception
+    {
+        try { action(); }
+        catch (T e) { return e; }
+        catch (Exception e) { throw new Exception("expected " + typeof(T).Name + ", got " + e.GetType().Name + ": " + e.Message); }
+        throw new Exception("expected " + typeof(T).Name + ", nothing was thrown");
+    }
+
+    static string Control(string method, string path, string body = null)
+    {
+        var req = (HttpWebRequest)WebRequest.Create(Url + path);
+        req.Method = method;
+        if (body != null)
+        {
+            var bytes = Encoding.UTF8.GetBytes(body);
+            req.ContentType = "application/json";
+            req.ContentLength = bytes.Length;
+            using (var s = req.GetRequestStream()) s.Write(bytes, 0, bytes.Length);
+        }
+        using (var resp = (HttpWebResponse)req.GetResponse())
+        using (var reader = new StreamReader(resp.GetResponseStream()))
+            return reader.ReadToEnd();
+    }
+
+    static void Fault(string json) { Control("POST", "/sim/faults", json); }
+
+    static WorkflowClient Client()
+    {
+        var c = new WorkflowClient(Url);
+        c.Login("ol-admin", "secret");
+        return c;
+    }
+
+    static string Config(string preset = "Invoice-PDF.OL-outputpreset", string parameters = "")
+    {
+        return "{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},"
+            + "\"contentcreation\":{\"config\":\"Invoice.OL-template\"},\"jobcreation\":{},"
+            + "\"outputcreation\":{\"config\":\"" + preset + "\",\"parameters\":{" + parameters + "}},\"returnIdInHeader\":true}";
+    }
+
+    [Test]
+    static void LibraryVersionAndAbi()
+    {
+        Assert(WorkflowClient.LibraryVersion == "0.1.0", "library version");
+    }
+
+    [Test]
+    static void CredentialsAndTheirExceptions()
+    {
+        using (var c = new WorkflowClient(Url))
+        {
+            var e = Throws<AuthRequiredException>(() => c.ServerVersion());
+            Assert(e.HttpStatus == 401 && e.Status == WorkflowStatus.AuthRequired, "401 without credentials");
+            Assert(e.Message.Contains("Authentication required"), "the server's words: " + e.Message);
+            Throws<AuthFailedException>(() => c.Login("ol-admin", "wrong-password"));
+            c.SetBasicAuth("ol-admin", "secret");
+            Assert(c.ServerVersion() == "2024.2.1.12345", "basic auth");
+            c.SetToken("made-up-token");
+            var f = Throws<AuthFailedException>(() => c.ServerVersion());
+            Assert(!f.Message.Contains("made-up-token"), "no token in messages");
+            c.Login("ol-admin", "secret");
+            Assert(c.ServerVersion() == "2024.2.1.12345", "login");
+            c.ClearAuth();
+            Throws<AuthRequiredException>(() => c.ServerVersion());
+            Throws<InvalidArgumentException>(() => c.SetToken("abc\r\nX-Injected: 1"));
+            Throws<ArgumentNullException>(() => c.SetToken(null));
+        }
+        Control("POST", "/sim/settings", "{\"users\":[\"ol-admin:secret\",\"watcher:pw:monitor\"]}");
+        using (var c = new WorkflowClient(Url))
+        {
+            c.Login("watcher", "pw");
+            var e = Throws<ForbiddenException>(() => c.GetResult("x"));
+            Assert(e.HttpStatus == 403, "403");
+        }
+    }
+
+    [Test]
+    static void InvalidArgumentsAreRefusedBeforeSending()
+    {
+        using (var c = Client())
+        {
+            Control("DELETE", "/sim/requests");
+            foreach (var bad in new[] { "", "..", "a/b", "a?b", "a#b", "a%2F", "a\r\nb" })
+                Throws<InvalidArgumentException>(() => c.GetResult(bad));
+            Throws<InvalidArgumentException>(() => c.GetResult("a\0b"));
+            Throws<ArgumentNullException>(() => c.GetResult(null));
+            Assert(Control("GET", "/sim/requests") == "[]", "nothing sent");
+        }
+        Throws<InvalidArgumentException>(() => new WorkflowClient("localhost:9340"));
+    }
+
+    [Test]
+    static void ResultsOfEveryKind()
+    {
+        using (var c = Client())
+        {
+            var op = c.Submit(Config(parameters: "\"sim_output_size\":5000"));
+            Assert(c.GetResult(op).Length == 5000, "bytes");
+            var r = c.GetResultEx(op);
+            Assert(r.Type == ResultType.OutputStreamed && r.Data.Length == 5000 && r.JobSetId > 0 && r.Paths.Count == 0, "streamed");
+
+            op = c.Submit(Config("Invoice-Split.OL-outputpreset"));
+            r = c.GetResultEx(op);
+            Assert(r.Type == ResultType.OutputPaths && r.Paths.Count == 3 && r.Paths.All(p => p.Contains(op)), "paths");
+            Assert(c.GetResultText(op).Split(',').Length == 3, "text");
+            var managed = c.GetManagedResult(op);
+            Assert(managed.Contains("\"files\":[\"job_0001.pdf\",\"job_0002.pdf\",\"job_0003.pdf\"]"), managed);
+
+            op = c.Submit("{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},\"returnIdInHeader\":true}");
+            r = c.GetResultEx(op);
+            Assert(r.Type == ResultType.DataSetId && long.Parse(Encoding.ASCII.GetString(r.Data)) == r.DataSetId && r.JobSetId == null, "data set");
+        }
+    }
+
+    [Test]
+    static void FilesStreamsAndManagedDownloads()
+    {
+        using (var c = Client())
+        {
+            var op = c.Submit(Config(parameters: "\"sim_output_size\":256000000"));
+            var path = Path.Combine(Dir, "big.pdf");
+            using (var file = File.Create(path))
+                Assert(c.GetResultToStream(op, file) == 256000000, "256 MB streamed");
+            Assert(new FileInfo(path).Length == 256000000, "file size");
+            var info = c.GetResultToFile(op, Path.Combine(Dir, "direct.pdf"));
+            Assert(info.Type == ResultType.OutputStreamed && info.Data.Length == 0, "to file");
+            Assert(new FileInfo(Path.Combine(Dir, "direct.pdf")).Length == 256000000, "direct size");
+            var thrown = Throws<IOException>(() => c.GetResultToStream(op, new ThrowingStream()));
+            Assert(thrown.Message.Contains("disk full"), "the stream's exception comes out");
+
+            Fault("{\"kind\":\"close_mid_body\",\"bytes\":1000000,\"path\":\"getResult\"}");
+            Throws<UnexpectedResponseException>(() => c.GetResultToFile(op, Path.Combine(Dir, "cut.pdf")));
+            Assert(!File.Exists(Path.Combine(Dir, "cut.pdf")), "no partial file");
+            Throws<LocalIOException>(() => c.GetResultToFile(op, Path.Combine(Dir, "missing", "x.pdf")));
+
+            op = c.Submit(Config("Invoice-Split.OL-outputpreset", "\"sim_output_size\":1000"));
+            var json = c.GetManagedResult(op);
+            var start = json.IndexOf("\"identifier\":") + 13;
+            var id = new string(json.Substring(start).TakeWhile(char.IsDigit).ToArray());
+            c.DownloadManaged(id, Path.Combine(Dir, "one.pdf"), "job_0001.pdf");
+            Assert(new FileInfo(Path.Combine(Dir, "one.pdf")).Length == 1000, "one managed file");
+            c.DownloadManaged(id, Path.Combine(Dir, "all.zip"));
+            Assert(File.ReadAllBytes(Path.Combine(Dir, "all.zip"))[0] == (byte)'P', "zip");
+            Throws<NotFoundException>(() => c.DownloadManaged("987654", Path.Combine(Dir, "none")));
+        }
+    }
+
+    [Test]
+    static void ServerAndConnectionFailures()
+    {
+        using (var c = Client())
+        {
+            var op = c.Submit(Config(parameters: "\"sim_output_size\":10"));
+            Fault("{\"kind\":\"unavailable\",\"path\":\"getResult\"}");
+            Assert(Throws<ServerErrorException>(() => c.GetResult(op)).HttpStatus == 503, "503");
+            Fault("{\"kind\":\"error_500_json\",\"message\":\"Output creation failed\",\"path\":\"getResult\"}");
+            Assert(Throws<ServerErrorException>(() => c.GetResult(op)).Message.Contains("Output creation failed"), "JSON message");
+            var nf = Throws<NotFoundException>(() => c.GetResult("missing-op"));
+            Assert(nf.Message.Contains("Operation not found in Server"), nf.Message);
+            var br = Throws<BadRequestException>(() => c.Submit("{\"datamining\":{\"identifier\":\"nope.csv\",\"config\":\"Invoice.OL-datamapper\"}}"));
+            Assert(br.Message.Contains("Datafile"), br.Message);
+            Throws<ServerErrorException>(() => c.Submit("{\"jobcreation\":{}}"));
+        }
+        using (var slow = new WorkflowClient(new WorkflowClientOptions { BaseUrl = Url, ReadTimeout = TimeSpan.FromMilliseconds(200) }))
+        {
+            slow.SetBasicAuth("ol-admin", "secret");
+            Fault("{\"kind\":\"delay\",\"ms\":1000,\"path\":\"/version\"}");
+            Throws<WorkflowTimeoutException>(() => slow.ServerVersion());
+        }
+        using (var down = new WorkflowClient("http://127.0.0.1:9"))
+            Throws<ConnectFailedException>(() => down.GetResult("x"));
+    }
+
+    [Test]
+    static void WaitProgressAndCancel()
+    {
+        using (var c = Client())
+        {
+            var op = c.Submit(Config(parameters: "\"sim_duration_ms\":800"));
+            Assert(!c.GetProgress(op).Done, "running");
+            var progress = new SyncProgress();
+            c.Wait(op, TimeSpan.FromSeconds(30), progress);
+            Assert(progress.Seen.Last() == 100 && progress.Seen.SequenceEqual(progress.Seen.Distinct().OrderBy(x => x)), "rising percentages");
+            Assert(c.GetProgress(op).Done && c.GetProgress(op).Percent == 100, "done");
+
+            op = c.Submit(Config(parameters: "\"sim_duration_ms\":60000"));
+            Throws<WorkflowTimeoutException>(() => c.Wait(op, TimeSpan.FromMilliseconds(300)));
+            var exploding = new SyncProgress { OnReport = p => { throw new InvalidOperationException("from the callback"); } };
+            Throws<InvalidOperationException>(() => c.Wait(op, null, exploding));
+
+            Exception fromWaiter = null;
+            var waiter = new Thread(() => { try { c.Wait(op); } catch (Exception e) { fromWaiter = e; } });
+            waiter.Start();
+            Thread.Sleep(300);
+            c.Cancel(op);
+            waiter.Join();
+            Assert(fromWaiter is AbortedException, "cancel stops the wait: " + fromWaiter);
+            Throws<NotFoundException>(() => c.Cancel(op));
+            Throws<NotFoundException>(() => c.Wait("never-submitted"));
+        }
+    }
+
+    [Test]
+    static void AsyncVariantsHonourCancellation()
+    {
+        using (var c = Client())
+        {
+            var r = c.RunAsync(Config(parameters: "\"sim_output_size\":4096,\"sim_duration_ms\":300")).Result;
+            Assert(r.Data.Length == 4096, "RunAsync");
+            var file = Path.Combine(Dir, "run.pdf");
+            r = c.RunAsync(Config(parameters: "\"sim_output_size\":4096"), file).Result;
+            Assert(new FileInfo(file).Length == 4096 && r.Type == ResultType.OutputStreamed, "RunAsync to a file");
+
+            var op = c.SubmitAsync(Config(parameters: "\"sim_duration_ms\":60000")).Result;
+            var cts = new CancellationTokenSource();
+            var wait = c.WaitAsync(op, null, null, cts.Token);
+            Thread.Sleep(200);
+            Assert(!wait.IsCompleted, "the wait runs without blocking the caller");
+            cts.Cancel();
+            try { wait.Wait(); throw new Exception("WaitAsync ended without cancellation"); }
+            catch (AggregateException e) { Assert(e.InnerException is OperationCanceledException, "canceled: " + e.InnerException); }
+            c.CancelAsync(op).Wait();
+
+            op = c.Submit(Config(parameters: "\"sim_output_size\":50000000"));
+            var stop = new CancellationTokenSource();
+            var sink = new CancellingStream(stop);
+            try { c.GetResultToStreamAsync(op, sink, stop.Token).Wait(); throw new Exception("not cancelled"); }
+            catch (AggregateException e) { Assert(e.InnerException is OperationCanceledException, "stream cancelled: " + e.InnerException); }
+            Assert(sink.Length < 50000000, "stopped early");
+            Assert(c.GetResultToStreamAsync(op, Stream.Null).Result == 50000000, "stream async");
+        }
+    }
+
+    sealed class CancellingStream : MemoryStream
+    {
+        readonly CancellationTokenSource source;
+        public CancellingStream(CancellationTokenSource source) { this.source = source; }
+        public override void Write(byte[] buffer, int offset, int count) { base.Write(buffer, offset, count); source.Cancel(); }
+    }
+
+    [Test]
+    static void OperationsAndVersion()
+    {
+        using (var c = Client())
+        {
+            var running = c.Submit(Config(parameters: "\"sim_duration_ms\":60000"));
+            var ops = c.GetOperations();
+            Assert(ops.StartsWith("[") && ops.Contains(running) && ops.Contains("PrintRestService"), ops);
+            c.Cancel(running);
+            Assert(c.ServerVersion() == "2024.2.1.12345", "version");
+        }
+    }
+
+    [Test]
+    static void ThreadsShareOneClient()
+    {
+        using (var c = Client())
+        {
+            var op = c.Submit(Config(parameters: "\"sim_output_size\":10000"));
+            int failures = 0;
+            var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+            {
+                for (int k = 0; k < 20; k++) if (c.GetResult(op).Length != 10000) Interlocked.Increment(ref failures);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert(failures == 0, "all calls succeeded");
+        }
+    }
+
+    [Test]
+    static void DisposalReleasesTheHandle()
+    {
+        var c = new WorkflowClient(Url);
+        c.Dispose();
+        c.Dispose();
+        Throws<ObjectDisposedException>(() => c.ServerVersion());
+        Throws<ObjectDisposedException>(() => c.Login("a", "b"));
+        for (int i = 0; i < 200; i++) new WorkflowClient(Url).SetBasicAuth("a", "b"); // left to the finalizer
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using (var d = Client()) Assert(d.ServerVersion().Length > 0, "still usable after finalization");
+    }
+
+    static int Main(string[] args)
+    {
+        if (args.Length != 1) { Console.Error.WriteLine("usage: tests.exe http://127.0.0.1:PORT"); return 2; }
+        Url = args[0];
+        Dir = Path.Combine(Path.GetTempPath(), "olconnect-wf-cs-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Dir);
+        int passed = 0, failed = 0;
+        var tests = typeof(Tests).GetMethods(BindingFlags.Static | BindingFlags.NonPublic)
+            .Where(m => m.GetCustomAttributes(typeof(TestAttribute), false).Length > 0);
+        foreach (var test in tests)
+        {
+            try
+            {
+                test.Invoke(null, null);
+                passed++;
+                Console.WriteLine("ok   " + test.Name);
+            }
+            catch (TargetInvocationException e)
+            {
+                failed++;
+                Console.WriteLine("FAIL " + test.Name + ": " + e.InnerException);
+            }
+        }
+        Directory.Delete(Dir, true);
+        Console.WriteLine(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
