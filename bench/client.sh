@@ -160,6 +160,12 @@ report=$(mktemp)
   echo
   echo "Ratios: \`wf_get_result\` vs libcurl $(ratio wf_mem libcurl_mem), \`wf_get_result_ex\` vs libcurl $(ratio wf_memex libcurl_mem)."
   echo
+  echo "Copies of the body beyond the socket read (kernel to user space): \`wf_get_result\` one (ureq's 64 KiB"
+  echo "socket buffer to the caller's buffer, read straight into it when \`Content-Length\` fits); \`wf_get_result_ex\`"
+  echo "one (socket buffer to a vector sized from \`Content-Length\`, handed to the caller without another copy);"
+  echo "libcurl in this program also one (its receive buffer to the preallocated buffer). Python's \`get_result\`"
+  echo "adds the copy into a \`bytes\` object."
+  echo
   echo "### 3. Small results (entity IDs), one connection kept alive"
   echo
   echo "| tool | calls/s (median) | min–max |"

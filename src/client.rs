@@ -224,7 +224,22 @@ pub(crate) struct Call<'a> {
     pub accept: Option<&'a str>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    pub(crate) fn new(what: impl Into<String>, method: Method, path: String) -> Call<'a> {
+        Call { what: what.into(), method, path, body: None, accept: None }
+    }
+
+    /// A call about one operation: `{PRINT}/{verb}/{op_id}`, the id checked and encoded.
+    pub(crate) fn operation(verb: &str, op_id: &str, method: Method) -> Result<Call<'a>> {
+        let segment = encode_segment(op_id, "operation id")?;
+        Ok(Call::new(format!("{verb} of operation '{op_id}'"), method, format!("{PRINT}/{verb}/{segment}")))
+    }
+
+    pub(crate) fn accept(mut self, media_type: &'a str) -> Call<'a> {
+        self.accept = Some(media_type);
+        self
+    }
+
     fn idempotent(&self) -> bool {
         matches!(self.method, Method::Get)
     }
@@ -473,20 +488,9 @@ impl Client {
         self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert((endpoint, op_id.to_string()), result);
     }
 
-    pub(crate) fn result_call(endpoint: ResultEndpoint, op_id: &str) -> Result<Call<'static>> {
-        let segment = encode_segment(op_id, "operation id")?;
-        Ok(Call {
-            what: format!("{} of operation '{op_id}'", endpoint.verb()),
-            method: Method::Post,
-            path: format!("{PRINT}/{}/{segment}", endpoint.verb()),
-            body: None,
-            accept: None,
-        })
-    }
-
     /// Starts the request of a result endpoint, or gives the body kept from an earlier call.
     pub(crate) fn open_result(&self, endpoint: ResultEndpoint, op_id: &str) -> Result<Opened> {
-        let call = Client::result_call(endpoint, op_id)?;
+        let call = Call::operation(endpoint.verb(), op_id, Method::Post)?;
         if let Some(kept) = self.take_kept(endpoint, op_id) {
             return Ok(Opened::Kept(kept));
         }

@@ -175,29 +175,13 @@ impl Drop for TempFile {
 }
 
 impl Client {
-    fn op_call(&self, verb: &str, op_id: &str, method: Method) -> Result<Call<'static>> {
-        let segment = encode_segment(op_id, "operation id")?;
-        Ok(Call {
-            what: format!("{verb} of operation '{op_id}'"),
-            method,
-            path: format!("{PRINT}/{verb}/{segment}"),
-            body: None,
-            accept: None,
-        })
-    }
-
     /// Submits a JSON All-In-One configuration; returns the operation id.
     pub fn submit(&self, config_json: &str) -> Result<String> {
         if config_json.trim().is_empty() {
             return Err(Error::invalid("the All-In-One configuration is empty"));
         }
-        let call = Call {
-            what: "submit of the All-In-One configuration".into(),
-            method: Method::Post,
-            path: format!("{PRINT}/submit"),
-            body: Some((config_json.as_bytes(), "application/json")),
-            accept: None,
-        };
+        let mut call = Call::new("submit of the All-In-One configuration", Method::Post, format!("{PRINT}/submit"));
+        call.body = Some((config_json.as_bytes(), "application/json"));
         let mut resp = self.send(&call)?;
         let status = resp.status().as_u16();
         let id = header(&resp, "operationId");
@@ -217,8 +201,7 @@ impl Client {
     }
 
     pub fn progress(&self, op_id: &str) -> Result<Progress> {
-        let mut call = self.op_call("getProgress", op_id, Method::Get)?;
-        call.accept = Some("text/plain");
+        let call = Call::operation("getProgress", op_id, Method::Get)?.accept("text/plain");
         let (body, _) = self.send_read(&call, 1024)?;
         let text = String::from_utf8_lossy(&body);
         parse_progress(&text).ok_or_else(|| {
@@ -303,7 +286,7 @@ impl Client {
     }
 
     pub fn cancel(&self, op_id: &str) -> Result<()> {
-        let call = self.op_call("cancel", op_id, Method::Post)?;
+        let call = Call::operation("cancel", op_id, Method::Post)?;
         self.send_read(&call, SMALL_BODY)?;
         self.waits.cancel(op_id);
         Ok(())
@@ -311,26 +294,14 @@ impl Client {
 
     /// `getOperations` as the server's JSON text.
     pub fn operations(&self) -> Result<Vec<u8>> {
-        let call = Call {
-            what: "getOperations".into(),
-            method: Method::Get,
-            path: format!("{PRINT}/getOperations"),
-            body: None,
-            accept: Some("application/json"),
-        };
+        let call = Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations")).accept("application/json");
         Ok(self.send_read(&call, 64 * SMALL_BODY)?.0)
     }
 
     /// The server version (`GET /rest/serverengine/authentication/version`, which the official
     /// client treats as the Connect server version).
     pub fn server_version(&self) -> Result<Vec<u8>> {
-        let call = Call {
-            what: "version".into(),
-            method: Method::Get,
-            path: format!("{SERVICE}/authentication/version"),
-            body: None,
-            accept: Some("text/plain"),
-        };
+        let call = Call::new("version", Method::Get, format!("{SERVICE}/authentication/version")).accept("text/plain");
         let body = self.send_read(&call, SMALL_BODY)?.0;
         Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
     }
@@ -360,13 +331,7 @@ impl Client {
             path.push_str(&encode_segment(name, "file name")?);
         }
         let temp = TempFile::create(dest)?;
-        let call = Call {
-            what: format!("download of managed file '{file_id}'"),
-            method: Method::Get,
-            path,
-            body: None,
-            accept: None,
-        };
+        let call = Call::new(format!("download of managed file '{file_id}'"), Method::Get, path);
         let resp = self.send(&call)?;
         Ok(save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
     }

@@ -108,6 +108,19 @@ static char *sim_request(const char *method, const char *path, const char *body)
   return resp;
 }
 
+static char g_config[1024];
+
+/* An All-In-One configuration of every step with this output preset and runtime parameters
+ * (e.g. "\"sim_output_size\":1000"). The returned text lives until the next call. */
+static const char *config(const char *preset, const char *params) {
+  snprintf(g_config, sizeof g_config,
+           "{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},"
+           "\"contentcreation\":{\"config\":\"Invoice.OL-template\"},\"jobcreation\":{},"
+           "\"outputcreation\":{\"config\":\"%s\",\"parameters\":{%s}},\"returnIdInHeader\":true}",
+           preset, params);
+  return g_config;
+}
+
 /* Adds a fault rule, e.g. {"kind":"close_mid_body","bytes":1000}. */
 static void sim_fault(const char *json) { free(sim_request("POST", "/sim/faults", json)); }
 

@@ -8,17 +8,6 @@
 #define PDF_PRESET "Invoice-PDF.OL-outputpreset"
 #define SPLIT_PRESET "Invoice-Split.OL-outputpreset"
 
-static char g_config[1024];
-
-/* An All-In-One configuration of every step with this preset and runtime parameters. */
-static const char *config(const char *preset, const char *params) {
-  snprintf(g_config, sizeof g_config,
-           "{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},"
-           "\"contentcreation\":{\"config\":\"Invoice.OL-template\"},\"jobcreation\":{},"
-           "\"outputcreation\":{\"config\":\"%s\",\"parameters\":{%s}},\"returnIdInHeader\":true}",
-           preset, params);
-  return g_config;
-}
 
 static wf_client *logged_in_client(void) {
   wf_client *c = NULL;

@@ -7,17 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static char g_config[1024];
 static char g_dir[256];
-
-static const char *config(const char *preset, const char *params) {
-  snprintf(g_config, sizeof g_config,
-           "{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},"
-           "\"contentcreation\":{\"config\":\"Invoice.OL-template\"},\"jobcreation\":{},"
-           "\"outputcreation\":{\"config\":\"%s\",\"parameters\":{%s}},\"returnIdInHeader\":true}",
-           preset, params);
-  return g_config;
-}
 
 static wf_client *client(void) {
   wf_client *c = NULL;
