@@ -27,7 +27,7 @@ demo: lib | $(BUILD)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf'
 
-test: lint test-rust test-c test-python test-csharp bench-smoke
+test: lint bench-smoke test-rust test-c test-python test-csharp
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -251,6 +251,14 @@ static void test_wire_failures(void) {
   len = 0;
   CHECK_STATUS(wf_get_result(c, "x", NULL, &len), WF_CONNECT_FAILED);
   wf_client_free(c);
+
+  {
+    char https_url[300];
+    snprintf(https_url, sizeof https_url, "https://%s", g_base_url + strlen("http://"));
+    CHECK_STATUS(wf_client_new(https_url, &c), WF_OK);
+    CHECK_STATUS(wf_get_result(c, "x", NULL, &len), WF_TLS_ERROR);
+    wf_client_free(c);
+  }
 }
 
 struct thread_arg {

@@ -208,6 +208,8 @@ static class Tests
         }
         using (var down = new WorkflowClient("http://127.0.0.1:9"))
             Throws<ConnectFailedException>(() => down.GetResult("x"));
+        using (var tls = new WorkflowClient(Url.Replace("http://", "https://")))
+            Assert(Throws<TlsException>(() => tls.ServerVersion()).Message.Contains("TLS failed"), "https to a plain server");
     }
 
     [Test]

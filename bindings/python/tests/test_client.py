@@ -161,6 +161,12 @@ def test_server_failures_and_connection_problems(client, sim):
             down.get_result("x")
 
 
+def test_tls_to_a_plain_http_server_is_a_tls_error(sim):
+    with wf.Client(sim.url.replace("http://", "https://")) as c:
+        with pytest.raises(wf.TLSError, match="TLS failed"):
+            c.server_version()
+
+
 def test_wait_reports_progress_and_honours_callbacks(client):
     op = client.submit(config(sim_duration_ms=800))
     assert client.progress(op).done is False

@@ -179,6 +179,7 @@ class Client:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
         return self._handle is None
 
     def __enter__(self) -> "Client":
