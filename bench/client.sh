@@ -82,6 +82,7 @@ for _ in $(seq "$runs"); do
   timed ceiling_curl bash -c "curl -s -u ol-admin:secret -X POST -o /dev/null -w '%{time_total}\n' $GET/$op_big"
   timed wf_stream "$B/wfbench" stream "$SIM_URL" "$op_big"
   timed wf_file "$B/wfbench" file "$SIM_URL" "$op_big" "$out/wf.bin"
+  timed wf_fastfile "$B/wfbench" fastfile "$SIM_URL" "$op_big" "$out/wffast.bin"
   timed curl_file bash -c "curl_file $out/curl.bin $op_big"
   timed curl_file_sync bash -c "curl_file_sync $out/curls.bin $op_big"
   timed libcurl_file "$B/curlbench" file "$SIM_URL" "$op_big" "$out/libcurl.bin"
@@ -140,6 +141,7 @@ report=$(mktemp)
   row "ceiling: \`curl -o /dev/null\`" ceiling_curl $big
   row "olconnect-wf \`wf_get_result_stream\` (discarding)" wf_stream $big
   row "**olconnect-wf \`wf_get_result_to_file\`** (temp file, fsync, rename)" wf_file $big
+  row "olconnect-wf \`wf_get_result_to_file\` with \`wf_client_set_durable_files(false)\`" wf_fastfile $big
   row "\`curl -X POST -o file\` (page cache, not synced)" curl_file $big
   row "\`curl -o file\` then \`sync file\`" curl_file_sync $big
   row "libcurl C program, \`fwrite\` callback (not synced)" libcurl_file $big
@@ -148,7 +150,8 @@ report=$(mktemp)
   echo
   echo "Ratios (median of per-run ratios, >1 means olconnect-wf is faster): to_file vs curl $(ratio wf_file curl_file),"
   echo "vs curl+sync $(ratio wf_file curl_file_sync), vs libcurl $(ratio wf_file libcurl_file), vs requests $(ratio wf_file requests_file);"
-  echo "stream vs the ceiling $(ratio wf_stream ceiling_curl)."
+  echo "stream vs the ceiling $(ratio wf_stream ceiling_curl). Without the sync (\`wf_client_set_durable_files(false)\`: no"
+  echo "fsync, like curl -o, still a temporary file and a rename): vs curl $(ratio wf_fastfile curl_file), vs libcurl $(ratio wf_fastfile libcurl_file), vs requests $(ratio wf_fastfile requests_file)."
   echo
   echo "### 2. $((mid >> 20)) MiB result into memory"
   echo

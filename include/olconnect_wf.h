@@ -287,6 +287,15 @@ wf_status wf_client_set_tls_ca_file(wf_client *client, const char *pem_path);
 wf_status wf_client_set_tls_insecure(wf_client *client, bool accept_invalid_certs);
 
 /**
+ * With `true` (the default), `wf_get_result_to_file` and `wf_download_managed` sync a file to
+ * the disk before renaming it into place, and hand its data to the disk while it downloads: the
+ * file survives a crash of the machine once the call returned. With `false` the file still
+ * appears only when complete, but is left in the page cache: faster (as fast as `curl -o`), at
+ * the risk of losing it in a crash shortly after.
+ */
+wf_status wf_client_set_durable_files(wf_client *client, bool durable);
+
+/**
  * Sends every request, `localhost` included, through this proxy (`http://host:port`,
  * `socks5://host:port`, with optional `user:password@`); NULL: no proxy. Environment variables
  * such as `http_proxy` are not consulted.
@@ -381,7 +390,8 @@ wf_status wf_get_result_stream(wf_client *client,
 /**
  * Downloads the result of a finished operation to the file `path`, with memory bounded by a
  * fixed buffer. The body goes to a temporary file beside `path` (same folder, name starting
- * with '.'), which is synced and renamed onto `path` only when the whole body arrived: `path`
+ * with '.'), which is synced (see `wf_client_set_durable_files`) and renamed onto `path` only
+ * when the whole body arrived: `path`
  * then appears complete or not at all, and an existing file there is replaced only on success.
  * On any failure no partial file remains. `WF_IO_ERROR` when the folder is not writable (checked
  * before the request is sent) or writing fails.

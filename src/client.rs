@@ -103,6 +103,7 @@ pub struct Client {
     /// Bodies downloaded for a caller whose buffer was too small, by endpoint and operation.
     kept: Mutex<HashMap<(ResultEndpoint, String), OperationResult>>,
     pub(crate) waits: crate::workflow::WaitSignals,
+    durable_files: std::sync::atomic::AtomicBool,
 }
 
 /// Validates a base URL: `http(s)://host[:port][/prefix]`, no query, fragment or whitespace.
@@ -257,6 +258,7 @@ impl Client {
             auth: auth::Auth::default(),
             kept: Mutex::new(HashMap::new()),
             waits: Default::default(),
+            durable_files: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -306,6 +308,17 @@ impl Client {
         };
         self.reconfigure(|o| o.ca_certs = certs);
         Ok(())
+    }
+
+    /// Whether downloaded files are synced to the disk before they are renamed into place (the
+    /// default). Without it a file still appears only when complete, but a crash of the machine
+    /// shortly after may lose it; downloads are then as fast as the page cache allows.
+    pub fn set_durable_files(&self, durable: bool) {
+        self.durable_files.store(durable, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn durable_files(&self) -> bool {
+        self.durable_files.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn set_tls_insecure(&self, insecure: bool) {

@@ -96,10 +96,12 @@ struct TempFile {
     written: u64,
     /// Everything before this offset has been handed to writeback.
     scheduled: u64,
+    /// Sync before the rename (and hand data to the disk during the download).
+    durable: bool,
 }
 
 impl TempFile {
-    fn create(dest: &Path) -> Result<TempFile> {
+    fn create(dest: &Path, durable: bool) -> Result<TempFile> {
         let name =
             dest.file_name().ok_or_else(|| Error::invalid(format!("'{}' does not name a file", dest.display())))?;
         let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -113,7 +115,7 @@ impl TempFile {
         let file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
             Error::new(Status::IoError, format!("cannot create a temporary file in '{}': {e}", dir.display()))
         })?;
-        Ok(TempFile { path, file: Some(file), written: 0, scheduled: 0 })
+        Ok(TempFile { path, file: Some(file), written: 0, scheduled: 0, durable })
     }
 
     fn write(&mut self, chunk: &[u8]) -> Result<()> {
@@ -121,7 +123,7 @@ impl TempFile {
         file.write_all(chunk)
             .map_err(|e| Error::new(Status::IoError, format!("cannot write '{}': {e}", self.path.display())))?;
         self.written += chunk.len() as u64;
-        if self.written - self.scheduled >= WRITEBACK_WINDOW {
+        if self.durable && self.written - self.scheduled >= WRITEBACK_WINDOW {
             schedule_writeback(file, self.scheduled, self.written - self.scheduled);
             self.scheduled = self.written;
         }
@@ -132,10 +134,12 @@ impl TempFile {
         let io_err =
             |what: &str, e: io::Error| Error::new(Status::IoError, format!("cannot {what} '{}': {e}", dest.display()));
         let file = self.file.take().expect("temporary file open until commit");
-        file.sync_all().map_err(|e| io_err("sync the download for", e))?;
+        if self.durable {
+            file.sync_all().map_err(|e| io_err("sync the download for", e))?;
+        }
         drop(file);
         fs::rename(&self.path, dest).map_err(|e| io_err("rename the download onto", e))?;
-        if let Some(dir) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(dir) = dest.parent().filter(|p| self.durable && !p.as_os_str().is_empty()) {
             // Make the rename itself durable; not every file system allows syncing a directory.
             let _ = File::open(dir).and_then(|d| d.sync_all());
         }
@@ -317,7 +321,7 @@ impl Client {
     /// only when complete and synced. Returns its size and what its headers said.
     pub fn result_to_file(&self, op_id: &str, dest: &Path) -> Result<(u64, ResultMeta)> {
         // The temporary file first: an unwritable folder must not cost a one-time result.
-        let temp = TempFile::create(dest)?;
+        let temp = TempFile::create(dest, self.durable_files())?;
         let opened = self.open_result(ResultEndpoint::Result, op_id)?;
         save(opened, op_id, temp, dest)
     }
@@ -330,7 +334,7 @@ impl Client {
             path.push('/');
             path.push_str(&encode_segment(name, "file name")?);
         }
-        let temp = TempFile::create(dest)?;
+        let temp = TempFile::create(dest, self.durable_files())?;
         let call = Call::new(format!("download of managed file '{file_id}'"), Method::Get, path);
         let resp = self.send(&call)?;
         Ok(save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
@@ -413,11 +417,11 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let dest = dir.join("out.pdf");
         {
-            let mut t = TempFile::create(&dest).unwrap();
+            let mut t = TempFile::create(&dest, true).unwrap();
             t.write(b"partial").unwrap();
         }
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
-        let mut t = TempFile::create(&dest).unwrap();
+        let mut t = TempFile::create(&dest, true).unwrap();
         t.write(b"whole").unwrap();
         t.commit(&dest).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"whole");

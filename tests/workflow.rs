@@ -225,6 +225,21 @@ fn files_appear_whole_or_not_at_all() {
 }
 
 #[test]
+fn files_without_sync_are_still_whole_or_absent() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    c.set_durable_files(false);
+    let op = streamed_op(&c, 20_000_000);
+    let dir = temp_dir("nosync");
+    assert_eq!(c.result_to_file(&op, &dir.join("fast.pdf")).unwrap().0, 20_000_000);
+    assert!(std::fs::read(dir.join("fast.pdf")).unwrap() == generated_bytes(0, 20_000_000));
+    sim.add_fault(FaultRule::once(Fault::CloseMidBody(9_000_000)));
+    assert_eq!(c.result_to_file(&op, &dir.join("cut.pdf")).unwrap_err().status, Status::UnexpectedResponse);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no partial or temporary file");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn idempotent_calls_retry_a_refused_connection() {
     let sim = sim_with(|s| s.security = false);
     let addr = sim.addr();

@@ -1,5 +1,6 @@
 /* olconnect-wf side of the benchmarks. Prints one line: "<seconds> <bytes or calls>".
- *   wfbench file    URL OP PATH          wf_get_result_to_file
+ *   wfbench file    URL OP PATH          wf_get_result_to_file (synced, the default)
+ *   wfbench fastfile URL OP PATH         wf_get_result_to_file after wf_client_set_durable_files(false)
  *   wfbench stream  URL OP               wf_get_result_stream, discarding the bytes
  *   wfbench mem     URL OP SIZE          wf_get_result into a caller buffer of SIZE bytes
  *   wfbench memex   URL OP               wf_get_result_ex (library-owned result)
@@ -59,7 +60,8 @@ int main(int argc, char **argv) {
   }
   check(wf_client_new(argv[2], &c), "wf_client_new");
   check(wf_client_set_basic_auth(c, "ol-admin", "secret"), "credentials");
-  if (strcmp(argv[1], "file") == 0 && argc == 5) {
+  if ((strcmp(argv[1], "file") == 0 || strcmp(argv[1], "fastfile") == 0) && argc == 5) {
+    if (argv[1][0] == 'f' && argv[1][1] == 'a') check(wf_client_set_durable_files(c, false), "durable files");
     t0 = now();
     check(wf_get_result_to_file(c, argv[3], argv[4]), "wf_get_result_to_file");
     printf("%.6f 0\n", now() - t0);

@@ -129,6 +129,19 @@ pub unsafe extern "C" fn wf_client_set_tls_insecure(client: *mut wf_client, acce
     })
 }
 
+/// With `true` (the default), `wf_get_result_to_file` and `wf_download_managed` sync a file to
+/// the disk before renaming it into place, and hand its data to the disk while it downloads: the
+/// file survives a crash of the machine once the call returned. With `false` the file still
+/// appears only when complete, but is left in the page cache: faster (as fast as `curl -o`), at
+/// the risk of losing it in a crash shortly after.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_durable_files(client: *mut wf_client, durable: bool) -> wf_status {
+    ffi_status!({
+        unsafe { self::client(client) }?.set_durable_files(durable);
+        Ok(wf_status::WF_OK)
+    })
+}
+
 /// Sends every request, `localhost` included, through this proxy (`http://host:port`,
 /// `socks5://host:port`, with optional `user:password@`); NULL: no proxy. Environment variables
 /// such as `http_proxy` are not consulted.

@@ -192,7 +192,8 @@ pub unsafe extern "C" fn wf_get_result_stream(
 
 /// Downloads the result of a finished operation to the file `path`, with memory bounded by a
 /// fixed buffer. The body goes to a temporary file beside `path` (same folder, name starting
-/// with '.'), which is synced and renamed onto `path` only when the whole body arrived: `path`
+/// with '.'), which is synced (see `wf_client_set_durable_files`) and renamed onto `path` only
+/// when the whole body arrived: `path`
 /// then appears complete or not at all, and an existing file there is replaced only on success.
 /// On any failure no partial file remains. `WF_IO_ERROR` when the folder is not writable (checked
 /// before the request is sent) or writing fails.

@@ -245,8 +245,13 @@ static void test_stream_and_files(void) {
   snprintf(path, sizeof path, "%s/missing-dir/x.pdf", g_dir);
   CHECK_STATUS(wf_get_result_to_file(c, op, path), WF_IO_ERROR);
   CHECK_STATUS(wf_get_result_to_file(c, op, NULL), WF_INVALID_ARGUMENT);
-  /* result.pdf, one.pdf and all.zip: no temporary file left anywhere. */
-  CHECK(count_dir_entries() == 3);
+  CHECK_STATUS(wf_client_set_durable_files(c, false), WF_OK);
+  snprintf(path, sizeof path, "%s/fast.pdf", g_dir);
+  CHECK_STATUS(wf_get_result_to_file(c, op, path), WF_OK);
+  CHECK(file_size(path) == 3000000);
+  CHECK_STATUS(wf_client_set_durable_files(NULL, false), WF_INVALID_ARGUMENT);
+  /* result.pdf, fast.pdf, one.pdf and all.zip: no temporary file left anywhere. */
+  CHECK(count_dir_entries() == 4);
   wf_client_free(c);
 }
 

@@ -68,6 +68,9 @@ namespace OLConnect.Workflow
         internal static extern int wf_client_set_proxy(ClientHandle client, byte[] proxyUrl);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_durable_files(ClientHandle client, [MarshalAs(UnmanagedType.U1)] bool durable);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_get_result_ex(ClientHandle client, byte[] opId, out ResultHandle result);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -87,6 +87,9 @@ namespace OLConnect.Workflow
         public bool Insecure { get; set; }
         /// <summary>Send every request through this proxy URL.</summary>
         public string Proxy { get; set; }
+        /// <summary>Sync downloaded files to the disk before they appear (default). False is faster;
+        /// a file is still complete or absent, but a machine crash shortly after may lose it.</summary>
+        public bool DurableFiles { get; set; } = true;
     }
 
     /// <summary>A client of one OL Connect server. Thread-safe: share one between threads.
@@ -110,6 +113,7 @@ namespace OLConnect.Workflow
                 if (options.CaFile != null) Native.Check(NativeMethods.wf_client_set_tls_ca_file(handle, Native.Utf8(options.CaFile, "CaFile")));
                 if (options.Insecure) Native.Check(NativeMethods.wf_client_set_tls_insecure(handle, true));
                 if (options.Proxy != null) Native.Check(NativeMethods.wf_client_set_proxy(handle, Native.Utf8(options.Proxy, "Proxy")));
+                if (!options.DurableFiles) Native.Check(NativeMethods.wf_client_set_durable_files(handle, false));
             }
             catch
             {

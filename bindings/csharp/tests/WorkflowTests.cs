@@ -171,6 +171,12 @@ static class Tests
             Throws<UnexpectedResponseException>(() => c.GetResultToFile(op, Path.Combine(Dir, "cut.pdf")));
             Assert(!File.Exists(Path.Combine(Dir, "cut.pdf")), "no partial file");
             Throws<LocalIOException>(() => c.GetResultToFile(op, Path.Combine(Dir, "missing", "x.pdf")));
+            using (var fast = new WorkflowClient(new WorkflowClientOptions { BaseUrl = Url, DurableFiles = false }))
+            {
+                fast.SetBasicAuth("ol-admin", "secret");
+                fast.GetResultToFile(op, Path.Combine(Dir, "fast.pdf"));
+                Assert(new FileInfo(Path.Combine(Dir, "fast.pdf")).Length == 256000000, "without sync");
+            }
 
             op = c.Submit(Config("Invoice-Split.OL-outputpreset", "\"sim_output_size\":1000"));
             var json = c.GetManagedResult(op);

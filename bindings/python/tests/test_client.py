@@ -124,6 +124,14 @@ def test_files_and_managed_downloads(client, tmp_path):
         client.download_managed(987654, tmp_path / "none")
 
 
+def test_files_without_sync(sim, tmp_path):
+    with wf.Client(sim.url, username="ol-admin", password="secret", durable_files=False) as c:
+        op = c.submit(config(sim_output_size=3_000_000))
+        assert c.get_result_to_file(op, tmp_path / "fast.pdf").type is wf.ResultType.OUTPUT_STREAMED
+        assert (tmp_path / "fast.pdf").read_bytes() == c.get_result(op)
+        c.set_durable_files(True)
+
+
 def test_truncated_bodies_leave_no_file(client, sim, tmp_path):
     op = client.submit(config(sim_output_size=2_000_000))
     sim.fault(kind="close_mid_body", bytes=500_000, path="getResult")

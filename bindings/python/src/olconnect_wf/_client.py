@@ -119,7 +119,9 @@ class Client:
     (or sent as HTTP Basic on every call with ``basic=True``); ``token`` sends a fixed
     ``auth_token``. ``timeout`` (seconds) bounds connecting and each silence while reading;
     ``ca_file`` trusts only that PEM file's certificates; ``insecure`` accepts any certificate;
-    ``proxy`` sends every request through that proxy URL.
+    ``proxy`` sends every request through that proxy URL. ``durable_files=False`` skips the sync
+    of downloaded files (faster; a file is still complete or absent, but a machine crash shortly
+    after may lose it).
     Use it as a context manager, or call :meth:`close`.
     """
 
@@ -136,6 +138,7 @@ class Client:
         ca_file: Optional[PathLike] = None,
         insecure: bool = False,
         proxy: Optional[str] = None,
+        durable_files: bool = True,
     ) -> None:
         self._handle: Optional["ctypes._Pointer"] = None
         handle = client_p()
@@ -149,6 +152,8 @@ class Client:
                 _check(lib.wf_client_set_tls_insecure(handle, True))
             if proxy is not None:
                 _check(lib.wf_client_set_proxy(handle, _encode(proxy, "proxy")))
+            if not durable_files:
+                self.set_durable_files(False)
             if token is not None:
                 self.set_token(token)
             elif username is not None:
@@ -209,6 +214,10 @@ class Client:
     def clear_auth(self) -> None:
         """Sends no credentials from now on."""
         _check(lib.wf_client_clear_auth(self._ptr))
+
+    def set_durable_files(self, durable: bool) -> None:
+        """Whether downloaded files are synced to the disk before they appear (default True)."""
+        _check(lib.wf_client_set_durable_files(self._ptr, bool(durable)))
 
     def set_timeouts(self, *, timeout: Optional[float] = 60.0, connect_timeout: Optional[float] = 10.0) -> None:
         """Seconds; ``None`` or 0 means no limit. ``timeout`` bounds each silence while reading."""
