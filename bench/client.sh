@@ -46,9 +46,11 @@ spool_op() {
 connections() { curl -s "$SIM_URL/sim/stats" | sed 's/.*"connections":\([0-9]*\).*/\1/'; }
 
 # timed NAME COMMAND...: runs COMMAND (which prints "<seconds> ..."), records seconds and peak RSS.
+# Dirty pages of the previous run are flushed first, so no tool pays for another's writeback.
 timed() {
   local name=$1
   shift
+  sync
   /usr/bin/time -f '%M' -o "$out/rss" "$@" >"$out/line"
   echo "$(awk '{ print $1 }' "$out/line")" >>"$out/$name.sec"
   cat "$out/rss" >>"$out/$name.rss"
