@@ -11,7 +11,7 @@ LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
 C_TESTS  := test_core test_workflow
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo test lint test-rust test-c test-python test-csharp bench bench-smoke header clean
+.PHONY: all lib demo deps test lint test-rust test-c test-python test-csharp bench bench-smoke header clean
 
 all: lib
 
@@ -27,7 +27,11 @@ demo: lib | $(BUILD)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf'
 
-test: lint bench-smoke test-rust test-c test-python test-csharp
+test: deps lint bench-smoke test-rust test-c test-python test-csharp
+
+# What the tests need beyond Rust, a C compiler and Python (valgrind, Mono, libcurl, wrk...).
+deps:
+	scripts/install-deps.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -11,8 +11,7 @@ source bench/lib.sh
 
 B=build/bench
 if [ -z "${SIM_URL:-}" ]; then
-  ensure_tools curl wrk /usr/bin/time
-  command -v curl-config >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcurl4-openssl-dev >/dev/null; }
+  scripts/install-deps.sh
   cargo build --release -q --workspace
   mkdir -p "$B"
   cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/src/wfbench.c -o "$B/wfbench" \

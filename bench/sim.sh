@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 
 if [ -z "${SIM_URL:-}" ]; then
-  ensure_tools curl wrk
+  scripts/install-deps.sh
   cargo build --release -q -p olconnect-sim
   exec scripts/with-sim.sh --security false --op-duration-ms 0 --log-capacity 0 -- "$0" "$@"
 fi

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what the tests need and the machine lacks: the C toolchain,
+# valgrind, Mono (C# tests), libcurl headers, wrk and GNU time (benchmark smoke run). Does
+# nothing when all is there; needs root (or sudo) otherwise.
+set -euo pipefail
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need cc gcc
+need g++ g++
+need make make
+need valgrind valgrind
+need curl curl
+need wrk wrk
+need mcs mono-mcs
+need mono mono-runtime
+need curl-config libcurl4-openssl-dev
+[ -x /usr/bin/time ] || missing+=(time)
+python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
