@@ -486,11 +486,9 @@ impl Client {
     }
 
     /// Sends a call and reads its whole body (at most `limit` bytes).
-    pub(crate) fn send_read(&self, call: &Call, limit: u64) -> Result<(Vec<u8>, ResultMeta)> {
+    pub(crate) fn send_read(&self, call: &Call, limit: u64) -> Result<Vec<u8>> {
         let mut resp = self.send(call)?;
-        let meta = ResultMeta::from_headers(|n| header(&resp, n));
-        let body = read_limited(&call.what, &mut resp, limit)?;
-        Ok((body, meta))
+        read_limited(&call.what, &mut resp, limit)
     }
 
     pub(crate) fn take_kept(&self, endpoint: ResultEndpoint, op_id: &str) -> Option<OperationResult> {
@@ -513,14 +511,7 @@ impl Client {
 
     /// The whole result with its headers (`wf_get_result_ex`).
     pub fn fetch_result(&self, op_id: &str) -> Result<OperationResult> {
-        match self.open_result(ResultEndpoint::Result, op_id)? {
-            Opened::Kept(r) => Ok(r),
-            Opened::Live(what, mut resp) => {
-                let meta = ResultMeta::from_headers(|n| header(&resp, n));
-                let body = read_limited(&what, &mut resp, u64::MAX)?;
-                Ok(OperationResult::new(body, meta))
-            }
-        }
+        self.open_result(ResultEndpoint::Result, op_id)?.read_all()
     }
 
     /// Copies a result body into `buf`, or keeps it and reports the size needed (the buffer
@@ -529,23 +520,16 @@ impl Client {
     /// on failure `buf` may then hold part of it.
     pub fn fetch_into(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8], nul: bool) -> Result<Fetched> {
         let extra = nul as usize;
-        let result = match self.open_result(endpoint, op_id)? {
-            Opened::Kept(r) => r,
-            Opened::Live(what, mut resp) => {
-                let meta = ResultMeta::from_headers(|n| header(&resp, n));
-                let announced = resp.body().content_length();
-                if let Some(n) = announced.filter(|&n| !nul && n <= buf.len() as u64) {
-                    read_exact_body(&what, &mut resp, &mut buf[..n as usize])?;
-                    return Ok(Fetched::Copied(n as usize));
-                }
-                OperationResult::new(read_limited(&what, &mut resp, u64::MAX)?, meta)
+        let mut opened = self.open_result(endpoint, op_id)?;
+        if let Opened::Live(what, resp) = &mut opened {
+            if let Some(n) = resp.body().content_length().filter(|&n| !nul && n <= buf.len() as u64) {
+                read_exact_body(what, resp, &mut buf[..n as usize])?;
+                return Ok(Fetched::Copied(n as usize));
             }
-        };
-        if nul && (result.data.contains(&0) || std::str::from_utf8(&result.data).is_err()) {
-            return Err(Error::new(
-                Status::UnexpectedResponse,
-                format!("{} of operation '{op_id}': the server's answer is not UTF-8 text", endpoint.verb()),
-            ));
+        }
+        let result = opened.read_all()?;
+        if nul {
+            ensure_text(&result.data, &format!("{} of operation '{op_id}'", endpoint.verb()))?;
         }
         let needed = result.data.len() + extra;
         if needed > buf.len() {
@@ -572,6 +556,23 @@ impl Opened {
             Opened::Live(_, resp) => ResultMeta::from_headers(|n| header(resp, n)),
         }
     }
+
+    /// The whole result: the kept one, or the body read now.
+    fn read_all(self) -> Result<OperationResult> {
+        let meta = self.meta();
+        match self {
+            Opened::Kept(r) => Ok(r),
+            Opened::Live(what, mut resp) => Ok(OperationResult::new(read_limited(&what, &mut resp, u64::MAX)?, meta)),
+        }
+    }
+}
+
+/// Refuses an answer that a C string cannot carry: not UTF-8, or with a NUL inside.
+pub(crate) fn ensure_text(data: &[u8], what: &str) -> Result<()> {
+    if data.contains(&0) || std::str::from_utf8(data).is_err() {
+        return Err(Error::new(Status::UnexpectedResponse, format!("{what}: the server's answer is not UTF-8 text")));
+    }
+    Ok(())
 }
 
 pub(crate) fn header(resp: &Response<Body>, name: &str) -> Option<String> {

@@ -206,7 +206,7 @@ impl Client {
 
     pub fn progress(&self, op_id: &str) -> Result<Progress> {
         let call = Call::operation("getProgress", op_id, Method::Get)?.accept("text/plain");
-        let (body, _) = self.send_read(&call, 1024)?;
+        let body = self.send_read(&call, 1024)?;
         let text = String::from_utf8_lossy(&body);
         parse_progress(&text).ok_or_else(|| {
             Error::new(
@@ -299,14 +299,14 @@ impl Client {
     /// `getOperations` as the server's JSON text.
     pub fn operations(&self) -> Result<Vec<u8>> {
         let call = Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations")).accept("application/json");
-        Ok(self.send_read(&call, 64 * SMALL_BODY)?.0)
+        self.send_read(&call, 64 * SMALL_BODY)
     }
 
     /// The server version (`GET /rest/serverengine/authentication/version`, which the official
     /// client treats as the Connect server version).
     pub fn server_version(&self) -> Result<Vec<u8>> {
         let call = Call::new("version", Method::Get, format!("{SERVICE}/authentication/version")).accept("text/plain");
-        let body = self.send_read(&call, SMALL_BODY)?.0;
+        let body = self.send_read(&call, SMALL_BODY)?;
         Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
     }
 

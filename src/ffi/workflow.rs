@@ -5,7 +5,6 @@ use super::panic::ffi_status;
 use super::ptr::{client, opt_str_arg, out, out_buffer, str_arg};
 use super::result::finish_fetch;
 use super::{wf_client, wf_status, WF_OPERATION_ID_CAPACITY};
-use crate::error::{Error, Status};
 use crate::{Fetched, ResultEndpoint};
 use std::ffi::{c_char, c_void};
 use std::path::Path;
@@ -17,9 +16,7 @@ pub type wf_progress_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, pe
 
 /// Copies text plus a NUL into the caller's buffer, or reports the size needed.
 fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize) -> crate::Result<wf_status> {
-    if text.contains(&0) || std::str::from_utf8(text).is_err() {
-        return Err(Error::new(Status::UnexpectedResponse, format!("{what}: the server's answer is not UTF-8 text")));
-    }
+    crate::client::ensure_text(text, what)?;
     let fetched = if text.len() < buf.len() {
         buf[..text.len()].copy_from_slice(text);
         buf[text.len()] = 0;
