@@ -16,6 +16,17 @@
 
 
 /**
+ * The default budget: a kept body only serves the size query of the buffer protocol; large
+ * results belong to the streaming calls.
+ */
+#define DEFAULT_KEPT_LIMIT ((32 * 1024) * 1024)
+
+/**
+ * Most paths a path list may have (`WF_MAX_PATHS`); a longer list is refused.
+ */
+#define MAX_PATHS 1000000
+
+/**
  * The version of the ABI described by this header. Wrappers compare it with
  * `wf_abi_version()` right after loading the library and refuse to run on a mismatch.
  */
@@ -25,6 +36,23 @@
  * The capacity `wf_submit` needs for the operation id, NUL included.
  */
 #define WF_OPERATION_ID_CAPACITY 128
+
+/**
+ * Largest answer of the text endpoints (`wf_get_result_text`, `wf_get_managed_result`,
+ * `wf_get_operations`, `wf_server_version`): a longer one is `WF_UNEXPECTED_RESPONSE`.
+ */
+#define WF_TEXT_LIMIT 4194304
+
+/**
+ * Most paths `wf_get_result_ex` parses from a path list; a longer list is
+ * `WF_UNEXPECTED_RESPONSE` (read such a result with `wf_get_result_stream`).
+ */
+#define WF_MAX_PATHS 1000000
+
+/**
+ * Default of `wf_client_set_kept_body_limit`: 32 MiB of bodies kept per client.
+ */
+#define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
  * Status of every fallible call. Values are fixed: new ones are appended, none renumbered.
@@ -96,6 +124,12 @@ enum wf_status
    * A callback asked to stop, or the operation waited on was cancelled by `wf_cancel`.
    */
   WF_ABORTED = 14,
+  /**
+   * Not enough memory for a body the caller asked to hold in memory (`wf_get_result_ex`, a
+   * body kept for the buffer protocol): the allocation failed and nothing was delivered. Use
+   * the streaming calls (`wf_get_result_to_file`, `wf_get_result_stream`) for large results.
+   */
+  WF_OUT_OF_MEMORY = 15,
   /**
    * A bug in the library (a caught panic); please report it.
    */
@@ -224,6 +258,13 @@ int32_t wf_last_http_status(void);
  * Creates a client of the server at `base_url` (`http://host[:port]` or `https://host[:port]`,
  * optionally with a path prefix; OL Connect listens on 9340 by default). Nothing is sent yet.
  *
+ * `WF_INVALID_ARGUMENT` (nothing is ever sent to another host or port) for: a port that is not
+ * a number from 1 to 65535 or is empty (`host:`), an empty host, a host with characters a host
+ * name cannot have (write an international name in its ASCII form), credentials in the URL
+ * (`user:password@` is refused, never used: set credentials with `wf_client_set_basic_auth` or
+ * `wf_client_login`), a query or fragment, whitespace. Messages quote the URL without its
+ * userinfo, query or fragment.
+ *
  * On `WF_OK`, `*out_client` owns a new client: free it with `wf_client_free`. On error
  * `*out_client` is untouched. Defaults: no credentials, connect timeout 10 s, read timeout
  * 60 s, TLS verified against the system's roots, no proxy.
@@ -231,7 +272,8 @@ int32_t wf_last_http_status(void);
 wf_status wf_client_new(const char *base_url, wf_client **out_client);
 
 /**
- * Frees a client, its connections, any kept result bodies, and wipes its credentials.
+ * Frees a client, its connections, any kept result bodies, and wipes its credentials (see
+ * `wf_client_login` for what is wiped).
  * NULL does nothing. No call may be running on the client or start afterwards; freeing twice
  * is the caller's bug.
  */
@@ -258,6 +300,15 @@ wf_status wf_client_set_token(wf_client *client, const char *auth_token);
  * logs in again by itself: before the token expires (`Token-Expires-In`, 3600 s when absent;
  * when less than 15 s, or half a short lifetime, remain) and once when a request is answered
  * 401/403, after which that request is replayed once. Concurrent callers share one login.
+ * A `Token-Expires-In` over a year is taken as a year.
+ *
+ * Secrets in memory: the library keeps the password only as the Basic header value, and every
+ * buffer of its own that holds a secret (that header, the `user:password` pair it is built
+ * from, login answers, tokens) is overwritten with zeros before it is freed. Copies made inside
+ * the HTTP stack (the request's header map, the socket buffers of the TLS layer) are freed
+ * without being wiped. Error messages never contain a password, token or Basic header in any
+ * form (raw, base64, decoded pair), whatever the server echoes; a server message that contains
+ * a secret shorter than 4 characters is withheld whole.
  */
 wf_status wf_client_login(wf_client *client, const char *username, const char *password);
 
@@ -298,21 +349,46 @@ wf_status wf_client_set_durable_files(wf_client *client, bool durable);
 /**
  * Sends every request, `localhost` included, through this proxy (`http://host:port`,
  * `socks5://host:port`, with optional `user:password@`); NULL: no proxy. Environment variables
- * such as `http_proxy` are not consulted.
+ * such as `http_proxy` are not consulted. Schemes: http, https, socks4, socks4a, socks5,
+ * socks5h (http when none is given). `WF_INVALID_ARGUMENT` for a port that is not a number
+ * from 1 to 65535 or is empty, an empty host, another scheme, a path, query or fragment: a
+ * proxy is never contacted on a port other than the one written. The proxy password is
+ * scrubbed from messages like the server credentials.
  */
 wf_status wf_client_set_proxy(wf_client *client, const char *proxy_url);
+
+/**
+ * Sets how many bytes of result bodies the client keeps for the buffer protocol (the body of a
+ * `wf_get_result`, `wf_get_result_text` or `wf_get_managed_result` answered
+ * `WF_BUFFER_TOO_SMALL`, kept so that the retry does not ask the server again). Default
+ * `WF_DEFAULT_KEPT_BODY_LIMIT` (32 MiB); 0 keeps nothing. When a new body would go over the
+ * limit, the oldest kept bodies are released (a later call for one of them asks the server
+ * again, and its error message says so); a body larger than the whole limit is never kept (its
+ * `WF_BUFFER_TOO_SMALL` message says so). Large results belong to `wf_get_result_to_file` and
+ * `wf_get_result_stream`, which need a fixed buffer only.
+ */
+wf_status wf_client_set_kept_body_limit(wf_client *client, size_t bytes);
 
 /**
  * Fetches the result of a finished operation
  * (`POST /rest/serverengine/workflow/print/getResult/{op_id}`) into `out_buf`.
  *
- * On entry `*out_len` is the capacity of `out_buf` (`out_buf` may be NULL when it is 0).
+ * On entry `*out_len` is the capacity of `out_buf` (`out_buf` may be NULL when it is 0; a
+ * capacity over `PTRDIFF_MAX` is `WF_INVALID_ARGUMENT`). `out_buf` must not overlap `op_id`.
  * - `WF_OK`: the body was copied, `*out_len` is its length.
  * - `WF_BUFFER_TOO_SMALL`: nothing usable was copied, `*out_len` is the exact length needed.
  *   The client keeps the downloaded body, so calling again for the same `op_id` with a big
  *   enough buffer does not ask the server a second time (servers may not keep results). A kept
- *   body is released once delivered, or by `wf_client_free`.
+ *   body is released once delivered, by `wf_client_free`, or when newer kept bodies need the
+ *   room (see `wf_client_set_kept_body_limit`). A body larger than that limit is not kept, and
+ *   is not even read when its `Content-Length` says so: the message says so, and the retry
+ *   asks the server again.
+ * - `WF_OUT_OF_MEMORY`: the body did not fit in memory (it grows as it arrives: the server's
+ *   `Content-Length` never sizes an allocation beyond the caller's buffer).
  * - any other status: `*out_len` is untouched; `out_buf` may have been partly written.
+ *
+ * Every request asks for the body unencoded (`Accept-Encoding: identity`); a body sent with
+ * another `Content-Encoding` is `WF_UNEXPECTED_RESPONSE`, never handed back.
  *
  * The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
  * `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
@@ -325,6 +401,9 @@ wf_status wf_get_result(wf_client *client, const char *op_id, uint8_t *out_buf, 
  * On `WF_OK`, `*out_result` is a new `wf_result` owned by the caller (free it with
  * `wf_result_free`); on error it is untouched. Uses a body kept by an earlier
  * `WF_BUFFER_TOO_SMALL` of `wf_get_result` for the same `op_id` instead of asking again.
+ * The whole body is held in memory, grown as it arrives: `WF_OUT_OF_MEMORY` when it does not
+ * fit. A path list costs at most four times its body; one of more than `WF_MAX_PATHS` paths is
+ * `WF_UNEXPECTED_RESPONSE`.
  */
 wf_status wf_get_result_ex(wf_client *client, const char *op_id, wf_result **out_result);
 
@@ -393,8 +472,13 @@ wf_status wf_get_result_stream(wf_client *client,
  * with '.'), which is synced (see `wf_client_set_durable_files`) and renamed onto `path` only
  * when the whole body arrived: `path`
  * then appears complete or not at all, and an existing file there is replaced only on success.
- * On any failure no partial file remains. `WF_IO_ERROR` when the folder is not writable (checked
- * before the request is sent) or writing fails.
+ * On any failure no partial file remains. `WF_IO_ERROR` when `path` is a directory or its folder
+ * is not writable (both checked before the request is sent, so a local problem never consumes
+ * a one-time result) or writing fails. The temporary file has a short name (`.wf-PID-N.part`),
+ * so any valid file name works. A replaced file keeps its permissions; a new file gets 0666
+ * less the process umask. With durable files, the folder is synced after the rename (the
+ * current folder for a bare file name). A body kept by an earlier `WF_BUFFER_TOO_SMALL` that
+ * cannot be written (or that the `wf_get_result_stream` callback stops) stays kept.
  */
 wf_status wf_get_result_to_file(wf_client *client, const char *op_id, const char *path);
 
@@ -460,6 +544,7 @@ wf_status wf_cancel(wf_client *client, const char *op_id);
  * Fetches the result as text (`POST …/getResultTxt/{op_id}`): an entity ID or the absolute
  * path(s) of the spool file(s), never file content. NUL-terminated; the lengths count the NUL.
  * Same buffer protocol as `wf_get_result`, including the kept body on `WF_BUFFER_TOO_SMALL`.
+ * An answer over `WF_TEXT_LIMIT` bytes is `WF_UNEXPECTED_RESPONSE`.
  */
 wf_status wf_get_result_text(wf_client *client, const char *op_id, char *out, size_t *out_len);
 
@@ -467,7 +552,8 @@ wf_status wf_get_result_text(wf_client *client, const char *op_id, char *out, si
  * Fetches the managed result (`POST …/getManagedResult/{op_id}`, servers 2023.1 and later) as
  * the server's JSON text, e.g. `{"identifier":5000,"files":["job_0001.pdf"]}`: the File Store
  * folder holding the output and its file names (download them with `wf_download_managed`).
- * NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body included.
+ * NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body and
+ * `WF_TEXT_LIMIT` included.
  */
 wf_status wf_get_managed_result(wf_client *client,
                                 const char *op_id,
@@ -477,7 +563,8 @@ wf_status wf_get_managed_result(wf_client *client,
 /**
  * The operations running on the server (`GET …/getOperations`) as the server's JSON array
  * text. NUL-terminated; on `WF_BUFFER_TOO_SMALL` call again with the size given (the list is
- * fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again).
+ * fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again). At most
+ * `WF_TEXT_LIMIT` bytes.
  */
 wf_status wf_get_operations(wf_client *client, char *json_out, size_t *out_len);
 
@@ -494,6 +581,10 @@ wf_status wf_server_version(wf_client *client, char *out, size_t *out_len);
  * Managed File name). With `file_name` NULL a folder arrives as one ZIP archive; with a name
  * from the `files` list, that one file (`…/file/{file_id}/{file_name}`). A program on another
  * machine than the server uses this instead of the server-local paths of a multi-file result.
+ * `file_id` and `file_name` are percent-encoded as one path segment each, so any name works
+ * (`50% off.pdf`, `a#b?.pdf`); only what could change the path is refused
+ * (`WF_INVALID_ARGUMENT`): `/`, `\`, control characters, `.`, `..`, empty. `path` is checked
+ * as for `wf_get_result_to_file` before anything is sent.
  */
 wf_status wf_download_managed(wf_client *client,
                               const char *file_id,

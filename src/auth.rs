@@ -1,41 +1,44 @@
-//! Credentials (spec §2 and the "Credentials" section of the C contract): HTTP Basic on every
-//! call, a fixed `auth_token`, or a login whose token is refreshed before it expires and once
-//! after the server rejects it. Secrets are wiped from memory when replaced or dropped.
+//! Credentials (docs/rest-api.md, "Authentication"; docs/c-contract.md, "Credentials"): HTTP
+//! Basic on every call, a fixed `auth_token`, or a login whose token is refreshed before it
+//! expires and once after the server rejects it. Secrets live in buffers wiped (zeroize) when
+//! dropped, and every form of them is scrubbed from messages.
 
 use crate::error::{Error, Result};
 use base64::Engine;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
 
 /// A string wiped from memory when dropped; its `Debug` shows nothing.
-pub struct Secret(String);
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
 
 impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
+        Secret(Zeroizing::new(s.into()))
     }
 
     pub fn expose(&self) -> &str {
         &self.0
     }
-}
 
-impl Clone for Secret {
-    fn clone(&self) -> Secret {
-        Secret(self.0.clone())
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        // SAFETY: zero bytes are valid UTF-8, so the String stays valid while it is wiped.
-        let bytes = unsafe { self.0.as_mut_vec() };
-        for b in bytes.iter_mut() {
-            // Volatile so the wipe of memory about to be freed is not optimised away.
-            unsafe { std::ptr::write_volatile(b, 0) };
+    /// The forms in which this secret could appear in a server's answer: itself and, for a
+    /// Basic header, its base64 part, the decoded `user:password` pair and the password.
+    fn forms(&self) -> Vec<Zeroizing<String>> {
+        let mut forms = vec![self.0.clone()];
+        if let Some(b64) = self.0.strip_prefix("Basic ") {
+            forms.push(Zeroizing::new(b64.to_string()));
+            let decoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default());
+            if let Ok(pair) = std::str::from_utf8(&decoded) {
+                forms.push(Zeroizing::new(pair.to_string()));
+                if let Some((_, password)) = pair.split_once(':') {
+                    forms.push(Zeroizing::new(password.to_string()));
+                }
+            }
         }
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+        forms.retain(|f| !f.is_empty());
+        forms
     }
 }
 
@@ -45,8 +48,33 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Secrets shorter than this are not cut out of a text (that would mangle it): a text that
+/// contains one is withheld whole.
+const SHORTEST_SCRUBBED: usize = 4;
+
+/// `text` with every form of every secret replaced by `<redacted>`; `None` when a secret too
+/// short to cut out appears in it (the caller then withholds the text).
+pub fn scrub(text: &str, secrets: &[&Secret]) -> Option<String> {
+    let mut out = text.to_string();
+    let mut forms: Vec<Zeroizing<String>> = secrets.iter().flat_map(|s| s.forms()).collect();
+    // Longest first, so that a pair is cut out whole before the password inside it.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    for form in &forms {
+        if !out.contains(form.as_str()) {
+            continue;
+        }
+        if form.len() < SHORTEST_SCRUBBED {
+            return None;
+        }
+        out = out.replace(form.as_str(), "<redacted>");
+    }
+    Some(out)
+}
+
 /// Lifetime assumed when the login answer has no `Token-Expires-In` (spec §2.3).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// Longest token lifetime believed; a larger `Token-Expires-In` is clamped to it.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 /// Log in again when less than this remains of a token's life (the official client's margin).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(15);
 
@@ -74,8 +102,15 @@ fn check_username(username: &str) -> Result<()> {
 pub fn basic_header(username: &str, password: &str) -> Result<Secret> {
     check_username(username)?;
     check_header_safe(password, "password")?;
-    let raw = Secret::new(format!("{username}:{password}"));
-    Ok(Secret::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw.expose()))))
+    // Sized up front so that neither buffer reallocates, leaving an unwiped copy behind.
+    let mut pair = Zeroizing::new(String::with_capacity(username.len() + 1 + password.len()));
+    pair.push_str(username);
+    pair.push(':');
+    pair.push_str(password);
+    let mut header = String::with_capacity("Basic ".len() + pair.len().div_ceil(3) * 4);
+    header.push_str("Basic ");
+    base64::engine::general_purpose::STANDARD.encode_string(pair.as_bytes(), &mut header);
+    Ok(Secret(Zeroizing::new(header)))
 }
 
 /// A token obtained by logging in.
@@ -86,10 +121,12 @@ pub struct Session {
 
 impl Session {
     pub fn new(token: Secret, lifetime: Option<Duration>) -> Session {
-        let lifetime = lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        // The lifetime is the server's number: clamped, so no arithmetic on it can overflow.
+        let lifetime = lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME).min(MAX_TOKEN_LIFETIME);
         // Short lifetimes (test servers) refresh at half-life rather than on every call.
         let margin = REFRESH_MARGIN.min(lifetime / 2);
-        Session { token, refresh_at: Instant::now() + lifetime - margin }
+        let now = Instant::now();
+        Session { token, refresh_at: now.checked_add(lifetime - margin).unwrap_or(now) }
     }
 
     fn needs_refresh(&self) -> bool {
@@ -111,8 +148,18 @@ pub enum AuthHeader {
     Token(Secret),
 }
 
+impl AuthHeader {
+    /// The secret the header carries, if any.
+    pub fn secret(&self) -> Option<&Secret> {
+        match self {
+            AuthHeader::None => None,
+            AuthHeader::Authorization(s) | AuthHeader::Token(s) => Some(s),
+        }
+    }
+}
+
 /// Logs in with the `Authorization: Basic` value given; returns the token and its lifetime.
-pub type LoginFn<'a> = &'a dyn Fn(&str) -> Result<(Secret, Option<Duration>)>;
+pub type LoginFn<'a> = &'a dyn Fn(&Secret) -> Result<(Secret, Option<Duration>)>;
 
 struct State {
     credentials: Credentials,
@@ -189,7 +236,7 @@ impl Auth {
                 }
             }
         };
-        let (token, lifetime) = login(basic.expose())?;
+        let (token, lifetime) = login(&basic)?;
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Credentials::Login { basic: current, session } = &mut st.credentials {
             // Only install the token if nobody replaced the credentials meanwhile.
@@ -233,6 +280,28 @@ mod tests {
         assert!(basic_header("a:b", "p").is_err());
         assert!(basic_header("", "p").is_err());
         assert_eq!(format!("{:?}", Secret::new("pw")), "<redacted>");
+    }
+
+    #[test]
+    fn every_form_of_a_secret_is_scrubbed() {
+        let basic = basic_header("ol-admin", "Pa55word").unwrap();
+        let b64 = basic.expose().strip_prefix("Basic ").unwrap().to_string();
+        let text = format!("got [{}] [{b64}] [ol-admin:Pa55word] [Pa55word] [tok-12345]", basic.expose());
+        let token = Secret::new("tok-12345");
+        let clean = scrub(&text, &[&basic, &token]).unwrap();
+        for leak in [b64.as_str(), "Pa55word", "tok-12345"] {
+            assert!(!clean.contains(leak), "{clean}");
+        }
+        assert!(clean.starts_with("got [<redacted>] [<redacted>]"), "{clean}");
+        let short = basic_header("ol-admin", "pw").unwrap();
+        assert_eq!(scrub("bad pw", &[&short]), None);
+        assert_eq!(scrub("all fine", &[&short]).as_deref(), Some("all fine"));
+    }
+
+    #[test]
+    fn huge_lifetimes_are_clamped() {
+        let s = Session::new(Secret::new("t"), Some(Duration::from_secs(u64::MAX)));
+        assert!(!s.needs_refresh());
     }
 
     #[test]

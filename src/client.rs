@@ -3,22 +3,24 @@
 //! refused connections, mapping of failures to statuses).
 
 use crate::auth::{self, AuthHeader, Credentials, Secret, Session};
-use crate::error::{Error, Result, Status};
+use crate::body::{self, Bounded, ERROR_PREFIX, TEXT_LIMIT};
+use crate::error::{server_message, Error, Result, Status};
+use crate::kept::KeptBodies;
 use crate::result::{OperationResult, ResultMeta};
-use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 use ureq::http::Response;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::{Agent, Body, Proxy};
+use zeroize::Zeroizing;
 
 pub(crate) const SERVICE: &str = "/rest/serverengine";
 pub(crate) const PRINT: &str = "/rest/serverengine/workflow/print";
 /// Longest operation id accepted (the C contract's `WF_OPERATION_ID_CAPACITY` less the NUL).
 pub(crate) const MAX_OPERATION_ID: usize = 127;
-/// Error bodies are read up to this size for their message.
-const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+/// Largest login answer (a token).
+const LOGIN_BODY_LIMIT: u64 = 16 * 1024;
 /// Size of the buffer each connection reads the socket into.
 const INPUT_BUFFER: usize = 64 * 1024;
 /// Delays before the retries of an idempotent call whose connection was refused.
@@ -32,6 +34,8 @@ struct Options {
     ca_certs: Option<std::sync::Arc<Vec<Certificate<'static>>>>,
     insecure: bool,
     proxy: Option<Proxy>,
+    /// The password of the proxy URL, scrubbed from messages like the server credentials.
+    proxy_password: Option<Secret>,
 }
 
 impl Default for Options {
@@ -42,6 +46,7 @@ impl Default for Options {
             ca_certs: None,
             insecure: false,
             proxy: None,
+            proxy_password: None,
         }
     }
 }
@@ -92,6 +97,9 @@ pub enum Fetched {
     Copied(usize),
     /// The buffer is too small: this many bytes are needed. The body is kept for the retry.
     TooSmall(usize),
+    /// The buffer is too small: this many bytes are needed, and the body is larger than the
+    /// client keeps between calls (`set_kept_limit`): the retry asks the server again.
+    NotKept(usize),
 }
 
 /// A thread-safe client of one OL Connect server.
@@ -101,40 +109,24 @@ pub struct Client {
     agent: RwLock<Agent>,
     pub(crate) auth: auth::Auth,
     /// Bodies downloaded for a caller whose buffer was too small, by endpoint and operation.
-    kept: Mutex<HashMap<(ResultEndpoint, String), OperationResult>>,
+    kept: KeptBodies,
     pub(crate) waits: crate::workflow::WaitSignals,
     durable_files: std::sync::atomic::AtomicBool,
 }
 
-/// Validates a base URL: `http(s)://host[:port][/prefix]`, no query, fragment or whitespace.
-fn parse_base_url(url: &str) -> Result<String> {
-    let bad = |why: &str| Error::invalid(format!("invalid base URL '{}': {why}", url.escape_debug()));
-    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(bad("it contains whitespace or control characters"));
-    }
-    let lower = url.to_ascii_lowercase();
-    let rest = if lower.starts_with("http://") {
-        &url[7..]
-    } else if lower.starts_with("https://") {
-        &url[8..]
-    } else {
-        return Err(bad("it must start with http:// or https://, e.g. http://localhost:9340"));
-    };
-    if url.contains(['?', '#']) {
-        return Err(bad("it must not have a query or fragment"));
-    }
-    let authority = rest.split('/').next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err(bad("it needs a host and must not carry credentials (use the credential functions)"));
-    }
-    let base = url.trim_end_matches('/').to_string();
-    ureq::http::Uri::try_from(format!("{base}{SERVICE}")).map_err(|e| bad(&e.to_string()))?;
-    Ok(base)
+/// What a path segment names, which decides what it may contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// An operation id: the contract refuses `/ ? # % \\`, as no server issues them.
+    OperationId,
+    /// A File Store id or file name: any character that can be percent-encoded, so names such
+    /// as `50% off.pdf` work; only separators and relative segments are refused.
+    FileStoreName,
 }
 
-/// Checks an operation id (or File Store reference) and percent-encodes it as one path segment.
+/// Checks an operation id or File Store name and percent-encodes it as one path segment.
 /// Anything that could change which resource is requested is refused.
-pub fn encode_segment(id: &str, what: &str) -> Result<String> {
+pub fn encode_segment(id: &str, what: &str, kind: Segment) -> Result<String> {
     let refuse = |why: &str| Err(Error::invalid(format!("the {what} {why}: refused, nothing was sent")));
     if id.is_empty() {
         return refuse("is empty");
@@ -145,7 +137,11 @@ pub fn encode_segment(id: &str, what: &str) -> Result<String> {
     if id == "." || id == ".." {
         return refuse("is a relative path segment ('.' or '..')");
     }
-    if let Some(c) = id.chars().find(|&c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control()) {
+    let forbidden = |c: char| match kind {
+        Segment::OperationId => matches!(c, '/' | '\\' | '?' | '#' | '%'),
+        Segment::FileStoreName => matches!(c, '/' | '\\'),
+    };
+    if let Some(c) = id.chars().find(|&c| forbidden(c) || c.is_control()) {
         return refuse(&format!("contains {:?}, which could alter the request path", c));
     }
     let mut out = String::with_capacity(id.len());
@@ -159,8 +155,14 @@ pub fn encode_segment(id: &str, what: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The server's words with every secret in play cut out, or withheld when that cannot be done.
+fn clean(words: &str, secrets: &[&Secret]) -> String {
+    auth::scrub(words, secrets)
+        .unwrap_or_else(|| "(the details are withheld: they contained the credentials)".to_string())
+}
+
 /// Maps a transport failure before any response arrived.
-fn transport_error(what: &str, e: ureq::Error, tls: bool) -> Error {
+fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -> Error {
     use ureq::Error as E;
     let (status, detail) = match &e {
         E::Timeout(t) => (
@@ -187,28 +189,12 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool) -> Error {
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (Status::ConnectFailed, format!("the proxy failed: {e}")),
         _ => (Status::UnexpectedResponse, format!("the exchange broke the HTTP protocol: {e}")),
     };
-    Error::new(status, format!("{what}: {detail}"))
+    Error::new(status, format!("{what}: {}", clean(&detail, secrets)))
 }
 
 fn is_refused(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused)
         || matches!(e, ureq::Error::ConnectionFailed)
-}
-
-/// Maps a failure while reading a body the server had started to send.
-pub(crate) fn body_error(what: &str, e: io::Error, received: u64, expected: Option<u64>) -> Error {
-    let timed_out = e.kind() == io::ErrorKind::TimedOut
-        || e.get_ref()
-            .and_then(|i| i.downcast_ref::<ureq::Error>())
-            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
-    let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
-    if timed_out {
-        return Error::new(
-            Status::Timeout,
-            format!("{what}: the server went silent after {received}{of} bytes of the body (read timeout)"),
-        );
-    }
-    Error::new(Status::UnexpectedResponse, format!("{what}: the connection was lost after {received}{of} bytes of the body ({e}); nothing was delivered as complete"))
 }
 
 pub(crate) enum Method {
@@ -232,7 +218,7 @@ impl<'a> Call<'a> {
 
     /// A call about one operation: `{PRINT}/{verb}/{op_id}`, the id checked and encoded.
     pub(crate) fn operation(verb: &str, op_id: &str, method: Method) -> Result<Call<'a>> {
-        let segment = encode_segment(op_id, "operation id")?;
+        let segment = encode_segment(op_id, "operation id", Segment::OperationId)?;
         Ok(Call::new(format!("{verb} of operation '{op_id}'"), method, format!("{PRINT}/{verb}/{segment}")))
     }
 
@@ -248,7 +234,7 @@ impl<'a> Call<'a> {
 
 impl Client {
     pub fn new(base_url: &str) -> Result<Client> {
-        let base = parse_base_url(base_url)?;
+        let base = crate::url::parse_base_url(base_url)?;
         let options = Options::default();
         let agent = build_agent(&options);
         Ok(Client {
@@ -256,10 +242,25 @@ impl Client {
             options: Mutex::new(options),
             agent: RwLock::new(agent),
             auth: auth::Auth::default(),
-            kept: Mutex::new(HashMap::new()),
+            kept: KeptBodies::default(),
             waits: Default::default(),
             durable_files: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    /// The most bytes of result bodies kept for the buffer protocol (0: keep none); the oldest
+    /// kept bodies are released when a new one would go over it.
+    pub fn set_kept_limit(&self, bytes: u64) {
+        self.kept.set_limit(bytes);
+    }
+
+    pub fn kept_limit(&self) -> u64 {
+        self.kept.limit()
+    }
+
+    /// Bytes of result bodies kept now.
+    pub fn kept_bytes(&self) -> u64 {
+        self.kept.data_bytes()
     }
 
     pub fn base_url(&self) -> &str {
@@ -327,14 +328,19 @@ impl Client {
 
     /// Send every request through this proxy (`http://`, `socks5://`...); `None`: no proxy.
     pub fn set_proxy(&self, proxy_url: Option<&str>) -> Result<()> {
-        let proxy = match proxy_url {
-            None => None,
+        let (proxy, password) = match proxy_url {
+            None => (None, None),
             Some(url) => {
-                auth::check_header_safe(url, "proxy URL")?;
-                Some(Proxy::new(url).map_err(|e| Error::invalid(format!("invalid proxy URL: {e}")))?)
+                crate::url::check_proxy_url(url)?;
+                let proxy = Proxy::new(url)
+                    .map_err(|e| Error::invalid(format!("invalid proxy URL '{}': {e}", crate::url::redacted(url))))?;
+                (Some(proxy), crate::url::proxy_password(url).map(Secret::new))
             }
         };
-        self.reconfigure(|o| o.proxy = proxy);
+        self.reconfigure(|o| {
+            o.proxy = proxy;
+            o.proxy_password = password;
+        });
         Ok(())
     }
 
@@ -357,7 +363,7 @@ impl Client {
     pub fn login(&self, username: &str, password: &str) -> Result<()> {
         let basic = auth::basic_header(username, password)?;
         let agent = self.agent();
-        let (token, lifetime) = self.login_exchange(&agent, basic.expose())?;
+        let (token, lifetime) = self.login_exchange(&agent, &basic)?;
         self.auth.set(Credentials::Login { basic, session: Some(Session::new(token, lifetime)) });
         Ok(())
     }
@@ -374,49 +380,47 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
-    fn login_exchange(&self, agent: &Agent, basic: &str) -> Result<(Secret, Option<Duration>)> {
+    /// Every secret the client holds (credentials, session token, proxy password), to scrub
+    /// them from any message, whatever the server echoed.
+    fn secrets(&self) -> Vec<Secret> {
+        let mut all = self.auth.secrets();
+        all.extend(self.options.lock().unwrap_or_else(|e| e.into_inner()).proxy_password.clone());
+        all
+    }
+
+    fn login_exchange(&self, agent: &Agent, basic: &Secret) -> Result<(Secret, Option<Duration>)> {
         let what = "login";
+        let held = self.secrets();
+        // The credentials being tried are not installed yet: scrub them as well.
+        let secrets: Vec<&Secret> = held.iter().chain([basic]).collect();
         let url = self.url(&format!("{SERVICE}/authentication/login"));
         let mut resp = agent
             .post(&url)
-            .header("Authorization", basic)
+            .header("Authorization", basic.expose())
             .header("Accept", "text/plain")
+            .header("Accept-Encoding", "identity")
             .send_empty()
-            .map_err(|e| transport_error(what, e, self.is_https()))?;
+            .map_err(|e| transport_error(what, e, self.is_https(), &secrets))?;
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
-            return Err(self.scrub(http_error(what, &mut resp, true)));
+            return Err(http_error(what, &mut resp, true, &secrets));
         }
+        check_identity(what, &resp)?;
         let lifetime =
             header(&resp, "Token-Expires-In").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
-        let body = read_limited(what, &mut resp, 16 * 1024)?;
-        let token = Secret::new(
-            String::from_utf8(body)
-                .map_err(|_| Error::new(Status::UnexpectedResponse, "login: the token is not text"))?
-                .trim(),
-        );
-        if token.expose().is_empty() || token.expose().chars().any(|c| c.is_control()) {
+        // Reserved whole up front so that the token is never left behind by a reallocation.
+        let mut body = Zeroizing::new(Vec::with_capacity(LOGIN_BODY_LIMIT as usize + 1));
+        let reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+        reader.take(LOGIN_BODY_LIMIT + 1).read_to_end(&mut body).map_err(|e| body::read_error(what, e, 0, None))?;
+        let text = std::str::from_utf8(&body).map(str::trim).unwrap_or("");
+        if body.len() as u64 > LOGIN_BODY_LIMIT || text.is_empty() || text.chars().any(|c| c.is_control()) {
             return Err(Error::new(
                 Status::UnexpectedResponse,
-                "login: the server answered 200 without a usable token",
+                "login: the server answered 200 without a usable token (not text, empty, or over 16 KiB)",
             )
             .with_http(status));
         }
-        Ok((token, lifetime))
-    }
-
-    /// Removes the credentials in use from a message, whatever the server echoed.
-    fn scrub(&self, mut e: Error) -> Error {
-        for s in self.auth.secrets() {
-            let s = s.expose();
-            let b64 = s.strip_prefix("Basic ").unwrap_or(s);
-            for secret in [s, b64] {
-                if secret.len() >= 4 && e.message.contains(secret) {
-                    e.message = e.message.replace(secret, "<redacted>");
-                }
-            }
-        }
-        e
+        Ok((Secret::new(text), lifetime))
     }
 
     fn send_once(
@@ -437,7 +441,8 @@ impl Client {
                 if let Some(a) = call.accept {
                     req = req.header("Accept", a);
                 }
-                req
+                // A compressed body would not be the result: ask for the bytes as they are.
+                req.header("Accept-Encoding", "identity")
             }};
         }
         match call.method {
@@ -452,13 +457,17 @@ impl Client {
     fn send_with_retries(&self, agent: &Agent, call: &Call, auth: &AuthHeader) -> Result<Response<Body>> {
         let mut delays = CONNECT_RETRY_DELAYS.iter();
         loop {
-            match self.send_once(agent, call, auth) {
+            let e = match self.send_once(agent, call, auth) {
                 Ok(r) => return Ok(r),
-                Err(e) if call.idempotent() && is_refused(&e) => match delays.next() {
-                    Some(d) => std::thread::sleep(*d),
-                    None => return Err(transport_error(&call.what, e, self.is_https())),
-                },
-                Err(e) => return Err(transport_error(&call.what, e, self.is_https())),
+                Err(e) => e,
+            };
+            match delays.next() {
+                Some(d) if call.idempotent() && is_refused(&e) => std::thread::sleep(*d),
+                _ => {
+                    let held = self.secrets();
+                    let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
+                    return Err(transport_error(&call.what, e, self.is_https(), &secrets));
+                }
             }
         }
     }
@@ -466,46 +475,58 @@ impl Client {
     /// Sends a call and returns its 2xx response; anything else becomes an [`Error`].
     pub(crate) fn send(&self, call: &Call) -> Result<Response<Body>> {
         let agent = self.agent();
-        let login = |basic: &str| self.login_exchange(&agent, basic);
+        let login = |basic: &Secret| self.login_exchange(&agent, basic);
         let (header, generation) = self.auth.header(&login)?;
         let had_credentials = !matches!(header, AuthHeader::None);
+        let mut header = header;
         let mut resp = self.send_with_retries(&agent, call, &header)?;
         let mut status = resp.status().as_u16();
         if (status == 401 || status == 403) && self.auth.can_relogin() {
             // The token may have expired or been revoked: log in again once, replay once.
-            drain(&mut resp);
-            let (header, _) = self.auth.relogin(generation, &login)?;
+            let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
+            header = self.auth.relogin(generation, &login)?.0;
             resp = self.send_with_retries(&agent, call, &header)?;
             status = resp.status().as_u16();
         }
-        if (200..300).contains(&status) {
-            Ok(resp)
-        } else {
-            Err(self.scrub(http_error(&call.what, &mut resp, had_credentials)))
+        if !(200..300).contains(&status) {
+            let held = self.secrets();
+            let secrets: Vec<&Secret> = held.iter().chain(header.secret()).collect();
+            return Err(http_error(&call.what, &mut resp, had_credentials, &secrets));
         }
+        check_identity(&call.what, &resp)?;
+        Ok(resp)
     }
 
     /// Sends a call and reads its whole body (at most `limit` bytes).
     pub(crate) fn send_read(&self, call: &Call, limit: u64) -> Result<Vec<u8>> {
         let mut resp = self.send(call)?;
-        read_limited(&call.what, &mut resp, limit)
+        body::read_all(&call.what, &mut resp, limit)
     }
 
-    pub(crate) fn take_kept(&self, endpoint: ResultEndpoint, op_id: &str) -> Option<OperationResult> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner()).remove(&(endpoint, op_id.to_string()))
+    /// Keeps a body again after a local failure (a callback that stopped, a file that could not
+    /// be written), so that the result is not lost with it.
+    pub(crate) fn keep_again(&self, endpoint: ResultEndpoint, op_id: &str, result: OperationResult) {
+        self.kept.keep(endpoint, op_id, result);
     }
 
-    fn keep(&self, endpoint: ResultEndpoint, op_id: &str, result: OperationResult) {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert((endpoint, op_id.to_string()), result);
+    /// Adds to a failure of a fetch that a body kept earlier was released meanwhile.
+    fn note_released(&self, mut e: Error, endpoint: ResultEndpoint, op_id: &str) -> Error {
+        if self.kept.was_released(endpoint, op_id) {
+            e.message.push_str(&format!(
+                " (The body of this result kept from an earlier call was released to stay within the client's limit for kept bodies, {} bytes, so the server was asked again.)",
+                self.kept.limit()
+            ));
+        }
+        e
     }
 
     /// Starts the request of a result endpoint, or gives the body kept from an earlier call.
     pub(crate) fn open_result(&self, endpoint: ResultEndpoint, op_id: &str) -> Result<Opened> {
         let call = Call::operation(endpoint.verb(), op_id, Method::Post)?;
-        if let Some(kept) = self.take_kept(endpoint, op_id) {
+        if let Some(kept) = self.kept.take(endpoint, op_id) {
             return Ok(Opened::Kept(kept));
         }
-        let resp = self.send(&call)?;
+        let resp = self.send(&call).map_err(|e| self.note_released(e, endpoint, op_id))?;
         Ok(Opened::Live(call.what, resp))
     }
 
@@ -515,30 +536,45 @@ impl Client {
     }
 
     /// Copies a result body into `buf`, or keeps it and reports the size needed (the buffer
-    /// protocol of the C contract). With `nul`, the body must be text and a NUL is appended.
-    /// When the announced length fits, the body is read straight into `buf` (no extra copy);
-    /// on failure `buf` may then hold part of it.
+    /// protocol of the C contract). With `nul`, the body must be text of at most
+    /// `WF_TEXT_LIMIT` bytes and a NUL is appended. When the announced length fits, the body is
+    /// read straight into `buf` (no extra copy); on failure `buf` may then hold part of it. A
+    /// body larger than the kept-body limit is not kept (`Fetched::NotKept`).
     pub fn fetch_into(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8], nul: bool) -> Result<Fetched> {
-        let extra = nul as usize;
-        let mut opened = self.open_result(endpoint, op_id)?;
-        if let Opened::Live(what, resp) = &mut opened {
-            if let Some(n) = resp.body().content_length().filter(|&n| !nul && n <= buf.len() as u64) {
-                read_exact_body(what, resp, &mut buf[..n as usize])?;
-                return Ok(Fetched::Copied(n as usize));
+        let (data, meta) = match self.open_result(endpoint, op_id)? {
+            Opened::Kept(r) => (r.data, r.meta),
+            Opened::Live(what, mut resp) => {
+                let meta = ResultMeta::from_headers(|n| header(&resp, n));
+                let announced = resp.body().content_length();
+                if let Some(n) = announced.filter(|&n| !nul && n <= buf.len() as u64) {
+                    body::read_exact(&what, &mut resp, &mut buf[..n as usize])?;
+                    return Ok(Fetched::Copied(n as usize));
+                }
+                let bounded = if nul {
+                    Bounded::Whole(body::read_all(&what, &mut resp, TEXT_LIMIT)?)
+                } else if let Some(n) = announced.filter(|&n| !self.kept.fits(n)) {
+                    // Too large for the caller's buffer and for keeping: not read at all.
+                    Bounded::Over(n)
+                } else {
+                    body::read_or_measure(&what, &mut resp, self.kept.limit().max(buf.len() as u64))?
+                };
+                match bounded {
+                    Bounded::Whole(data) => (data, meta),
+                    Bounded::Over(size) => return Ok(Fetched::NotKept(usize::try_from(size).unwrap_or(usize::MAX))),
+                }
             }
-        }
-        let result = opened.read_all()?;
+        };
         if nul {
-            ensure_text(&result.data, &format!("{} of operation '{op_id}'", endpoint.verb()))?;
+            ensure_text(&data, &format!("{} of operation '{op_id}'", endpoint.verb()))?;
         }
-        let needed = result.data.len() + extra;
+        let needed = data.len() + nul as usize;
         if needed > buf.len() {
-            self.keep(endpoint, op_id, result);
-            return Ok(Fetched::TooSmall(needed));
+            let kept = self.kept.keep(endpoint, op_id, OperationResult::new(data, meta));
+            return Ok(if kept { Fetched::TooSmall(needed) } else { Fetched::NotKept(needed) });
         }
-        buf[..result.data.len()].copy_from_slice(&result.data);
+        buf[..data.len()].copy_from_slice(&data);
         if nul {
-            buf[result.data.len()] = 0;
+            buf[data.len()] = 0;
         }
         Ok(Fetched::Copied(needed))
     }
@@ -558,11 +594,11 @@ impl Opened {
     }
 
     /// The whole result: the kept one, or the body read now.
-    fn read_all(self) -> Result<OperationResult> {
+    pub(crate) fn read_all(self) -> Result<OperationResult> {
         let meta = self.meta();
         match self {
             Opened::Kept(r) => Ok(r),
-            Opened::Live(what, mut resp) => Ok(OperationResult::new(read_limited(&what, &mut resp, u64::MAX)?, meta)),
+            Opened::Live(what, mut resp) => Ok(OperationResult::new(body::read_all(&what, &mut resp, u64::MAX)?, meta)),
         }
     }
 }
@@ -579,53 +615,29 @@ pub(crate) fn header(resp: &Response<Body>, name: &str) -> Option<String> {
     resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool) -> Error {
+/// The error for a non-2xx answer, with the server's words (from the first part of the body)
+/// cleaned of the secrets in play.
+fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secrets: &[&Secret]) -> Error {
     let status = resp.status().as_u16();
     let content_type = header(resp, "Content-Type");
-    let body = resp.body_mut().with_config().limit(ERROR_BODY_LIMIT).read_to_vec().unwrap_or_default();
-    Error::from_http(what, status, content_type.as_deref(), &body, had_credentials)
+    let prefix = body::read_prefix(resp, ERROR_PREFIX);
+    let words = server_message(content_type.as_deref(), &prefix);
+    Error::from_http(what, status, &clean(&words, secrets), had_credentials)
 }
 
-/// Reads (and drops) what is left of a small body so the connection can be reused.
-fn drain(resp: &mut Response<Body>) {
-    let _ = resp.body_mut().with_config().limit(ERROR_BODY_LIMIT).read_to_vec();
-}
-
-/// Reads a whole body of at most `limit` bytes, preallocated from its announced length.
-pub(crate) fn read_limited(what: &str, resp: &mut Response<Body>, limit: u64) -> Result<Vec<u8>> {
-    let announced = resp.body().content_length();
-    if let Some(n) = announced.filter(|&n| n > limit) {
-        return Err(Error::new(
+/// Refuses a body sent with a content coding: the client asked for `identity`, and coded bytes
+/// are not the result.
+fn check_identity(what: &str, resp: &Response<Body>) -> Result<()> {
+    match header(resp, "Content-Encoding").map(|v| v.trim().to_string()) {
+        Some(coding) if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") => Err(Error::new(
             Status::UnexpectedResponse,
-            format!("{what}: the body of {n} bytes is over the limit of {limit}"),
-        ));
-    }
-    let mut reader = resp.body_mut().with_config().limit(limit).reader();
-    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(1 << 30) as usize);
-    reader.read_to_end(&mut body).map_err(|e| body_error(what, e, body.len() as u64, announced))?;
-    Ok(body)
-}
-
-fn read_exact_body(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Result<()> {
-    let expected = Some(buf.len() as u64);
-    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => return Err(body_error(what, io::ErrorKind::UnexpectedEof.into(), filled as u64, expected)),
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(body_error(what, e, filled as u64, expected)),
-        }
-    }
-    // Reaching the end lets the connection go back to the pool.
-    let mut probe = [0u8; 1];
-    match reader.read(&mut probe) {
-        Ok(0) => Ok(()),
-        Ok(_) => {
-            Err(Error::new(Status::UnexpectedResponse, format!("{what}: the body is longer than its Content-Length")))
-        }
-        Err(e) => Err(body_error(what, e, filled as u64, expected)),
+            format!(
+                "{what}: the server sent the body encoded as '{}' although the client asked for it unencoded (Accept-Encoding: identity); these bytes are not the result and were not delivered",
+                coding.escape_debug()
+            ),
+        )
+        .with_http(resp.status().as_u16())),
+        _ => Ok(()),
     }
 }
 
@@ -634,23 +646,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_urls_are_checked() {
-        assert_eq!(parse_base_url("http://localhost:9340/").unwrap(), "http://localhost:9340");
-        assert_eq!(parse_base_url("HTTPS://h/prefix").unwrap(), "HTTPS://h/prefix");
-        for bad in
-            ["localhost:9340", "ftp://h", "http://", "http://h/a b", "http://h?x", "http://u:p@h", "http://h\r\n"]
-        {
-            assert_eq!(parse_base_url(bad).unwrap_err().status, Status::InvalidArgument, "{bad}");
-        }
-    }
-
-    #[test]
     fn operation_ids_cannot_change_the_path() {
-        assert_eq!(encode_segment("1281ef9d-7a74-4448", "id").unwrap(), "1281ef9d-7a74-4448");
-        assert_eq!(encode_segment("a b+é", "id").unwrap(), "a%20b%2B%C3%A9");
+        let op = Segment::OperationId;
+        assert_eq!(encode_segment("1281ef9d-7a74-4448", "id", op).unwrap(), "1281ef9d-7a74-4448");
+        assert_eq!(encode_segment("a b+é", "id", op).unwrap(), "a%20b%2B%C3%A9");
         for bad in ["", ".", "..", "a/b", "a?b", "a#b", "a%2Fb", "a\r\nb", "a\\b", "a\0b", "\u{7f}"] {
-            assert_eq!(encode_segment(bad, "id").unwrap_err().status, Status::InvalidArgument, "{bad:?}");
+            assert_eq!(encode_segment(bad, "id", op).unwrap_err().status, Status::InvalidArgument, "{bad:?}");
         }
-        assert!(encode_segment(&"x".repeat(5000), "id").is_err());
+        assert!(encode_segment(&"x".repeat(5000), "id", op).is_err());
+        let name = Segment::FileStoreName;
+        assert_eq!(encode_segment("50% off?#.pdf", "name", name).unwrap(), "50%25%20off%3F%23.pdf");
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\nb"] {
+            assert!(encode_segment(bad, "name", name).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! The error type of the core: a status from the C contract's table, the HTTP status of the
 //! exchange (0 if none) and a message that says what failed and what to do.
 
-use crate::json::Json;
+use serde_json::Value;
 use std::fmt;
 
-/// What went wrong, one variant per `wf_status` of `spec/c-api.md` (same order and meaning).
+/// What went wrong, one variant per failure `wf_status` (docs/c-contract.md, same meaning).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     InvalidArgument,
@@ -22,6 +22,7 @@ pub enum Status {
     IoError,
     Aborted,
     InternalError,
+    OutOfMemory,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,15 +49,10 @@ impl Error {
         self
     }
 
-    /// Maps a non-2xx answer of the server to a status, with the server's own words.
-    /// `had_credentials` tells a 401 without credentials from a rejection of the ones sent.
-    pub fn from_http(
-        what: &str,
-        http_status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
-        had_credentials: bool,
-    ) -> Error {
+    /// Maps a non-2xx answer of the server to a status, with the server's own words (already
+    /// cleaned of secrets). `had_credentials` tells a 401 without credentials from a rejection
+    /// of the ones sent.
+    pub fn from_http(what: &str, http_status: u16, server_words: &str, had_credentials: bool) -> Error {
         let status = match http_status {
             400 => Status::BadRequest,
             401 if had_credentials => Status::AuthFailed,
@@ -73,33 +69,31 @@ impl Error {
             Status::NotFound => " Check the operation id; finished operations may have been removed from the server.",
             _ => "",
         };
-        let server_words = server_message(content_type, body);
         let said = if server_words.is_empty() { String::new() } else { format!(": {server_words}") };
         Error::new(status, format!("{what} failed with HTTP {http_status}{said}.{advice}")).with_http(http_status)
     }
 }
 
+/// Longest server message quoted in an error message.
+const MESSAGE_LIMIT: usize = 1000;
+
 /// The server's message: `error.message` (and `error.parameter`) of a JSON Error, or a plain-text
-/// body, cleaned of control characters and cut to a readable length.
+/// body, cleaned of control characters and cut to a readable length. `body` may be only the
+/// first part of a longer answer: the fields are then looked for in what arrived.
 pub fn server_message(content_type: Option<&str>, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let json = (ct.contains("json") || text.trim_start().starts_with('{')).then(|| Json::parse(&text)).flatten();
-    let raw = match json.as_ref().and_then(|j| j.get("error")) {
-        Some(err) => {
-            let msg = err.get("message").and_then(Json::as_text).unwrap_or_default();
-            match err.get("parameter").and_then(Json::as_text) {
-                Some(p) if !p.is_empty() => format!("{msg} (parameter: {p})"),
-                _ => msg,
-            }
-        }
+    let looks_json = ct.contains("json") || text.trim_start().starts_with('{');
+    let fields = looks_json.then(|| json_error_fields(&text)).flatten();
+    let raw = match fields {
+        Some((msg, Some(p))) if !p.is_empty() => format!("{msg} (parameter: {p})"),
+        Some((msg, _)) => msg,
         None if ct.is_empty() || ct.starts_with("text/") || ct.contains("json") => text.trim().to_string(),
         None => format!("unrecognised {ct} content of {} bytes", body.len()),
     };
-    const LIMIT: usize = 1000;
     let mut clean: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if clean.len() > LIMIT {
-        let mut cut = LIMIT;
+    if clean.len() > MESSAGE_LIMIT {
+        let mut cut = MESSAGE_LIMIT;
         while !clean.is_char_boundary(cut) {
             cut -= 1;
         }
@@ -107,6 +101,48 @@ pub fn server_message(content_type: Option<&str>, body: &[u8]) -> String {
         clean.push('…');
     }
     clean
+}
+
+/// `error.message` and `error.parameter` of a JSON Error (docs/rest-api.md, "Errors"); from a
+/// document cut short, the first string fields of those names that arrived whole.
+fn json_error_fields(text: &str) -> Option<(String, Option<String>)> {
+    if let Ok(doc) = serde_json::from_str::<Value>(text) {
+        let err = doc.get("error")?;
+        let as_text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let message = err.get("message").and_then(as_text).unwrap_or_default();
+        return Some((message, err.get("parameter").and_then(as_text)));
+    }
+    let message = string_field(text, "message")?;
+    Some((message, string_field(text, "parameter")))
+}
+
+/// The value of the first `"name": "…"` member found in possibly incomplete JSON text.
+fn string_field(text: &str, name: &str) -> Option<String> {
+    let key = format!("\"{name}\"");
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&key).map(|i| i + from) {
+        from = at + key.len();
+        if text[..at].ends_with('\\') {
+            continue; // inside another string, as an escaped quote
+        }
+        let rest = text[from..].trim_start().strip_prefix(':')?.trim_start();
+        let Some(body) = rest.strip_prefix('"') else { continue };
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => return serde_json::from_str(&rest[..i + 2]).ok(),
+                _ => {}
+            }
+        }
+        return None;
+    }
+    None
 }
 
 impl fmt::Display for Error {
@@ -124,7 +160,8 @@ mod tests {
     #[test]
     fn json_error_message_and_parameter_are_quoted() {
         let body = br#"{"error":{"status":404,"message":"Operation not found in Server","parameter":"abc"}}"#;
-        let e = Error::from_http("getResult of operation 'abc'", 404, Some("application/json"), body, true);
+        let words = server_message(Some("application/json"), body);
+        let e = Error::from_http("getResult of operation 'abc'", 404, &words, true);
         assert_eq!(e.status, Status::NotFound);
         assert_eq!(e.http_status, 404);
         assert!(e.message.contains("Operation not found in Server (parameter: abc)"), "{}", e.message);
@@ -132,7 +169,7 @@ mod tests {
 
     #[test]
     fn status_mapping_follows_the_contract() {
-        let s = |code, creds| Error::from_http("x", code, None, b"", creds).status;
+        let s = |code, creds| Error::from_http("x", code, "", creds).status;
         assert_eq!(s(401, false), Status::AuthRequired);
         assert_eq!(s(401, true), Status::AuthFailed);
         assert_eq!(s(403, true), Status::Forbidden);
@@ -148,5 +185,17 @@ mod tests {
         let long = "x".repeat(5000);
         assert!(server_message(Some("text/plain"), long.as_bytes()).len() < 1100);
         assert_eq!(server_message(Some("text/plain"), b"a\x1b[31mb"), "a [31mb");
+    }
+
+    #[test]
+    fn fields_are_found_in_a_json_error_cut_short() {
+        let cut =
+            br#"{"error":{"stack":"x \"message\": \"no\"","message":"Boom \u00e9","parameter":"p","trace":"at a.b(C"#;
+        assert_eq!(server_message(None, cut), "Boom \u{e9} (parameter: p)");
+        assert_eq!(
+            server_message(None, br#"{"error":{"status":500,"message":"cut her"#),
+            r#"{"error":{"status":500,"message":"cut her"#
+        );
+        assert_eq!(server_message(None, br#"{"error":{"message":01}}"#), r#"{"error":{"message":01}}"#, "not JSON");
     }
 }

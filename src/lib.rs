@@ -6,10 +6,12 @@
 //! core and maps errors to `wf_status`; the header `include/olconnect_wf.h` is generated from it.
 
 pub mod auth;
+mod body;
 pub mod client;
 pub mod error;
-mod json;
+mod kept;
 pub mod result;
+pub mod url;
 pub mod workflow;
 
 pub mod ffi;

@@ -1,7 +1,10 @@
 //! What `getResult` returned: the body and what the `X-Result-Type` and `X-*-Set-ID` headers
-//! (spec §6.6) say about it, with the path list of a multi-file result.
+//! (docs/rest-api.md, "Result headers") say about it, with the path list of a multi-file result.
 
-/// `X-Result-Type` (spec §6.6); numbers are those of the C `wf_result_type`.
+use crate::error::{Error, Result, Status};
+use std::ffi::CStr;
+
+/// `X-Result-Type` (docs/rest-api.md, "Result headers"); numbers are those of the C `wf_result_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResultType {
     Unknown = 0,
@@ -54,22 +57,31 @@ impl ResultMeta {
 pub struct OperationResult {
     pub data: Vec<u8>,
     pub meta: ResultMeta,
-    /// The absolute paths when the body is a path list, else empty.
-    pub paths: Vec<String>,
 }
+
+/// Most paths a path list may have (`WF_MAX_PATHS`); a longer list is refused.
+pub const MAX_PATHS: usize = 1_000_000;
+/// Without `X-Result-Type`, only a body up to this size is looked at as a possible path list.
+const UNTYPED_PATH_LIST_LIMIT: usize = 1 << 20;
 
 impl OperationResult {
     pub fn new(data: Vec<u8>, meta: ResultMeta) -> OperationResult {
-        let paths = match meta.result_type {
-            ResultType::OutputPaths => split_paths(&data).unwrap_or_default(),
-            // Without X-Result-Type (servers before 2023.1, or returnIdInHeader off), a short
-            // text body made only of absolute paths is taken for a path list.
-            ResultType::Unknown if data.len() <= 1 << 20 => split_paths(&data)
-                .filter(|p| !p.is_empty() && p.iter().all(|p| is_absolute_path(p)))
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        OperationResult { data, meta, paths }
+        OperationResult { data, meta }
+    }
+
+    /// The absolute paths when the body is a path list (type `OutputPaths`, or no type and a
+    /// short text body made only of absolute paths, as servers before 2023.1 send), else an
+    /// empty list. Parsed on demand: a body kept for the buffer protocol is never parsed.
+    pub fn paths(&self) -> Result<PathList> {
+        match self.meta.result_type {
+            ResultType::OutputPaths => PathList::parse(&self.data),
+            ResultType::Unknown if self.data.len() <= UNTYPED_PATH_LIST_LIMIT => {
+                let list = PathList::parse(&self.data)?;
+                let all_absolute = !list.is_empty() && list.iter().all(is_absolute_path);
+                Ok(if all_absolute { list } else { PathList::default() })
+            }
+            _ => Ok(PathList::default()),
+        }
     }
 }
 
@@ -80,20 +92,75 @@ fn is_absolute_path(p: &str) -> bool {
         || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
 }
 
-/// Splits a path list on commas and line breaks, trimming spaces; `None` if the body is not
-/// text (not UTF-8, or has a NUL).
-pub fn split_paths(body: &[u8]) -> Option<Vec<String>> {
-    let text = std::str::from_utf8(body).ok()?;
-    if text.contains('\0') {
-        return None;
+/// A list of paths stored compactly: all of them in one buffer, each followed by a NUL (so each
+/// is also a C string), plus where each starts. At most four times the size of the body it was
+/// parsed from, however short the paths.
+#[derive(Clone, Debug, Default)]
+pub struct PathList {
+    text: Vec<u8>,
+    starts: Vec<u32>,
+}
+
+impl PathList {
+    /// Splits a path list on commas and line breaks, trimming spaces; empty if the body is not
+    /// text (not UTF-8, or has a NUL).
+    pub fn parse(body: &[u8]) -> Result<PathList> {
+        let Ok(text) = std::str::from_utf8(body) else { return Ok(PathList::default()) };
+        if text.contains('\0') {
+            return Ok(PathList::default());
+        }
+        let pieces = || {
+            text.split([',', '\r', '\n'])
+                .map(|p| p.trim_matches(|c: char| c == ' ' || c == '\t'))
+                .filter(|p| !p.is_empty())
+        };
+        // Sized exactly before filling, so that nothing grows past what the list needs.
+        let (count, bytes) = pieces().fold((0usize, 0usize), |(n, b), p| (n + 1, b + p.len() + 1));
+        if count > MAX_PATHS {
+            return Err(Error::new(
+                Status::UnexpectedResponse,
+                format!("the result lists more than {MAX_PATHS} paths; read it with wf_get_result_stream instead"),
+            ));
+        }
+        if u32::try_from(bytes).is_err() {
+            return Err(Error::new(
+                Status::UnexpectedResponse,
+                "the path list is over 4 GiB; read it with wf_get_result_stream instead",
+            ));
+        }
+        let oom = |_| Error::new(Status::OutOfMemory, format!("not enough memory for a list of {count} paths"));
+        let mut list = PathList::default();
+        list.text.try_reserve_exact(bytes).map_err(oom)?;
+        list.starts.try_reserve_exact(count).map_err(oom)?;
+        for p in pieces() {
+            list.starts.push(list.text.len() as u32);
+            list.text.extend_from_slice(p.as_bytes());
+            list.text.push(0);
+        }
+        Ok(list)
     }
-    Some(
-        text.split([',', '\r', '\n'])
-            .map(|p| p.trim_matches(|c: char| c == ' ' || c == '\t'))
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .collect(),
-    )
+
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// Path `index` as a C string (valid as long as the list).
+    pub fn get_c(&self, index: usize) -> Option<&CStr> {
+        let start = *self.starts.get(index)? as usize;
+        CStr::from_bytes_until_nul(&self.text[start..]).ok()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.get_c(index).and_then(|c| c.to_str().ok())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
 }
 
 #[cfg(test)]
@@ -122,16 +189,26 @@ mod tests {
     fn path_lists_tolerate_spaces_and_line_breaks() {
         let r =
             OperationResult::new(b" /a/b.pdf ,/c/d.pdf\r\n/e f.pdf,\n".to_vec(), meta(Some("Output-Local-Filepath")));
-        assert_eq!(r.paths, ["/a/b.pdf", "/c/d.pdf", "/e f.pdf"]);
+        assert_eq!(r.paths().unwrap().iter().collect::<Vec<_>>(), ["/a/b.pdf", "/c/d.pdf", "/e f.pdf"]);
         let r = OperationResult::new(b"C:\\out\\a.pdf,C:\\out\\b.pdf".to_vec(), meta(None));
-        assert_eq!(r.paths, ["C:\\out\\a.pdf", "C:\\out\\b.pdf"]);
+        assert_eq!(r.paths().unwrap().iter().collect::<Vec<_>>(), ["C:\\out\\a.pdf", "C:\\out\\b.pdf"]);
     }
 
     #[test]
     fn ids_and_spool_bytes_are_not_paths() {
-        assert!(OperationResult::new(b"1234".to_vec(), meta(None)).paths.is_empty());
-        assert!(OperationResult::new(b"%PDF-1.7 /x".to_vec(), meta(None)).paths.is_empty());
-        assert!(OperationResult::new(b"/a.pdf".to_vec(), meta(Some("Output-Streamed"))).paths.is_empty());
-        assert!(OperationResult::new(vec![0xff, b'/'], meta(None)).paths.is_empty());
+        assert!(OperationResult::new(b"1234".to_vec(), meta(None)).paths().unwrap().is_empty());
+        assert!(OperationResult::new(b"%PDF-1.7 /x".to_vec(), meta(None)).paths().unwrap().is_empty());
+        assert!(OperationResult::new(b"/a.pdf".to_vec(), meta(Some("Output-Streamed"))).paths().unwrap().is_empty());
+        assert!(OperationResult::new(vec![0xff, b'/'], meta(None)).paths().unwrap().is_empty());
+    }
+
+    #[test]
+    fn path_lists_are_capped() {
+        let many = "a\n".repeat(MAX_PATHS + 1);
+        let e = OperationResult::new(many.into_bytes(), meta(Some("Output-Local-Filepath"))).paths().unwrap_err();
+        assert_eq!(e.status, Status::UnexpectedResponse);
+        let list = PathList::parse(b"a,bb\n").unwrap();
+        assert_eq!((list.len(), list.get(1), list.get_c(0).unwrap().to_bytes()), (2, Some("bb"), &b"a"[..]));
+        assert_eq!(list.get(2), None);
     }
 }

@@ -1,9 +1,10 @@
-//! The rest of the All-In-One workflow (spec §4, §6): submit, progress, waiting with back-off,
+//! The rest of the All-In-One workflow (docs/rest-api.md): submit, progress, waiting with back-off,
 //! cancel, the text endpoints, and results streamed to a callback or a file without holding
 //! them in memory.
 
+use crate::body::{self, TEXT_LIMIT};
 use crate::client::{
-    body_error, encode_segment, header, Call, Client, Method, Opened, ResultEndpoint, MAX_OPERATION_ID, PRINT, SERVICE,
+    encode_segment, header, Call, Client, Method, Opened, ResultEndpoint, Segment, MAX_OPERATION_ID, PRINT, SERVICE,
 };
 use crate::error::{Error, Result, Status};
 use crate::result::ResultMeta;
@@ -101,21 +102,38 @@ struct TempFile {
 }
 
 impl TempFile {
+    /// Creates the temporary file, after checking what can be checked before the server is
+    /// asked (so that a local problem never costs a one-time result): `dest` names a file, is
+    /// not a directory, and its folder is writable.
     fn create(dest: &Path, durable: bool) -> Result<TempFile> {
-        let name =
-            dest.file_name().ok_or_else(|| Error::invalid(format!("'{}' does not name a file", dest.display())))?;
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let unique = format!(
-            ".{}.{}-{}.part",
-            name.to_string_lossy(),
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        if dest.file_name().is_none() {
+            return Err(Error::invalid(format!("'{}' does not name a file", dest.display())));
+        }
+        let replaced = fs::metadata(dest).ok();
+        if replaced.as_ref().is_some_and(|m| m.is_dir()) {
+            return Err(Error::new(
+                Status::IoError,
+                format!(
+                    "'{}' is a directory: give the path of a file to create or replace (nothing was asked of the server)",
+                    dest.display()
+                ),
+            ));
+        }
+        let dir = folder_of(dest);
+        // A short name, so that it fits wherever the destination's name fits.
+        let unique = format!(".wf-{}-{}.part", std::process::id(), TEMP_COUNTER.fetch_add(1, Ordering::Relaxed));
         let path = dir.join(unique);
-        let file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
+        let io_error = |e: io::Error| {
             Error::new(Status::IoError, format!("cannot create a temporary file in '{}': {e}", dir.display()))
-        })?;
-        Ok(TempFile { path, file: Some(file), written: 0, scheduled: 0, durable })
+        };
+        // Created with the usual 0666 less the process umask, like any new file.
+        let file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(io_error)?;
+        let temp = TempFile { path, file: Some(file), written: 0, scheduled: 0, durable };
+        if let Some(m) = replaced {
+            // Replacing a file keeps its permissions.
+            temp.file.as_ref().expect("just opened").set_permissions(m.permissions()).map_err(io_error)?;
+        }
+        Ok(temp)
     }
 
     fn write(&mut self, chunk: &[u8]) -> Result<()> {
@@ -139,13 +157,18 @@ impl TempFile {
         }
         drop(file);
         fs::rename(&self.path, dest).map_err(|e| io_err("rename the download onto", e))?;
-        if let Some(dir) = dest.parent().filter(|p| self.durable && !p.as_os_str().is_empty()) {
+        if self.durable {
             // Make the rename itself durable; not every file system allows syncing a directory.
-            let _ = File::open(dir).and_then(|d| d.sync_all());
+            let _ = File::open(folder_of(dest)).and_then(|d| d.sync_all());
         }
         self.path = PathBuf::new();
         Ok(())
     }
+}
+
+/// The folder a file is in: `.` for a bare file name.
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// Starts writeback of `offset..offset+len` and waits for the window before it, so the disk
@@ -197,7 +220,7 @@ impl Client {
             Some(id) if id.len() > MAX_OPERATION_ID => {
                 unexpected(format!("the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}", id.len()))
             }
-            Some(id) => match encode_segment(&id, "operationId") {
+            Some(id) => match encode_segment(&id, "operationId", Segment::OperationId) {
                 Ok(_) => Ok(id),
                 Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
             },
@@ -219,7 +242,7 @@ impl Client {
     /// Polls until the operation is done (or gone after it was seen), reporting each new
     /// percentage to `on_progress` (false from it stops with `Aborted`).
     pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
-        encode_segment(op_id, "operation id")?;
+        encode_segment(op_id, "operation id", Segment::OperationId)?;
         let signal = self.waits.register(op_id);
         let outcome = self.wait_loop(op_id, timeout, on_progress, &signal);
         self.waits.release(op_id, &signal);
@@ -299,7 +322,7 @@ impl Client {
     /// `getOperations` as the server's JSON text.
     pub fn operations(&self) -> Result<Vec<u8>> {
         let call = Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations")).accept("application/json");
-        self.send_read(&call, 64 * SMALL_BODY)
+        self.send_read(&call, TEXT_LIMIT)
     }
 
     /// The server version (`GET /rest/serverengine/authentication/version`, which the official
@@ -314,7 +337,7 @@ impl Client {
     /// `Aborted`. Returns the number of bytes delivered.
     pub fn stream_result(&self, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
         let opened = self.open_result(ResultEndpoint::Result, op_id)?;
-        deliver(opened, op_id, sink)
+        self.deliver(opened, op_id, sink)
     }
 
     /// Downloads a result to `dest` through a temporary file beside it, renamed onto `dest`
@@ -323,78 +346,98 @@ impl Client {
         // The temporary file first: an unwritable folder must not cost a one-time result.
         let temp = TempFile::create(dest, self.durable_files())?;
         let opened = self.open_result(ResultEndpoint::Result, op_id)?;
-        save(opened, op_id, temp, dest)
+        self.save(opened, op_id, temp, dest)
     }
 
     /// Downloads a File Store entry (`GET /rest/serverengine/filestore/file/{id}[/{file}]`) to
     /// `dest`: a managed output file, or a whole folder as a ZIP archive.
     pub fn download_managed(&self, file_id: &str, file_in_folder: Option<&str>, dest: &Path) -> Result<u64> {
-        let mut path = format!("{SERVICE}/filestore/file/{}", encode_segment(file_id, "managed file id")?);
+        let mut path =
+            format!("{SERVICE}/filestore/file/{}", encode_segment(file_id, "managed file id", Segment::FileStoreName)?);
         if let Some(name) = file_in_folder {
             path.push('/');
-            path.push_str(&encode_segment(name, "file name")?);
+            path.push_str(&encode_segment(name, "file name", Segment::FileStoreName)?);
         }
         let temp = TempFile::create(dest, self.durable_files())?;
         let call = Call::new(format!("download of managed file '{file_id}'"), Method::Get, path);
         let resp = self.send(&call)?;
-        Ok(save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
+        Ok(self.save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
+    }
+
+    /// Writes an opened body into `temp`, then renames it onto `dest`.
+    fn save(&self, opened: Opened, label: &str, mut temp: TempFile, dest: &Path) -> Result<(u64, ResultMeta)> {
+        let meta = opened.meta();
+        let mut write_error = None;
+        let delivered = self.deliver(opened, label, &mut |chunk| match temp.write(chunk) {
+            Ok(()) => true,
+            Err(e) => {
+                write_error = Some(e);
+                false
+            }
+        });
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        let n = delivered?;
+        temp.commit(dest)?;
+        Ok((n, meta))
+    }
+
+    /// Hands an opened body to `sink`. A kept `getResult` body that could not be delivered whole
+    /// (the sink stopped, a write failed) is kept again, so the result is not lost.
+    fn deliver(&self, opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
+        match opened {
+            Opened::Kept(r) => {
+                let outcome = deliver_kept(&r.data, op_id, sink);
+                if outcome.is_err() {
+                    self.keep_again(ResultEndpoint::Result, op_id, r);
+                }
+                outcome
+            }
+            Opened::Live(what, resp) => deliver_live(what, resp, op_id, sink),
+        }
     }
 }
 
-/// Writes an opened body into `temp`, then renames it onto `dest`.
-fn save(opened: Opened, label: &str, mut temp: TempFile, dest: &Path) -> Result<(u64, ResultMeta)> {
-    let meta = opened.meta();
-    let mut write_error = None;
-    let delivered = deliver(opened, label, &mut |chunk| match temp.write(chunk) {
-        Ok(()) => true,
-        Err(e) => {
-            write_error = Some(e);
-            false
-        }
-    });
-    if let Some(e) = write_error {
-        return Err(e);
-    }
-    let n = delivered?;
-    temp.commit(dest)?;
-    Ok((n, meta))
+fn stopped(op_id: &str) -> Error {
+    Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by the write callback"))
 }
 
-fn deliver(opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
-    let aborted =
-        || Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by the write callback"));
-    match opened {
-        Opened::Kept(r) => {
-            for chunk in r.data.chunks(STREAM_BUFFER) {
-                if !sink(chunk) {
-                    return Err(aborted());
-                }
-            }
-            Ok(r.data.len() as u64)
-        }
-        Opened::Live(what, mut resp) => {
-            let expected = resp.body().content_length();
-            let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
-            let mut buf = vec![0u8; STREAM_BUFFER];
-            let mut total: u64 = 0;
-            loop {
-                let n = match reader.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(body_error(&what, e, total, expected)),
-                };
-                total += n as u64;
-                if !sink(&buf[..n]) {
-                    return Err(aborted());
-                }
-            }
-            if expected.is_some_and(|n| n != total) {
-                return Err(body_error(&what, io::ErrorKind::UnexpectedEof.into(), total, expected));
-            }
-            Ok(total)
+fn deliver_kept(data: &[u8], op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
+    for chunk in data.chunks(STREAM_BUFFER) {
+        if !sink(chunk) {
+            return Err(stopped(op_id));
         }
     }
+    Ok(data.len() as u64)
+}
+
+fn deliver_live(
+    what: String,
+    mut resp: ureq::http::Response<ureq::Body>,
+    op_id: &str,
+    sink: &mut dyn FnMut(&[u8]) -> bool,
+) -> Result<u64> {
+    let expected = resp.body().content_length();
+    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let mut buf = vec![0u8; STREAM_BUFFER];
+    let mut total: u64 = 0;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(body::read_error(&what, e, total, expected)),
+        };
+        total += n as u64;
+        if !sink(&buf[..n]) {
+            return Err(stopped(op_id));
+        }
+    }
+    if expected.is_some_and(|n| n != total) {
+        return Err(body::read_error(&what, io::ErrorKind::UnexpectedEof.into(), total, expected));
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -409,6 +452,13 @@ mod tests {
         for bad in ["", "101", "-1", "50%", "{\"progress\":5}"] {
             assert_eq!(parse_progress(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_bare_file_name_is_in_the_current_folder() {
+        assert_eq!(folder_of(Path::new("out.pdf")), Path::new("."));
+        assert_eq!(folder_of(Path::new("/tmp/out.pdf")), Path::new("/tmp"));
+        assert_eq!(folder_of(Path::new("a/out.pdf")), Path::new("a"));
     }
 
     #[test]

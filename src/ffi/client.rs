@@ -9,6 +9,13 @@ use std::ffi::c_char;
 /// Creates a client of the server at `base_url` (`http://host[:port]` or `https://host[:port]`,
 /// optionally with a path prefix; OL Connect listens on 9340 by default). Nothing is sent yet.
 ///
+/// `WF_INVALID_ARGUMENT` (nothing is ever sent to another host or port) for: a port that is not
+/// a number from 1 to 65535 or is empty (`host:`), an empty host, a host with characters a host
+/// name cannot have (write an international name in its ASCII form), credentials in the URL
+/// (`user:password@` is refused, never used: set credentials with `wf_client_set_basic_auth` or
+/// `wf_client_login`), a query or fragment, whitespace. Messages quote the URL without its
+/// userinfo, query or fragment.
+///
 /// On `WF_OK`, `*out_client` owns a new client: free it with `wf_client_free`. On error
 /// `*out_client` is untouched. Defaults: no credentials, connect timeout 10 s, read timeout
 /// 60 s, TLS verified against the system's roots, no proxy.
@@ -23,7 +30,8 @@ pub unsafe extern "C" fn wf_client_new(base_url: *const c_char, out_client: *mut
     })
 }
 
-/// Frees a client, its connections, any kept result bodies, and wipes its credentials.
+/// Frees a client, its connections, any kept result bodies, and wipes its credentials (see
+/// `wf_client_login` for what is wiped).
 /// NULL does nothing. No call may be running on the client or start afterwards; freeing twice
 /// is the caller's bug.
 #[no_mangle]
@@ -72,6 +80,15 @@ pub unsafe extern "C" fn wf_client_set_token(client: *mut wf_client, auth_token:
 /// logs in again by itself: before the token expires (`Token-Expires-In`, 3600 s when absent;
 /// when less than 15 s, or half a short lifetime, remain) and once when a request is answered
 /// 401/403, after which that request is replayed once. Concurrent callers share one login.
+/// A `Token-Expires-In` over a year is taken as a year.
+///
+/// Secrets in memory: the library keeps the password only as the Basic header value, and every
+/// buffer of its own that holds a secret (that header, the `user:password` pair it is built
+/// from, login answers, tokens) is overwritten with zeros before it is freed. Copies made inside
+/// the HTTP stack (the request's header map, the socket buffers of the TLS layer) are freed
+/// without being wiped. Error messages never contain a password, token or Basic header in any
+/// form (raw, base64, decoded pair), whatever the server echoes; a server message that contains
+/// a secret shorter than 4 characters is withheld whole.
 #[no_mangle]
 pub unsafe extern "C" fn wf_client_login(
     client: *mut wf_client,
@@ -144,12 +161,32 @@ pub unsafe extern "C" fn wf_client_set_durable_files(client: *mut wf_client, dur
 
 /// Sends every request, `localhost` included, through this proxy (`http://host:port`,
 /// `socks5://host:port`, with optional `user:password@`); NULL: no proxy. Environment variables
-/// such as `http_proxy` are not consulted.
+/// such as `http_proxy` are not consulted. Schemes: http, https, socks4, socks4a, socks5,
+/// socks5h (http when none is given). `WF_INVALID_ARGUMENT` for a port that is not a number
+/// from 1 to 65535 or is empty, an empty host, another scheme, a path, query or fragment: a
+/// proxy is never contacted on a port other than the one written. The proxy password is
+/// scrubbed from messages like the server credentials.
 #[no_mangle]
 pub unsafe extern "C" fn wf_client_set_proxy(client: *mut wf_client, proxy_url: *const c_char) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         c.set_proxy(unsafe { opt_str_arg(proxy_url, "proxy_url") }?)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Sets how many bytes of result bodies the client keeps for the buffer protocol (the body of a
+/// `wf_get_result`, `wf_get_result_text` or `wf_get_managed_result` answered
+/// `WF_BUFFER_TOO_SMALL`, kept so that the retry does not ask the server again). Default
+/// `WF_DEFAULT_KEPT_BODY_LIMIT` (32 MiB); 0 keeps nothing. When a new body would go over the
+/// limit, the oldest kept bodies are released (a later call for one of them asks the server
+/// again, and its error message says so); a body larger than the whole limit is never kept (its
+/// `WF_BUFFER_TOO_SMALL` message says so). Large results belong to `wf_get_result_to_file` and
+/// `wf_get_result_stream`, which need a fixed buffer only.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_kept_body_limit(client: *mut wf_client, bytes: usize) -> wf_status {
+    ffi_status!({
+        unsafe { self::client(client) }?.set_kept_limit(bytes as u64);
         Ok(wf_status::WF_OK)
     })
 }

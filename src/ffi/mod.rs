@@ -2,12 +2,17 @@
 //! Each function checks its pointers, converts its strings, calls the core and maps the outcome
 //! to a `wf_status`; the logic lives in the core modules.
 #![allow(non_camel_case_types)]
+// The exports are reachable from Rust (the integration tests call them). Their safety contract
+// is the C contract, the same for every one of them and stated once in docs/c-contract.md
+// ("General rules"): handles from this library and not yet freed, NUL-terminated strings,
+// buffers valid for the lengths given and not overlapping other arguments.
+#![allow(clippy::missing_safety_doc)]
 
-mod client;
+pub mod client;
 mod panic;
 mod ptr;
-pub(crate) mod result;
-mod workflow;
+pub mod result;
+pub mod workflow;
 
 use crate::error::Status;
 use panic::ffi_value;
@@ -19,6 +24,20 @@ pub const WF_ABI_VERSION: u32 = 1;
 
 /// The capacity `wf_submit` needs for the operation id, NUL included.
 pub const WF_OPERATION_ID_CAPACITY: usize = 128;
+
+/// Largest answer of the text endpoints (`wf_get_result_text`, `wf_get_managed_result`,
+/// `wf_get_operations`, `wf_server_version`): a longer one is `WF_UNEXPECTED_RESPONSE`.
+pub const WF_TEXT_LIMIT: usize = 4194304;
+const _: () = assert!(WF_TEXT_LIMIT as u64 == crate::body::TEXT_LIMIT);
+
+/// Most paths `wf_get_result_ex` parses from a path list; a longer list is
+/// `WF_UNEXPECTED_RESPONSE` (read such a result with `wf_get_result_stream`).
+pub const WF_MAX_PATHS: usize = 1000000;
+const _: () = assert!(WF_MAX_PATHS == crate::result::MAX_PATHS);
+
+/// Default of `wf_client_set_kept_body_limit`: 32 MiB of bodies kept per client.
+pub const WF_DEFAULT_KEPT_BODY_LIMIT: usize = 33554432;
+const _: () = assert!(WF_DEFAULT_KEPT_BODY_LIMIT as u64 == crate::kept::DEFAULT_KEPT_LIMIT);
 
 /// Status of every fallible call. Values are fixed: new ones are appended, none renumbered.
 #[repr(i32)]
@@ -56,6 +75,10 @@ pub enum wf_status {
     WF_IO_ERROR = 13,
     /// A callback asked to stop, or the operation waited on was cancelled by `wf_cancel`.
     WF_ABORTED = 14,
+    /// Not enough memory for a body the caller asked to hold in memory (`wf_get_result_ex`, a
+    /// body kept for the buffer protocol): the allocation failed and nothing was delivered. Use
+    /// the streaming calls (`wf_get_result_to_file`, `wf_get_result_stream`) for large results.
+    WF_OUT_OF_MEMORY = 15,
     /// A bug in the library (a caught panic); please report it.
     WF_INTERNAL_ERROR = 99,
 }
@@ -78,6 +101,7 @@ impl From<Status> for wf_status {
             Status::IoError => wf_status::WF_IO_ERROR,
             Status::Aborted => wf_status::WF_ABORTED,
             Status::InternalError => wf_status::WF_INTERNAL_ERROR,
+            Status::OutOfMemory => wf_status::WF_OUT_OF_MEMORY,
         }
     }
 }
@@ -154,6 +178,7 @@ pub extern "C" fn wf_status_name(status: i32) -> *const c_char {
         12 => "WF_TIMEOUT\0",
         13 => "WF_IO_ERROR\0",
         14 => "WF_ABORTED\0",
+        15 => "WF_OUT_OF_MEMORY\0",
         99 => "WF_INTERNAL_ERROR\0",
         _ => "WF_UNKNOWN_STATUS\0",
     };

@@ -44,10 +44,12 @@ pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, name: &str) -> Result<Opt
     }
 }
 
-/// The `(buffer, *capacity)` pair of the buffer protocol.
+/// The `(buffer, *capacity)` pair of the buffer protocol. A capacity over `isize::MAX` cannot
+/// describe a real buffer and is refused.
 ///
 /// # Safety
-/// `len` is NULL or valid for reads and writes; `buf` is NULL or valid for `*len` bytes.
+/// `len` is NULL or valid for reads and writes; `buf` is NULL or valid for `*len` bytes, and
+/// does not overlap any other argument of the call.
 pub(crate) unsafe fn out_buffer<'a>(
     buf: *mut u8,
     len: *mut usize,
@@ -60,6 +62,12 @@ pub(crate) unsafe fn out_buffer<'a>(
             return Err(Error::invalid(format!("{name} is NULL but its capacity is {}", *len)));
         }
         return Ok((&mut [], len));
+    }
+    if *len > isize::MAX as usize {
+        return Err(Error::invalid(format!(
+            "the capacity of {name} ({}) is larger than any buffer can be (over isize::MAX); nothing was sent",
+            *len
+        )));
     }
     // SAFETY: `buf` is valid for `*len` writable bytes by the caller's contract.
     Ok((unsafe { std::slice::from_raw_parts_mut(buf, *len) }, len))

@@ -5,50 +5,78 @@ use super::panic::{ffi_status, ffi_value};
 use super::ptr::{self, client, out, out_buffer, str_arg};
 use super::{wf_client, wf_result, wf_result_type, wf_status};
 use crate::error::{Error, Status};
+use crate::result::PathList;
 use crate::{Fetched, OperationResult, ResultEndpoint, ResultType};
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 use std::path::Path;
 
 /// A result with its paths as C strings, behind `wf_result`.
 pub(crate) struct FfiResult {
     inner: OperationResult,
-    paths: Vec<CString>,
+    paths: PathList,
 }
 
 /// Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
 /// Return 0 to go on, non-zero to stop (the call then returns `WF_ABORTED`).
 pub type wf_write_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, chunk: *const u8, len: usize) -> i32>;
 
+/// What calling again after `WF_BUFFER_TOO_SMALL` does, which the message must say truly.
+#[derive(Clone, Copy)]
+pub(crate) enum Retry {
+    /// A result endpoint: the body is kept (unless over the client's limit for kept bodies).
+    UsesKeptBody { kept_limit: u64 },
+    /// The server is asked again (version, operation list).
+    AsksAgain,
+    /// Nothing was sent (the capacity was checked first).
+    NothingSent,
+}
+
 /// Applies the buffer protocol to a fetch: WF_OK with the length, or WF_BUFFER_TOO_SMALL with
-/// the length needed.
-pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize) -> crate::Result<wf_status> {
-    match fetched {
-        Fetched::Copied(n) => {
+/// the length needed and a message that says what the retry will do.
+pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize, retry: Retry) -> crate::Result<wf_status> {
+    let capacity = *len;
+    let (needed, what_next) = match (fetched, retry) {
+        (Fetched::Copied(n), _) => {
             *len = n;
-            Ok(wf_status::WF_OK)
+            return Ok(wf_status::WF_OK);
         }
-        Fetched::TooSmall(needed) => {
-            let capacity = *len;
-            *len = needed;
-            let e = Error::new(Status::BufferTooSmall, format!(
-                "the buffer of {capacity} bytes is too small: {needed} are needed; call again with a buffer of that size (the body is kept, the server is not asked again)"
-            ));
-            super::panic::set_last_error(&e.message, 0);
-            Ok(wf_status::WF_BUFFER_TOO_SMALL)
+        (Fetched::TooSmall(n), Retry::UsesKeptBody { .. }) => {
+            (n, "call again with a buffer of that size: the body is kept, the server is not asked again".to_string())
         }
-    }
+        (Fetched::NotKept(n), Retry::UsesKeptBody { kept_limit }) => (n, format!(
+            "the body is larger than the client keeps between calls ({kept_limit} bytes, see wf_client_set_kept_body_limit), so it was not kept: calling again asks the server again, which may no longer have it; for large results use wf_get_result_to_file or wf_get_result_stream"
+        )),
+        (Fetched::TooSmall(n) | Fetched::NotKept(n), Retry::AsksAgain) => (n, "call again with a buffer of that size: the server is asked again, and its answer may have grown meanwhile".to_string()),
+        (Fetched::TooSmall(n) | Fetched::NotKept(n), Retry::NothingSent) => (n, "nothing was sent, so calling again with a buffer of that size sends the request once".to_string()),
+    };
+    *len = needed;
+    let e = Error::new(
+        Status::BufferTooSmall,
+        format!("the buffer of {capacity} bytes is too small: {needed} are needed; {what_next}"),
+    );
+    super::panic::set_last_error(&e.message, 0);
+    Ok(wf_status::WF_BUFFER_TOO_SMALL)
 }
 
 /// Fetches the result of a finished operation
 /// (`POST /rest/serverengine/workflow/print/getResult/{op_id}`) into `out_buf`.
 ///
-/// On entry `*out_len` is the capacity of `out_buf` (`out_buf` may be NULL when it is 0).
+/// On entry `*out_len` is the capacity of `out_buf` (`out_buf` may be NULL when it is 0; a
+/// capacity over `PTRDIFF_MAX` is `WF_INVALID_ARGUMENT`). `out_buf` must not overlap `op_id`.
 /// - `WF_OK`: the body was copied, `*out_len` is its length.
 /// - `WF_BUFFER_TOO_SMALL`: nothing usable was copied, `*out_len` is the exact length needed.
 ///   The client keeps the downloaded body, so calling again for the same `op_id` with a big
 ///   enough buffer does not ask the server a second time (servers may not keep results). A kept
-///   body is released once delivered, or by `wf_client_free`.
+///   body is released once delivered, by `wf_client_free`, or when newer kept bodies need the
+///   room (see `wf_client_set_kept_body_limit`). A body larger than that limit is not kept, and
+///   is not even read when its `Content-Length` says so: the message says so, and the retry
+///   asks the server again.
+/// - `WF_OUT_OF_MEMORY`: the body did not fit in memory (it grows as it arrives: the server's
+///   `Content-Length` never sizes an allocation beyond the caller's buffer).
 /// - any other status: `*out_len` is untouched; `out_buf` may have been partly written.
+///
+/// Every request asks for the body unencoded (`Accept-Encoding: identity`); a body sent with
+/// another `Content-Encoding` is `WF_UNEXPECTED_RESPONSE`, never handed back.
 ///
 /// The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
 /// `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
@@ -64,7 +92,8 @@ pub unsafe extern "C" fn wf_get_result(
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let (buf, len) = unsafe { out_buffer(out_buf, out_len, "out_buf") }?;
-        finish_fetch(c.fetch_into(ResultEndpoint::Result, op, buf, false)?, len)
+        let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
+        finish_fetch(c.fetch_into(ResultEndpoint::Result, op, buf, false)?, len, retry)
     })
 }
 
@@ -72,6 +101,9 @@ pub unsafe extern "C" fn wf_get_result(
 /// On `WF_OK`, `*out_result` is a new `wf_result` owned by the caller (free it with
 /// `wf_result_free`); on error it is untouched. Uses a body kept by an earlier
 /// `WF_BUFFER_TOO_SMALL` of `wf_get_result` for the same `op_id` instead of asking again.
+/// The whole body is held in memory, grown as it arrives: `WF_OUT_OF_MEMORY` when it does not
+/// fit. A path list costs at most four times its body; one of more than `WF_MAX_PATHS` paths is
+/// `WF_UNEXPECTED_RESPONSE`.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_ex(
     client: *mut wf_client,
@@ -83,7 +115,7 @@ pub unsafe extern "C" fn wf_get_result_ex(
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let slot = out(out_result, "out_result")?;
         let inner = c.fetch_result(op)?;
-        let paths = inner.paths.iter().map(|p| CString::new(p.as_str()).unwrap_or_default()).collect();
+        let paths = inner.paths()?;
         slot.set(Box::into_raw(Box::new(FfiResult { inner, paths })).cast());
         Ok(wf_status::WF_OK)
     })
@@ -152,7 +184,7 @@ pub unsafe extern "C" fn wf_result_path_count(result: *const wf_result) -> usize
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_path(result: *const wf_result, index: usize) -> *const c_char {
     ffi_value!(std::ptr::null(), {
-        unsafe { ptr::result(result) }.and_then(|r| r.paths.get(index)).map_or(std::ptr::null(), |p| p.as_ptr())
+        unsafe { ptr::result(result) }.and_then(|r| r.paths.get_c(index)).map_or(std::ptr::null(), |p| p.as_ptr())
     })
 }
 
@@ -195,8 +227,13 @@ pub unsafe extern "C" fn wf_get_result_stream(
 /// with '.'), which is synced (see `wf_client_set_durable_files`) and renamed onto `path` only
 /// when the whole body arrived: `path`
 /// then appears complete or not at all, and an existing file there is replaced only on success.
-/// On any failure no partial file remains. `WF_IO_ERROR` when the folder is not writable (checked
-/// before the request is sent) or writing fails.
+/// On any failure no partial file remains. `WF_IO_ERROR` when `path` is a directory or its folder
+/// is not writable (both checked before the request is sent, so a local problem never consumes
+/// a one-time result) or writing fails. The temporary file has a short name (`.wf-PID-N.part`),
+/// so any valid file name works. A replaced file keeps its permissions; a new file gets 0666
+/// less the process umask. With durable files, the folder is synced after the rename (the
+/// current folder for a bare file name). A body kept by an earlier `WF_BUFFER_TOO_SMALL` that
+/// cannot be written (or that the `wf_get_result_stream` callback stops) stays kept.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_to_file(
     client: *mut wf_client,
@@ -229,7 +266,7 @@ pub unsafe extern "C" fn wf_get_result_to_file_ex(
         let path = unsafe { str_arg(path, "path") }?;
         let (_, meta) = c.result_to_file(op, Path::new(path))?;
         if !out_info.is_null() {
-            let info = FfiResult { inner: OperationResult::new(Vec::new(), meta), paths: Vec::new() };
+            let info = FfiResult { inner: OperationResult::new(Vec::new(), meta), paths: PathList::default() };
             out(out_info, "out_info")?.set(Box::into_raw(Box::new(info)).cast());
         }
         Ok(wf_status::WF_OK)

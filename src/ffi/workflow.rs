@@ -3,7 +3,7 @@
 
 use super::panic::ffi_status;
 use super::ptr::{client, opt_str_arg, out, out_buffer, str_arg};
-use super::result::finish_fetch;
+use super::result::{finish_fetch, Retry};
 use super::{wf_client, wf_status, WF_OPERATION_ID_CAPACITY};
 use crate::{Fetched, ResultEndpoint};
 use std::ffi::{c_char, c_void};
@@ -24,7 +24,7 @@ fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize) -> crate:
     } else {
         Fetched::TooSmall(text.len() + 1)
     };
-    finish_fetch(fetched, len)
+    finish_fetch(fetched, len, Retry::AsksAgain)
 }
 
 /// Submits a JSON All-In-One configuration (`POST /rest/serverengine/workflow/print/submit`)
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn wf_submit(
         let config = unsafe { str_arg(config_json, "config_json") }?;
         let (buf, len) = unsafe { out_buffer(op_id_buf.cast(), op_id_len, "op_id_buf") }?;
         if buf.len() < WF_OPERATION_ID_CAPACITY {
-            return finish_fetch(Fetched::TooSmall(WF_OPERATION_ID_CAPACITY), len);
+            return finish_fetch(Fetched::TooSmall(WF_OPERATION_ID_CAPACITY), len, Retry::NothingSent);
         }
         let id = c.submit(config)?;
         copy_text(id.as_bytes(), "submit", buf, len)
@@ -119,6 +119,7 @@ pub unsafe extern "C" fn wf_cancel(client: *mut wf_client, op_id: *const c_char)
 /// Fetches the result as text (`POST …/getResultTxt/{op_id}`): an entity ID or the absolute
 /// path(s) of the spool file(s), never file content. NUL-terminated; the lengths count the NUL.
 /// Same buffer protocol as `wf_get_result`, including the kept body on `WF_BUFFER_TOO_SMALL`.
+/// An answer over `WF_TEXT_LIMIT` bytes is `WF_UNEXPECTED_RESPONSE`.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_text(
     client: *mut wf_client,
@@ -130,14 +131,16 @@ pub unsafe extern "C" fn wf_get_result_text(
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let (buf, len) = unsafe { out_buffer(out.cast(), out_len, "out") }?;
-        finish_fetch(c.fetch_into(ResultEndpoint::ResultText, op, buf, true)?, len)
+        let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
+        finish_fetch(c.fetch_into(ResultEndpoint::ResultText, op, buf, true)?, len, retry)
     })
 }
 
 /// Fetches the managed result (`POST …/getManagedResult/{op_id}`, servers 2023.1 and later) as
 /// the server's JSON text, e.g. `{"identifier":5000,"files":["job_0001.pdf"]}`: the File Store
 /// folder holding the output and its file names (download them with `wf_download_managed`).
-/// NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body included.
+/// NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body and
+/// `WF_TEXT_LIMIT` included.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_managed_result(
     client: *mut wf_client,
@@ -149,13 +152,15 @@ pub unsafe extern "C" fn wf_get_managed_result(
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let (buf, len) = unsafe { out_buffer(json_out.cast(), out_len, "json_out") }?;
-        finish_fetch(c.fetch_into(ResultEndpoint::ManagedResult, op, buf, true)?, len)
+        let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
+        finish_fetch(c.fetch_into(ResultEndpoint::ManagedResult, op, buf, true)?, len, retry)
     })
 }
 
 /// The operations running on the server (`GET …/getOperations`) as the server's JSON array
 /// text. NUL-terminated; on `WF_BUFFER_TOO_SMALL` call again with the size given (the list is
-/// fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again).
+/// fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again). At most
+/// `WF_TEXT_LIMIT` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_operations(
     client: *mut wf_client,
@@ -186,6 +191,10 @@ pub unsafe extern "C" fn wf_server_version(client: *mut wf_client, out: *mut c_c
 /// Managed File name). With `file_name` NULL a folder arrives as one ZIP archive; with a name
 /// from the `files` list, that one file (`…/file/{file_id}/{file_name}`). A program on another
 /// machine than the server uses this instead of the server-local paths of a multi-file result.
+/// `file_id` and `file_name` are percent-encoded as one path segment each, so any name works
+/// (`50% off.pdf`, `a#b?.pdf`); only what could change the path is refused
+/// (`WF_INVALID_ARGUMENT`): `/`, `\`, control characters, `.`, `..`, empty. `path` is checked
+/// as for `wf_get_result_to_file` before anything is sent.
 #[no_mangle]
 pub unsafe extern "C" fn wf_download_managed(
     client: *mut wf_client,

@@ -5,6 +5,8 @@ pub use olconnect_sim::{Fault, FaultRule, Settings, Simulator};
 pub use olconnect_wf::{Client, Status};
 use std::time::Duration;
 
+pub mod scripted;
+
 pub const USER: &str = "ol-admin";
 pub const PASSWORD: &str = "secret";
 

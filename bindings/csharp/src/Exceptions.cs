@@ -21,6 +21,7 @@ namespace OLConnect.Workflow
         Timeout = 12,
         IoError = 13,
         Aborted = 14,
+        OutOfMemory = 15,
         InternalError = 99,
     }
 
@@ -55,6 +56,7 @@ namespace OLConnect.Workflow
                 case WorkflowStatus.Timeout: return new WorkflowTimeoutException(message);
                 case WorkflowStatus.IoError: return new LocalIOException(message);
                 case WorkflowStatus.Aborted: return new AbortedException(message);
+                case WorkflowStatus.OutOfMemory: return new WorkflowOutOfMemoryException(message);
                 case WorkflowStatus.InternalError: return new InternalErrorException(message);
                 default: return new WorkflowException((WorkflowStatus)status, httpStatus, message);
             }
@@ -134,6 +136,13 @@ namespace OLConnect.Workflow
     }
 
     /// <summary>A callback asked to stop, or the operation waited on was cancelled.</summary>
+    /// <summary>A body asked for in memory did not fit; use the streaming or file methods for
+    /// large results.</summary>
+    public class WorkflowOutOfMemoryException : WorkflowException
+    {
+        public WorkflowOutOfMemoryException(string message) : base(WorkflowStatus.OutOfMemory, 0, message) { }
+    }
+
     public class AbortedException : WorkflowException
     {
         public AbortedException(string message) : base(WorkflowStatus.Aborted, 0, message) { }

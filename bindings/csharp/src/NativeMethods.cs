@@ -71,6 +71,9 @@ namespace OLConnect.Workflow
         internal static extern int wf_client_set_durable_files(ClientHandle client, [MarshalAs(UnmanagedType.U1)] bool durable);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_kept_body_limit(ClientHandle client, UIntPtr bytes);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_get_result_ex(ClientHandle client, byte[] opId, out ResultHandle result);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -90,6 +90,9 @@ namespace OLConnect.Workflow
         /// <summary>Sync downloaded files to the disk before they appear (default). False is faster;
         /// a file is still complete or absent, but a machine crash shortly after may lose it.</summary>
         public bool DurableFiles { get; set; } = true;
+        /// <summary>Bytes of result bodies kept between a too-small buffer and its retry (0 keeps
+        /// none, the oldest are released first); null keeps the library's default (32 MiB).</summary>
+        public long? KeptBodyLimit { get; set; }
     }
 
     /// <summary>A client of one OL Connect server. Thread-safe: share one between threads.
@@ -114,6 +117,11 @@ namespace OLConnect.Workflow
                 if (options.Insecure) Native.Check(NativeMethods.wf_client_set_tls_insecure(handle, true));
                 if (options.Proxy != null) Native.Check(NativeMethods.wf_client_set_proxy(handle, Native.Utf8(options.Proxy, "Proxy")));
                 if (!options.DurableFiles) Native.Check(NativeMethods.wf_client_set_durable_files(handle, false));
+                if (options.KeptBodyLimit.HasValue)
+                {
+                    if (options.KeptBodyLimit.Value < 0) throw new ArgumentOutOfRangeException("options", "KeptBodyLimit must be 0 or more");
+                    Native.Check(NativeMethods.wf_client_set_kept_body_limit(handle, new UIntPtr((ulong)options.KeptBodyLimit.Value)));
+                }
             }
             catch
             {

@@ -316,6 +316,23 @@ static class Tests
     }
 
     [Test]
+    static void KeptBodyLimitIsPassedOn()
+    {
+        using (var c = new WorkflowClient(new WorkflowClientOptions { BaseUrl = Url, KeptBodyLimit = 0 }))
+        {
+            c.Login("ol-admin", "secret");
+            Assert(c.GetResultText(c.Submit(Config("Invoice-Split.OL-outputpreset"))).Split(',').Length == 3, "text");
+        }
+        try
+        {
+            new WorkflowClient(new WorkflowClientOptions { BaseUrl = Url, KeptBodyLimit = -1 }).Dispose();
+            Assert(false, "a negative limit is refused");
+        }
+        catch (ArgumentOutOfRangeException) { }
+        Assert(typeof(WorkflowException).IsAssignableFrom(typeof(WorkflowOutOfMemoryException)), "OutOfMemory is a WorkflowException");
+    }
+
+    [Test]
     static void DisposalReleasesTheHandle()
     {
         var c = new WorkflowClient(Url);

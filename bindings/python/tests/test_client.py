@@ -309,3 +309,15 @@ with wf.Client({sim.url!r}, username="ol-admin", password="secret") as c:
     assert (tmp_path / "big.pdf").stat().st_size == size
     assert peak - before < 32 * 1024, f"peak RSS grew by {peak - before} KiB"
     assert peak < 96 * 1024, f"peak RSS {peak} KiB"
+
+
+def test_kept_body_limit_and_out_of_memory_mapping(sim):
+    with wf.Client(sim.url, username="ol-admin", password="secret", kept_body_limit=0) as c:
+        assert c.get_result_text(c.submit(config("Invoice-Split.OL-outputpreset"))).count(",") == 2
+        c.set_kept_body_limit(1 << 20)
+        with pytest.raises(ValueError):
+            c.set_kept_body_limit(-1)
+    from olconnect_wf._errors import OUT_OF_MEMORY, error_for
+
+    e = error_for(OUT_OF_MEMORY, 0, "not enough memory")
+    assert isinstance(e, wf.OutOfMemoryError) and e.status == 15

@@ -121,7 +121,8 @@ class Client:
     ``ca_file`` trusts only that PEM file's certificates; ``insecure`` accepts any certificate;
     ``proxy`` sends every request through that proxy URL. ``durable_files=False`` skips the sync
     of downloaded files (faster; a file is still complete or absent, but a machine crash shortly
-    after may lose it).
+    after may lose it). ``kept_body_limit`` (bytes) bounds the result bodies kept between a
+    too-small buffer and its retry (default 32 MiB; see :meth:`set_kept_body_limit`).
     Use it as a context manager, or call :meth:`close`.
     """
 
@@ -139,6 +140,7 @@ class Client:
         insecure: bool = False,
         proxy: Optional[str] = None,
         durable_files: bool = True,
+        kept_body_limit: Optional[int] = None,
     ) -> None:
         self._handle: Optional["ctypes._Pointer"] = None
         handle = client_p()
@@ -154,6 +156,8 @@ class Client:
                 _check(lib.wf_client_set_proxy(handle, _encode(proxy, "proxy")))
             if not durable_files:
                 self.set_durable_files(False)
+            if kept_body_limit is not None:
+                self.set_kept_body_limit(kept_body_limit)
             if token is not None:
                 self.set_token(token)
             elif username is not None:
@@ -218,6 +222,12 @@ class Client:
     def set_durable_files(self, durable: bool) -> None:
         """Whether downloaded files are synced to the disk before they appear (default True)."""
         _check(lib.wf_client_set_durable_files(self._ptr, bool(durable)))
+
+    def set_kept_body_limit(self, limit: int) -> None:
+        """Bytes of result bodies kept for the buffer protocol (0 keeps none; oldest released first)."""
+        if limit < 0:
+            raise ValueError("kept_body_limit must be 0 or more")
+        _check(lib.wf_client_set_kept_body_limit(self._ptr, int(limit)))
 
     def set_timeouts(self, *, timeout: Optional[float] = 60.0, connect_timeout: Optional[float] = 10.0) -> None:
         """Seconds; ``None`` or 0 means no limit. ``timeout`` bounds each silence while reading."""

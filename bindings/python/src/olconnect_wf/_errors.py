@@ -17,6 +17,7 @@ TLS_ERROR = 11
 TIMEOUT = 12
 IO_ERROR = 13
 ABORTED = 14
+OUT_OF_MEMORY = 15
 INTERNAL_ERROR = 99
 
 
@@ -86,6 +87,10 @@ class AbortedError(WorkflowError):
     """A callback asked to stop, or the operation waited on was cancelled."""
 
 
+class OutOfMemoryError(WorkflowError):
+    """A body asked for in memory did not fit; use the streaming or file calls for large results."""
+
+
 class InternalError(WorkflowError):
     """A bug in the library; please report it."""
 
@@ -104,6 +109,7 @@ _BY_STATUS: Dict[int, Type[WorkflowError]] = {
     TIMEOUT: TimeoutError,
     IO_ERROR: LocalIOError,
     ABORTED: AbortedError,
+    OUT_OF_MEMORY: OutOfMemoryError,
     INTERNAL_ERROR: InternalError,
 }
 

@@ -88,6 +88,7 @@ _SIGNATURES = {
     "wf_client_set_tls_insecure": ([client_p, c_bool], c_int32),
     "wf_client_set_proxy": ([client_p, c_char_p], c_int32),
     "wf_client_set_durable_files": ([client_p, c_bool], c_int32),
+    "wf_client_set_kept_body_limit": ([client_p, c_size_t], c_int32),
     "wf_get_result": ([client_p, c_char_p, c_void_p, POINTER(c_size_t)], c_int32),
     "wf_get_result_ex": ([client_p, c_char_p, POINTER(result_p)], c_int32),
     "wf_result_data": ([result_p, POINTER(c_size_t)], c_void_p),

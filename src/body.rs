@@ -1,0 +1,130 @@
+//! Reading response bodies within bounds. No number the server sends sizes an allocation: a
+//! body grows as its bytes arrive, with fallible allocation, up to a limit the library or the
+//! caller chose; running out of memory is `Status::OutOfMemory`, never an abort.
+//! See docs/c-contract.md, "Memory".
+
+use crate::error::{Error, Result, Status};
+use std::io::{self, Read};
+use ureq::http::Response;
+use ureq::Body;
+
+/// How much of an error body is read for the server's message.
+pub(crate) const ERROR_PREFIX: u64 = 1024 * 1024;
+/// Largest answer of the text endpoints (ids, path lists, small JSON): `WF_TEXT_LIMIT`.
+pub(crate) const TEXT_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// A body read up to a limit: all of it, or only its size when it was over the limit.
+pub(crate) enum Bounded {
+    Whole(Vec<u8>),
+    /// The body was longer than the limit: it was read to its end and dropped; its size.
+    Over(u64),
+}
+
+/// Reads a whole body of at most `limit` bytes; a longer one is an error.
+pub(crate) fn read_all(what: &str, resp: &mut Response<Body>, limit: u64) -> Result<Vec<u8>> {
+    match read_bounded(what, resp, limit, false)? {
+        Bounded::Whole(body) => Ok(body),
+        Bounded::Over(_) => Err(Error::new(
+            Status::UnexpectedResponse,
+            format!("{what}: the answer is over the limit of {limit} bytes for it; nothing was delivered"),
+        )),
+    }
+}
+
+/// Reads a whole body if it has at most `limit` bytes, else reads the rest without keeping it
+/// and gives its size.
+pub(crate) fn read_or_measure(what: &str, resp: &mut Response<Body>, limit: u64) -> Result<Bounded> {
+    read_bounded(what, resp, limit, true)
+}
+
+fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest: bool) -> Result<Bounded> {
+    let announced = resp.body().content_length();
+    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let mut body = Vec::new();
+    // read_to_end grows the vector with try_reserve: exhaustion comes back as an io::Error.
+    if let Err(e) = reader.by_ref().take(limit.saturating_add(1)).read_to_end(&mut body) {
+        return Err(read_error(what, e, body.len() as u64, announced));
+    }
+    let received = body.len() as u64;
+    if received > limit {
+        if !measure_rest {
+            return Ok(Bounded::Over(received));
+        }
+        drop(body);
+        let rest = io::copy(&mut reader, &mut io::sink()).map_err(|e| read_error(what, e, received, announced))?;
+        let total = received.saturating_add(rest);
+        return match announced {
+            Some(n) if n != total => Err(truncated(what, total, n)),
+            _ => Ok(Bounded::Over(total)),
+        };
+    }
+    match announced {
+        Some(n) if n != received => Err(truncated(what, received, n)),
+        _ => Ok(Bounded::Whole(body)),
+    }
+}
+
+/// Up to `limit` bytes of a body, ignoring how it ends (for error messages).
+pub(crate) fn read_prefix(resp: &mut Response<Body>, limit: u64) -> Vec<u8> {
+    let mut prefix = Vec::new();
+    let reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let _ = reader.take(limit).read_to_end(&mut prefix);
+    prefix
+}
+
+/// Reads exactly `buf.len()` bytes (the announced length) into the caller's buffer, then checks
+/// that the body ends there.
+pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Result<()> {
+    let expected = Some(buf.len() as u64);
+    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => return Err(truncated(what, filled as u64, buf.len() as u64)),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(what, e, filled as u64, expected)),
+        }
+    }
+    // Reaching the end lets the connection go back to the pool.
+    let mut probe = [0u8; 1];
+    match reader.read(&mut probe) {
+        Ok(0) => Ok(()),
+        Ok(_) => {
+            Err(Error::new(Status::UnexpectedResponse, format!("{what}: the body is longer than its Content-Length")))
+        }
+        Err(e) => Err(read_error(what, e, filled as u64, expected)),
+    }
+}
+
+fn truncated(what: &str, received: u64, announced: u64) -> Error {
+    Error::new(
+        Status::UnexpectedResponse,
+        format!("{what}: the body was truncated: the server announced {announced} bytes and the connection ended after {received} of {announced}; nothing was delivered as complete"),
+    )
+}
+
+/// Maps a failure while reading a body the server had started to send.
+pub(crate) fn read_error(what: &str, e: io::Error, received: u64, expected: Option<u64>) -> Error {
+    if e.kind() == io::ErrorKind::OutOfMemory {
+        return Error::new(
+            Status::OutOfMemory,
+            format!("{what}: not enough memory to hold the body ({received} bytes received); for large results use wf_get_result_to_file or wf_get_result_stream, which need a fixed buffer only"),
+        );
+    }
+    let timed_out = e.kind() == io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|i| i.downcast_ref::<ureq::Error>())
+            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+    let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
+    if timed_out {
+        return Error::new(
+            Status::Timeout,
+            format!("{what}: the server went silent after {received}{of} bytes of the body (read timeout)"),
+        );
+    }
+    if let Some(n) = expected.filter(|&n| received < n && e.kind() == io::ErrorKind::UnexpectedEof) {
+        return truncated(what, received, n);
+    }
+    Error::new(Status::UnexpectedResponse, format!("{what}: the connection was lost after {received}{of} bytes of the body ({e}); nothing was delivered as complete"))
+}
