@@ -128,3 +128,11 @@ pub(crate) fn read_error(what: &str, e: io::Error, received: u64, expected: Opti
     }
     Error::new(Status::UnexpectedResponse, format!("{what}: the connection was lost after {received}{of} bytes of the body ({e}); nothing was delivered as complete"))
 }
+
+/// Refuses an answer that a C string cannot carry: not UTF-8, or with a NUL inside.
+pub(crate) fn ensure_text(data: &[u8], what: &str) -> Result<()> {
+    if data.contains(&0) || std::str::from_utf8(data).is_err() {
+        return Err(Error::new(Status::UnexpectedResponse, format!("{what}: the server's answer is not UTF-8 text")));
+    }
+    Ok(())
+}

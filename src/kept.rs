@@ -3,8 +3,8 @@
 //! once). They live within a budget per client: the oldest are released first, a body larger
 //! than the whole budget is never kept. See docs/c-contract.md, "Kept bodies".
 
-use crate::client::ResultEndpoint;
 use crate::result::OperationResult;
+use crate::result::ResultEndpoint;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 

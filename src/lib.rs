@@ -1,22 +1,29 @@
 //! olconnect-wf: a client of the All-In-One service of an OL Connect Server, with a stable C ABI.
 //!
-//! The core is plain Rust: [`Client`] (connection options, credentials, the request path),
-//! [`result`] (what a result is), [`workflow`] (submit, progress, wait, cancel, streaming) and
-//! [`error`]. The `ffi` module is the C ABI: it checks pointers, converts strings, calls the
-//! core and maps errors to `wf_status`; the header `include/olconnect_wf.h` is generated from it.
+//! The core is plain Rust: [`Client`] (connection options, credentials), [`request`] (the one
+//! request path: authentication, retries, error mapping), [`fetch`] (results into buffers,
+//! memory, callbacks and files), [`workflow`] and [`wait`] (submit, progress, wait, cancel),
+//! [`result`] (what a result is) and [`error`]. The `ffi` module is the C ABI: it checks
+//! pointers, converts strings, calls the core and maps errors to `wf_status`; the header
+//! `include/olconnect_wf.h` is generated from it. docs/architecture.md shows how a call flows.
 
 pub mod auth;
 mod body;
 pub mod client;
 pub mod error;
+pub mod fetch;
 mod kept;
+pub mod request;
 pub mod result;
+mod tempfile;
 pub mod url;
+pub mod wait;
 pub mod workflow;
 
 pub mod ffi;
 
-pub use client::{Client, Fetched, ResultEndpoint};
+pub use client::Client;
 pub use error::{Error, Result, Status};
-pub use result::{OperationResult, ResultMeta, ResultType};
-pub use workflow::Progress;
+pub use fetch::Fetched;
+pub use result::{OperationResult, ResultEndpoint, ResultMeta, ResultType};
+pub use wait::Progress;

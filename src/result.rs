@@ -31,6 +31,24 @@ impl ResultType {
     }
 }
 
+/// Which result endpoint a kept body came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResultEndpoint {
+    Result,
+    ResultText,
+    ManagedResult,
+}
+
+impl ResultEndpoint {
+    pub(crate) fn verb(self) -> &'static str {
+        match self {
+            ResultEndpoint::Result => "getResult",
+            ResultEndpoint::ResultText => "getResultTxt",
+            ResultEndpoint::ManagedResult => "getManagedResult",
+        }
+    }
+}
+
 /// The headers of a result response that describe it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResultMeta {

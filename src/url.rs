@@ -6,6 +6,9 @@
 
 use crate::error::{Error, Result};
 
+/// Longest operation id accepted (the C contract's `WF_OPERATION_ID_CAPACITY` less the NUL).
+pub(crate) const MAX_OPERATION_ID: usize = 127;
+
 /// Schemes `wf_client_set_proxy` accepts (those the HTTP stack implements).
 const PROXY_SCHEMES: [&str; 7] = ["http", "https", "socks", "socks4", "socks4a", "socks5", "socks5h"];
 
@@ -135,9 +138,51 @@ pub fn proxy_password(url: &str) -> Option<String> {
     parts.userinfo?.split_once(':').map(|(_, p)| p.to_string()).filter(|p| !p.is_empty())
 }
 
+/// What a path segment names, which decides what it may contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// An operation id: the contract refuses `/ ? # % \\`, as no server issues them.
+    OperationId,
+    /// A File Store id or file name: any character that can be percent-encoded, so names such
+    /// as `50% off.pdf` work; only separators and relative segments are refused.
+    FileStoreName,
+}
+
+/// Checks an operation id or File Store name and percent-encodes it as one path segment.
+/// Anything that could change which resource is requested is refused.
+pub fn encode_segment(id: &str, what: &str, kind: Segment) -> Result<String> {
+    let refuse = |why: &str| Err(Error::invalid(format!("the {what} {why}: refused, nothing was sent")));
+    if id.is_empty() {
+        return refuse("is empty");
+    }
+    if id.len() > MAX_OPERATION_ID * 8 {
+        return refuse(&format!("is {} bytes long, far longer than any server issues", id.len()));
+    }
+    if id == "." || id == ".." {
+        return refuse("is a relative path segment ('.' or '..')");
+    }
+    let forbidden = |c: char| match kind {
+        Segment::OperationId => matches!(c, '/' | '\\' | '?' | '#' | '%'),
+        Segment::FileStoreName => matches!(c, '/' | '\\'),
+    };
+    if let Some(c) = id.chars().find(|&c| forbidden(c) || c.is_control()) {
+        return refuse(&format!("contains {:?}, which could alter the request path", c));
+    }
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Status;
 
     #[test]
     fn redaction_drops_userinfo_query_and_fragment() {
@@ -161,6 +206,22 @@ mod tests {
             ["localhost:9340", "ftp://h", "http://", "http://h/a b", "http://h?x", "http://u:p@h", "http://h\r\n"]
         {
             assert!(parse_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn operation_ids_cannot_change_the_path() {
+        let op = Segment::OperationId;
+        assert_eq!(encode_segment("1281ef9d-7a74-4448", "id", op).unwrap(), "1281ef9d-7a74-4448");
+        assert_eq!(encode_segment("a b+é", "id", op).unwrap(), "a%20b%2B%C3%A9");
+        for bad in ["", ".", "..", "a/b", "a?b", "a#b", "a%2Fb", "a\r\nb", "a\\b", "a\0b", "\u{7f}"] {
+            assert_eq!(encode_segment(bad, "id", op).unwrap_err().status, Status::InvalidArgument, "{bad:?}");
+        }
+        assert!(encode_segment(&"x".repeat(5000), "id", op).is_err());
+        let name = Segment::FileStoreName;
+        assert_eq!(encode_segment("50% off?#.pdf", "name", name).unwrap(), "50%25%20off%3F%23.pdf");
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\nb"] {
+            assert!(encode_segment(bad, "name", name).is_err(), "{bad:?}");
         }
     }
 }

@@ -59,15 +59,15 @@ fn too_small_buffer_keeps_the_body_and_asks_the_server_once() {
     let c = basic_client(&sim);
     let op = streamed_op(&c, 5000);
     let mut none: [u8; 0] = [];
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut none, false).unwrap(), Fetched::TooSmall(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut none).unwrap(), Fetched::TooSmall(5000));
     let mut small = vec![0u8; 4999];
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut small, false).unwrap(), Fetched::TooSmall(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut small).unwrap(), Fetched::TooSmall(5000));
     let mut buf = vec![0u8; 5000];
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(5000));
     assert!(buf == generated_bytes(0, 5000));
     assert_eq!(count(&sim, "/getResult/"), 1, "the retries used the kept body");
     // Delivered, so no longer kept: the server deleted it after the first read.
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap_err().status, Status::NotFound);
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap_err().status, Status::NotFound);
 }
 
 #[test]
@@ -76,11 +76,11 @@ fn text_results_count_their_nul() {
     let c = basic_client(&sim);
     let op = submit(&c, &format!(r#"{{{DATA_MAPPING}}}"#));
     let mut buf = [0u8; 64];
-    let Fetched::Copied(n) = c.fetch_into(ResultEndpoint::ResultText, &op, &mut buf, true).unwrap() else { panic!() };
+    let Fetched::Copied(n) = c.fetch_text_into(ResultEndpoint::ResultText, &op, &mut buf).unwrap() else { panic!() };
     assert_eq!(buf[n - 1], 0);
     assert!(std::str::from_utf8(&buf[..n - 1]).unwrap().parse::<i64>().is_ok());
     let mut tiny = [0u8; 2];
-    assert_eq!(c.fetch_into(ResultEndpoint::ResultText, &op, &mut tiny, true).unwrap(), Fetched::TooSmall(n));
+    assert_eq!(c.fetch_text_into(ResultEndpoint::ResultText, &op, &mut tiny).unwrap(), Fetched::TooSmall(n));
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn a_buffer_of_exactly_the_right_size_is_enough() {
     let c = basic_client(&sim);
     let op = streamed_op(&c, 1000);
     let mut buf = vec![0u8; 1000];
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(1000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(1000));
     // The connection went back to the pool: the next call reuses it.
     c.fetch_result(&op).unwrap();
     assert_eq!(sim.connections_accepted(), 1);
@@ -189,12 +189,12 @@ fn broken_bodies_are_errors_never_short_results() {
         assert!(e.message.contains("truncated") && e.message.contains("announced"), "{}", e.message);
         sim.add_fault(FaultRule::once(fault.clone()));
         let mut buf = vec![0u8; 2_000_000];
-        let e = c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap_err();
+        let e = c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap_err();
         assert_eq!(e.status, Status::UnexpectedResponse, "{fault:?}");
     }
     sim.add_fault(FaultRule::once(Fault::Chunked));
     let mut buf = vec![0u8; 1_000_000];
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(1_000_000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(1_000_000));
     assert!(buf == generated_bytes(0, 1_000_000));
 }
 

@@ -198,10 +198,10 @@ fn a_kept_body_survives_a_download_that_fails_locally() {
     let sim = sim_with(|s| s.delete_after_read = true);
     let c = basic_client(&sim);
     let op = streamed_op(&c, 5000);
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut [], false).unwrap(), Fetched::TooSmall(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut []).unwrap(), Fetched::TooSmall(5000));
     assert_eq!(c.stream_result(&op, &mut |_| false).unwrap_err().status, Status::Aborted);
     let mut buf = vec![0u8; 5000];
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf, false).unwrap(), Fetched::Copied(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(5000));
     assert_eq!(count(&sim, "/getResult/"), 1, "the kept body was given back, not lost");
 }
 
@@ -347,20 +347,20 @@ fn kept_bodies_live_within_a_budget() {
     c.set_kept_limit(12_000);
     let ops: Vec<String> = (0..3).map(|_| streamed_op(&c, 5000)).collect();
     for op in &ops {
-        assert_eq!(c.fetch_into(ResultEndpoint::Result, op, &mut [], false).unwrap(), Fetched::TooSmall(5000));
+        assert_eq!(c.fetch_into(ResultEndpoint::Result, op, &mut []).unwrap(), Fetched::TooSmall(5000));
     }
     assert_eq!(c.kept_bytes(), 10_000, "the oldest was released for the third");
     let mut buf = vec![0u8; 5000];
     sim.clear_requests();
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &ops[2], &mut buf, false).unwrap(), Fetched::Copied(5000));
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &ops[1], &mut buf, false).unwrap(), Fetched::Copied(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &ops[2], &mut buf).unwrap(), Fetched::Copied(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &ops[1], &mut buf).unwrap(), Fetched::Copied(5000));
     assert_eq!(count(&sim, "/getResult/"), 0, "kept");
-    assert_eq!(c.fetch_into(ResultEndpoint::Result, &ops[0], &mut buf, false).unwrap(), Fetched::Copied(5000));
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &ops[0], &mut buf).unwrap(), Fetched::Copied(5000));
     assert_eq!(count(&sim, "/getResult/"), 1, "the released one was asked again");
 
     // A body larger than the whole budget is never kept; the caller learns its size and why.
     let big = streamed_op(&c, 20_000);
-    let e = c.fetch_into(ResultEndpoint::Result, &big, &mut [], false).unwrap();
+    let e = c.fetch_into(ResultEndpoint::Result, &big, &mut []).unwrap();
     assert_eq!(e, Fetched::NotKept(20_000));
     assert_eq!(c.kept_bytes(), 0);
 }
@@ -373,9 +373,9 @@ fn a_released_kept_body_is_named_when_the_server_no_longer_has_it() {
     let first = streamed_op(&c, 5000);
     let second = streamed_op(&c, 5000);
     for op in [&first, &second] {
-        assert_eq!(c.fetch_into(ResultEndpoint::Result, op, &mut [], false).unwrap(), Fetched::TooSmall(5000));
+        assert_eq!(c.fetch_into(ResultEndpoint::Result, op, &mut []).unwrap(), Fetched::TooSmall(5000));
     }
-    let e = c.fetch_into(ResultEndpoint::Result, &first, &mut vec![0u8; 5000], false).unwrap_err();
+    let e = c.fetch_into(ResultEndpoint::Result, &first, &mut vec![0u8; 5000]).unwrap_err();
     assert_eq!(e.status, Status::NotFound);
     assert!(e.message.contains("released"), "{}", e.message);
 }
@@ -385,10 +385,10 @@ fn text_answers_are_capped() {
     let body = "/var/spool/a.pdf\r\n".repeat(300_000); // 5.4 MB
     let server = Scripted::answering(response("200 OK", &[], body.as_bytes()));
     let c = Client::new(&server.url()).unwrap();
-    let e = c.fetch_into(ResultEndpoint::ResultText, "op", &mut [], true).unwrap_err();
+    let e = c.fetch_text_into(ResultEndpoint::ResultText, "op", &mut []).unwrap_err();
     assert_eq!(e.status, Status::UnexpectedResponse);
     assert!(e.message.contains("over the limit of 4194304"), "{}", e.message);
-    let e = c.fetch_into(ResultEndpoint::ManagedResult, "op", &mut [], true).unwrap_err();
+    let e = c.fetch_text_into(ResultEndpoint::ManagedResult, "op", &mut []).unwrap_err();
     assert_eq!(e.status, Status::UnexpectedResponse);
     assert_eq!(c.operations().unwrap_err().status, Status::UnexpectedResponse);
 }

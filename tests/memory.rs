@@ -98,7 +98,7 @@ fn an_announced_length_does_not_size_an_allocation() {
         assert_eq!(outcome.unwrap_err().status, Status::UnexpectedResponse, "{announced}");
         assert!(m.largest < 4 * MIB, "{announced}: one allocation of {} bytes", m.largest);
         // Too large to keep: not read at all, the caller learns the announced size.
-        let (outcome, m) = measure(0, || c.fetch_into(ResultEndpoint::Result, "op", &mut [], false));
+        let (outcome, m) = measure(0, || c.fetch_into(ResultEndpoint::Result, "op", &mut []));
         assert!(matches!(outcome, Ok(Fetched::NotKept(_))), "{announced}: {outcome:?}");
         assert!(m.largest < 4 * MIB, "{announced}: one allocation of {} bytes", m.largest);
     }
@@ -159,7 +159,7 @@ fn a_body_kept_for_the_buffer_protocol_is_not_parsed_for_paths() {
     let (server, body) = path_list_server(500_000);
     let c = Client::new(&server.url()).unwrap();
     c.set_kept_limit(64 * MIB as u64);
-    let (outcome, m) = measure(0, || c.fetch_into(ResultEndpoint::Result, "op", &mut [], false));
+    let (outcome, m) = measure(0, || c.fetch_into(ResultEndpoint::Result, "op", &mut []));
     assert_eq!(outcome.unwrap(), Fetched::TooSmall(body));
     assert!(m.peak <= body + MIB, "peak {} for a body of {body}", m.peak);
 }

@@ -128,14 +128,14 @@ fn text_managed_operations_and_version() {
     let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", ""));
     let mut buf = vec![0u8; 4096];
     let olconnect_wf::Fetched::Copied(n) =
-        c.fetch_into(olconnect_wf::ResultEndpoint::ResultText, &op, &mut buf, true).unwrap()
+        c.fetch_text_into(olconnect_wf::ResultEndpoint::ResultText, &op, &mut buf).unwrap()
     else {
         panic!()
     };
     let text = std::str::from_utf8(&buf[..n - 1]).unwrap();
     assert_eq!(text.split(',').count(), 3, "{text}");
     let olconnect_wf::Fetched::Copied(n) =
-        c.fetch_into(olconnect_wf::ResultEndpoint::ManagedResult, &op, &mut buf, true).unwrap()
+        c.fetch_text_into(olconnect_wf::ResultEndpoint::ManagedResult, &op, &mut buf).unwrap()
     else {
         panic!()
     };
@@ -150,7 +150,7 @@ fn managed_output_downloads_as_file_or_zip() {
     let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", ""));
     let mut buf = vec![0u8; 4096];
     let olconnect_wf::Fetched::Copied(n) =
-        c.fetch_into(olconnect_wf::ResultEndpoint::ManagedResult, &op, &mut buf, true).unwrap()
+        c.fetch_text_into(olconnect_wf::ResultEndpoint::ManagedResult, &op, &mut buf).unwrap()
     else {
         panic!()
     };

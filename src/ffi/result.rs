@@ -93,7 +93,7 @@ pub unsafe extern "C" fn wf_get_result(
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let (buf, len) = unsafe { out_buffer(out_buf, out_len, "out_buf") }?;
         let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
-        finish_fetch(c.fetch_into(ResultEndpoint::Result, op, buf, false)?, len, retry)
+        finish_fetch(c.fetch_into(ResultEndpoint::Result, op, buf)?, len, retry)
     })
 }
 

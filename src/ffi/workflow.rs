@@ -16,7 +16,7 @@ pub type wf_progress_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, pe
 
 /// Copies text plus a NUL into the caller's buffer, or reports the size needed.
 fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize) -> crate::Result<wf_status> {
-    crate::client::ensure_text(text, what)?;
+    crate::body::ensure_text(text, what)?;
     let fetched = if text.len() < buf.len() {
         buf[..text.len()].copy_from_slice(text);
         buf[text.len()] = 0;
@@ -132,7 +132,7 @@ pub unsafe extern "C" fn wf_get_result_text(
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let (buf, len) = unsafe { out_buffer(out.cast(), out_len, "out") }?;
         let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
-        finish_fetch(c.fetch_into(ResultEndpoint::ResultText, op, buf, true)?, len, retry)
+        finish_fetch(c.fetch_text_into(ResultEndpoint::ResultText, op, buf)?, len, retry)
     })
 }
 
@@ -153,7 +153,7 @@ pub unsafe extern "C" fn wf_get_managed_result(
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let (buf, len) = unsafe { out_buffer(json_out.cast(), out_len, "json_out") }?;
         let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
-        finish_fetch(c.fetch_into(ResultEndpoint::ManagedResult, op, buf, true)?, len, retry)
+        finish_fetch(c.fetch_text_into(ResultEndpoint::ManagedResult, op, buf)?, len, retry)
     })
 }
 

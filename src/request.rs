@@ -1,0 +1,256 @@
+//! The one request path every call goes through: authentication (with the single re-login and
+//! replay), retries of idempotent calls on refused connections, and the mapping of transport
+//! failures and HTTP answers to statuses, with every secret cut out of the server's words.
+
+use crate::auth::{self, AuthHeader, Credentials, Secret, Session};
+use crate::body::{self, ERROR_PREFIX};
+use crate::client::Client;
+use crate::error::{server_message, Error, Result, Status};
+use crate::url::{encode_segment, Segment};
+use std::io::{self, Read};
+use std::time::Duration;
+use ureq::http::Response;
+use ureq::{Agent, Body};
+use zeroize::Zeroizing;
+
+pub(crate) const SERVICE: &str = "/rest/serverengine";
+pub(crate) const PRINT: &str = "/rest/serverengine/workflow/print";
+/// Largest login answer (a token).
+const LOGIN_BODY_LIMIT: u64 = 16 * 1024;
+/// Delays before the retries of an idempotent call whose connection was refused.
+const CONNECT_RETRY_DELAYS: [Duration; 3] =
+    [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
+
+/// The server's words with every secret in play cut out, or withheld when that cannot be done.
+fn clean(words: &str, secrets: &[&Secret]) -> String {
+    auth::scrub(words, secrets)
+        .unwrap_or_else(|| "(the details are withheld: they contained the credentials)".to_string())
+}
+
+/// Maps a transport failure before any response arrived.
+fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -> Error {
+    use ureq::Error as E;
+    let (status, detail) = match &e {
+        E::Timeout(t) => (
+            Status::Timeout,
+            format!("timed out ({t}); raise the limits with wf_client_set_timeouts if the server is slow"),
+        ),
+        E::HostNotFound => (Status::ConnectFailed, "the host name could not be resolved".into()),
+        E::ConnectionFailed => (Status::ConnectFailed, "the connection could not be established".into()),
+        E::Io(io) => match io.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Status::Timeout, format!("timed out: {io}")),
+            // rustls reports handshake and certificate failures as InvalidData.
+            io::ErrorKind::InvalidData if tls => (
+                Status::TlsError,
+                format!("TLS failed: {io}; check the server certificate or wf_client_set_tls_ca_file"),
+            ),
+            _ => (
+                Status::ConnectFailed,
+                format!("the connection failed before a response: {io}; is the server running at this address?"),
+            ),
+        },
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) => {
+            (Status::TlsError, format!("TLS failed: {e}; check the server certificate or wf_client_set_tls_ca_file"))
+        }
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (Status::ConnectFailed, format!("the proxy failed: {e}")),
+        _ => (Status::UnexpectedResponse, format!("the exchange broke the HTTP protocol: {e}")),
+    };
+    Error::new(status, format!("{what}: {}", clean(&detail, secrets)))
+}
+
+fn is_refused(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused)
+        || matches!(e, ureq::Error::ConnectionFailed)
+}
+
+pub(crate) enum Method {
+    Get,
+    Post,
+}
+
+/// One request: what it is for (in messages), where it goes, and its body.
+pub(crate) struct Call<'a> {
+    pub what: String,
+    pub method: Method,
+    pub path: String,
+    pub body: Option<(&'a [u8], &'a str)>,
+    pub accept: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(what: impl Into<String>, method: Method, path: String) -> Call<'a> {
+        Call { what: what.into(), method, path, body: None, accept: None }
+    }
+
+    /// A call about one operation: `{PRINT}/{verb}/{op_id}`, the id checked and encoded.
+    pub(crate) fn operation(verb: &str, op_id: &str, method: Method) -> Result<Call<'a>> {
+        let segment = encode_segment(op_id, "operation id", Segment::OperationId)?;
+        Ok(Call::new(format!("{verb} of operation '{op_id}'"), method, format!("{PRINT}/{verb}/{segment}")))
+    }
+
+    pub(crate) fn accept(mut self, media_type: &'a str) -> Call<'a> {
+        self.accept = Some(media_type);
+        self
+    }
+
+    fn idempotent(&self) -> bool {
+        matches!(self.method, Method::Get)
+    }
+}
+
+impl Client {
+    /// Logs in now; on success the client sends the token and logs in again when needed. On
+    /// failure the previous credentials stay in place.
+    pub fn login(&self, username: &str, password: &str) -> Result<()> {
+        let basic = auth::basic_header(username, password)?;
+        let agent = self.agent();
+        let (token, lifetime) = self.login_exchange(&agent, &basic)?;
+        self.auth.set(Credentials::Login { basic, session: Some(Session::new(token, lifetime)) });
+        Ok(())
+    }
+
+    fn login_exchange(&self, agent: &Agent, basic: &Secret) -> Result<(Secret, Option<Duration>)> {
+        let what = "login";
+        let held = self.secrets();
+        // The credentials being tried are not installed yet: scrub them as well.
+        let secrets: Vec<&Secret> = held.iter().chain([basic]).collect();
+        let url = self.url(&format!("{SERVICE}/authentication/login"));
+        let mut resp = agent
+            .post(&url)
+            .header("Authorization", basic.expose())
+            .header("Accept", "text/plain")
+            .header("Accept-Encoding", "identity")
+            .send_empty()
+            .map_err(|e| transport_error(what, e, self.is_https(), &secrets))?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(http_error(what, &mut resp, true, &secrets));
+        }
+        check_identity(what, &resp)?;
+        let lifetime =
+            header(&resp, "Token-Expires-In").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        // Reserved whole up front so that the token is never left behind by a reallocation.
+        let mut body = Zeroizing::new(Vec::with_capacity(LOGIN_BODY_LIMIT as usize + 1));
+        let reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+        reader.take(LOGIN_BODY_LIMIT + 1).read_to_end(&mut body).map_err(|e| body::read_error(what, e, 0, None))?;
+        let text = std::str::from_utf8(&body).map(str::trim).unwrap_or("");
+        if body.len() as u64 > LOGIN_BODY_LIMIT || text.is_empty() || text.chars().any(|c| c.is_control()) {
+            return Err(Error::new(
+                Status::UnexpectedResponse,
+                "login: the server answered 200 without a usable token (not text, empty, or over 16 KiB)",
+            )
+            .with_http(status));
+        }
+        Ok((Secret::new(text), lifetime))
+    }
+
+    fn send_once(
+        &self,
+        agent: &Agent,
+        call: &Call,
+        auth: &AuthHeader,
+    ) -> std::result::Result<Response<Body>, ureq::Error> {
+        let url = self.url(&call.path);
+        macro_rules! decorate {
+            ($req:expr) => {{
+                let mut req = $req;
+                match auth {
+                    AuthHeader::None => {}
+                    AuthHeader::Authorization(h) => req = req.header("Authorization", h.expose()),
+                    AuthHeader::Token(t) => req = req.header("auth_token", t.expose()),
+                }
+                if let Some(a) = call.accept {
+                    req = req.header("Accept", a);
+                }
+                // A compressed body would not be the result: ask for the bytes as they are.
+                req.header("Accept-Encoding", "identity")
+            }};
+        }
+        match call.method {
+            Method::Get => decorate!(agent.get(&url)).call(),
+            Method::Post => match call.body {
+                Some((bytes, content_type)) => decorate!(agent.post(&url)).content_type(content_type).send(bytes),
+                None => decorate!(agent.post(&url)).send_empty(),
+            },
+        }
+    }
+
+    fn send_with_retries(&self, agent: &Agent, call: &Call, auth: &AuthHeader) -> Result<Response<Body>> {
+        let mut delays = CONNECT_RETRY_DELAYS.iter();
+        loop {
+            let e = match self.send_once(agent, call, auth) {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            match delays.next() {
+                Some(d) if call.idempotent() && is_refused(&e) => std::thread::sleep(*d),
+                _ => {
+                    let held = self.secrets();
+                    let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
+                    return Err(transport_error(&call.what, e, self.is_https(), &secrets));
+                }
+            }
+        }
+    }
+
+    /// Sends a call and returns its 2xx response; anything else becomes an [`Error`].
+    pub(crate) fn send(&self, call: &Call) -> Result<Response<Body>> {
+        let agent = self.agent();
+        let login = |basic: &Secret| self.login_exchange(&agent, basic);
+        let (header, generation) = self.auth.header(&login)?;
+        let had_credentials = !matches!(header, AuthHeader::None);
+        let mut header = header;
+        let mut resp = self.send_with_retries(&agent, call, &header)?;
+        let mut status = resp.status().as_u16();
+        if (status == 401 || status == 403) && self.auth.can_relogin() {
+            // The token may have expired or been revoked: log in again once, replay once.
+            let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
+            header = self.auth.relogin(generation, &login)?.0;
+            resp = self.send_with_retries(&agent, call, &header)?;
+            status = resp.status().as_u16();
+        }
+        if !(200..300).contains(&status) {
+            let held = self.secrets();
+            let secrets: Vec<&Secret> = held.iter().chain(header.secret()).collect();
+            return Err(http_error(&call.what, &mut resp, had_credentials, &secrets));
+        }
+        check_identity(&call.what, &resp)?;
+        Ok(resp)
+    }
+
+    /// Sends a call and reads its whole body (at most `limit` bytes).
+    pub(crate) fn send_read(&self, call: &Call, limit: u64) -> Result<Vec<u8>> {
+        let mut resp = self.send(call)?;
+        body::read_all(&call.what, &mut resp, limit)
+    }
+}
+
+pub(crate) fn header(resp: &Response<Body>, name: &str) -> Option<String> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// The error for a non-2xx answer, with the server's words (from the first part of the body)
+/// cleaned of the secrets in play.
+fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secrets: &[&Secret]) -> Error {
+    let status = resp.status().as_u16();
+    let content_type = header(resp, "Content-Type");
+    let prefix = body::read_prefix(resp, ERROR_PREFIX);
+    let words = server_message(content_type.as_deref(), &prefix);
+    Error::from_http(what, status, &clean(&words, secrets), had_credentials)
+}
+
+/// Refuses a body sent with a content coding: the client asked for `identity`, and coded bytes
+/// are not the result.
+fn check_identity(what: &str, resp: &Response<Body>) -> Result<()> {
+    match header(resp, "Content-Encoding").map(|v| v.trim().to_string()) {
+        Some(coding) if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") => Err(Error::new(
+            Status::UnexpectedResponse,
+            format!(
+                "{what}: the server sent the body encoded as '{}' although the client asked for it unencoded (Accept-Encoding: identity); these bytes are not the result and were not delivered",
+                coding.escape_debug()
+            ),
+        )
+        .with_http(resp.status().as_u16())),
+        _ => Ok(()),
+    }
+}
