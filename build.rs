@@ -1,8 +1,65 @@
-//! Generates the C header into OUT_DIR with cbindgen. The committed copy in `include/` is
-//! compared with it by `tests/header.rs`; `make header` refreshes it.
+//! Generates the C header into OUT_DIR with cbindgen, plus the two C enums that come from the
+//! one tables in src/ffi/status_table.rs and src/result_type_table.rs (the library expands the
+//! same tables into its Rust enums). The committed copy in `include/` is compared with the
+//! generated one by `tests/header.rs`; `make header` refreshes it from the same file.
 
 use std::env;
+use std::fmt::Write;
 use std::path::PathBuf;
+
+macro_rules! status_table {
+    ($($value:literal $name:ident [$($core:ident)?] $doc:literal;)*) => {
+        &[$(($value, stringify!($name), $doc)),*]
+    };
+}
+
+macro_rules! result_type_table {
+    ($($value:literal $variant:ident $c_name:ident [$($header:literal)?] $doc:literal;)*) => {
+        &[$(($value, stringify!($c_name), $doc)),*]
+    };
+}
+
+const STATUSES: &[(i32, &str, &str)] = include!("src/ffi/status_table.rs");
+const RESULT_TYPES: &[(i32, &str, &str)] = include!("src/result_type_table.rs");
+
+/// A doxygen comment block, wrapped at 100 columns, at the given indentation.
+fn doc_block(out: &mut String, indent: &str, text: &str) {
+    let width = 100 - indent.len() - 3;
+    out.push_str(indent);
+    out.push_str("/**\n");
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            writeln!(out, "{indent} * {line}").unwrap();
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    writeln!(out, "{indent} * {line}").unwrap();
+    writeln!(out, "{indent} */").unwrap();
+}
+
+/// A C enum with a fixed `int32_t` representation, written as cbindgen writes its enums.
+fn c_enum(name: &str, doc: &str, rows: &[(i32, &str, &str)]) -> String {
+    let mut out = String::from("\n");
+    doc_block(&mut out, "", doc);
+    let cond = "defined(__cplusplus) || __STDC_VERSION__ >= 202311L";
+    writeln!(out, "enum {name}\n#if {cond}\n  : int32_t\n#endif // {cond}\n {{").unwrap();
+    for (value, variant, doc) in rows {
+        doc_block(&mut out, "  ", doc);
+        writeln!(out, "  {variant} = {value},").unwrap();
+    }
+    writeln!(out, "}};").unwrap();
+    writeln!(
+        out,
+        "#ifndef __cplusplus\n#if __STDC_VERSION__ >= 202311L\ntypedef enum {name} {name};\n#else\ntypedef int32_t {name};\n#endif // __STDC_VERSION__ >= 202311L\n#endif // __cplusplus"
+    )
+    .unwrap();
+    out
+}
 
 fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -13,7 +70,7 @@ fn main() {
     let major: u32 = env::var("CARGO_PKG_VERSION_MAJOR").unwrap().parse().unwrap();
     let minor: u32 = env::var("CARGO_PKG_VERSION_MINOR").unwrap().parse().unwrap();
     let patch: u32 = env::var("CARGO_PKG_VERSION_PATCH").unwrap().parse().unwrap();
-    let version_macros = format!(
+    let mut after_includes = format!(
         "\n/* Version of this header; wf_version() gives the library's. */\n\
          #define WF_VERSION \"{version}\"\n\
          #define WF_VERSION_MAJOR {major}\n\
@@ -21,11 +78,21 @@ fn main() {
          #define WF_VERSION_PATCH {patch}\n\
          #define WF_VERSION_NUMBER (((WF_VERSION_MAJOR) << 16) | ((WF_VERSION_MINOR) << 8) | (WF_VERSION_PATCH))\n"
     );
+    after_includes.push_str(&c_enum(
+        "wf_status",
+        "Status of every fallible call. Values are fixed: new ones are appended, none renumbered.",
+        STATUSES,
+    ));
+    after_includes.push_str(&c_enum(
+        "wf_result_type",
+        "What the body of a result holds, from the `X-Result-Type` header (sent by 2023.1+ servers when the configuration had `\"returnIdInHeader\": true`).",
+        RESULT_TYPES,
+    ));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     cbindgen::Builder::new()
         .with_config(config)
         .with_src(crate_dir.join("src/lib.rs"))
-        .with_after_include(version_macros)
+        .with_after_include(after_includes.trim_end())
         .generate()
         .expect("cbindgen generates the header")
         .write_to_file(&out);

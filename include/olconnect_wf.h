@@ -14,46 +14,6 @@
 #define WF_VERSION_PATCH 0
 #define WF_VERSION_NUMBER (((WF_VERSION_MAJOR) << 16) | ((WF_VERSION_MINOR) << 8) | (WF_VERSION_PATCH))
 
-
-/**
- * The default budget: a kept body only serves the size query of the buffer protocol; large
- * results belong to the streaming calls.
- */
-#define DEFAULT_KEPT_LIMIT ((32 * 1024) * 1024)
-
-/**
- * Most paths a path list may have (`WF_MAX_PATHS`); a longer list is refused.
- */
-#define MAX_PATHS 1000000
-
-/**
- * The version of the ABI described by this header. Wrappers compare it with
- * `wf_abi_version()` right after loading the library and refuse to run on a mismatch.
- */
-#define WF_ABI_VERSION 1
-
-/**
- * The capacity `wf_submit` needs for the operation id, NUL included.
- */
-#define WF_OPERATION_ID_CAPACITY 128
-
-/**
- * Largest answer of the text endpoints (`wf_get_result_text`, `wf_get_managed_result`,
- * `wf_get_operations`, `wf_server_version`): a longer one is `WF_UNEXPECTED_RESPONSE`.
- */
-#define WF_TEXT_LIMIT 4194304
-
-/**
- * Most paths `wf_get_result_ex` parses from a path list; a longer list is
- * `WF_UNEXPECTED_RESPONSE` (read such a result with `wf_get_result_stream`).
- */
-#define WF_MAX_PATHS 1000000
-
-/**
- * Default of `wf_client_set_kept_body_limit`: 32 MiB of bodies kept per client.
- */
-#define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
-
 /**
  * Status of every fallible call. Values are fixed: new ones are appended, none renumbered.
  */
@@ -67,8 +27,8 @@ enum wf_status
    */
   WF_OK = 0,
   /**
-   * NULL where a value is required, invalid UTF-8, a malformed URL, an operation id or header
-   * value that could alter the request, or an unknown option. Nothing was sent.
+   * NULL where a value is required, invalid UTF-8, a malformed URL, an operation id or header value
+   * that could alter the request, or an unknown option. Nothing was sent.
    */
   WF_INVALID_ARGUMENT = 1,
   /**
@@ -100,8 +60,9 @@ enum wf_status
    */
   WF_SERVER_ERROR = 8,
   /**
-   * Any other HTTP status, or a response that breaks the protocol (truncated body,
-   * connection lost mid-body, missing operationId, unparsable progress).
+   * Any other HTTP status, or a response that breaks the protocol (truncated body, connection lost
+   * mid-body, missing operationId, unparsable progress, an answer over its limit, a body in a
+   * content coding that was not asked for).
    */
   WF_UNEXPECTED_RESPONSE = 9,
   /**
@@ -125,9 +86,9 @@ enum wf_status
    */
   WF_ABORTED = 14,
   /**
-   * Not enough memory for a body the caller asked to hold in memory (`wf_get_result_ex`, a
-   * body kept for the buffer protocol): the allocation failed and nothing was delivered. Use
-   * the streaming calls (`wf_get_result_to_file`, `wf_get_result_stream`) for large results.
+   * Not enough memory for a body the caller asked to hold in memory (`wf_get_result_ex`, a body
+   * kept for the buffer protocol): the allocation failed and nothing was delivered. Use the
+   * streaming calls (`wf_get_result_to_file`, `wf_get_result_stream`) for large results.
    */
   WF_OUT_OF_MEMORY = 15,
   /**
@@ -144,8 +105,8 @@ typedef int32_t wf_status;
 #endif // __cplusplus
 
 /**
- * What the body of a result holds, from the `X-Result-Type` header (sent by 2023.1+ servers
- * when the configuration had `"returnIdInHeader": true`).
+ * What the body of a result holds, from the `X-Result-Type` header (sent by 2023.1+ servers when
+ * the configuration had `"returnIdInHeader": true`).
  */
 enum wf_result_type
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -188,6 +149,34 @@ typedef enum wf_result_type wf_result_type;
 typedef int32_t wf_result_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * The version of the ABI described by this header. Wrappers compare it with
+ * `wf_abi_version()` right after loading the library and refuse to run on a mismatch.
+ */
+#define WF_ABI_VERSION 1
+
+/**
+ * The capacity `wf_submit` needs for the operation id, NUL included.
+ */
+#define WF_OPERATION_ID_CAPACITY 128
+
+/**
+ * Largest answer of the text endpoints (`wf_get_result_text`, `wf_get_managed_result`,
+ * `wf_get_operations`, `wf_server_version`): a longer one is `WF_UNEXPECTED_RESPONSE`.
+ */
+#define WF_TEXT_LIMIT 4194304
+
+/**
+ * Most paths `wf_get_result_ex` parses from a path list; a longer list is
+ * `WF_UNEXPECTED_RESPONSE` (read such a result with `wf_get_result_stream`).
+ */
+#define WF_MAX_PATHS 1000000
+
+/**
+ * Default of `wf_client_set_kept_body_limit`: 32 MiB of bodies kept per client.
+ */
+#define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
  * An OL Connect client. Opaque; thread-safe: one client may be used from many threads at

@@ -4,11 +4,12 @@
 use serde_json::Value;
 use std::fmt;
 
-/// What went wrong, one variant per failure `wf_status` (docs/c-contract.md, same meaning).
+/// What went wrong in the core: each variant is produced by the core and maps to the `wf_status`
+/// of the same meaning (src/ffi/status_table.rs); `WF_BUFFER_TOO_SMALL` and `WF_INTERNAL_ERROR` are
+/// produced by the C boundary only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     InvalidArgument,
-    BufferTooSmall,
     AuthRequired,
     AuthFailed,
     Forbidden,
@@ -21,7 +22,6 @@ pub enum Status {
     Timeout,
     IoError,
     Aborted,
-    InternalError,
     OutOfMemory,
 }
 

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 /// The default budget: a kept body only serves the size query of the buffer protocol; large
 /// results belong to the streaming calls.
-pub const DEFAULT_KEPT_LIMIT: u64 = 32 * 1024 * 1024;
+pub(crate) const DEFAULT_KEPT_LIMIT: u64 = 32 * 1024 * 1024;
 /// What the bookkeeping of one kept body costs, counted against the budget with its data.
 const ENTRY_COST: u64 = 256;
 /// How many released bodies are remembered, to say so when their operation is fetched again.

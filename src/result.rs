@@ -4,32 +4,36 @@
 use crate::error::{Error, Result, Status};
 use std::ffi::CStr;
 
-/// `X-Result-Type` (docs/rest-api.md, "Result headers"); numbers are those of the C `wf_result_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResultType {
-    Unknown = 0,
-    DataSetId = 1,
-    ContentSetId = 2,
-    JobSetId = 3,
-    OutputStreamed = 4,
-    OutputPaths = 5,
-    OutputManaged = 6,
+macro_rules! result_type_table {
+    ($($value:literal $variant:ident $c_name:ident [$($header:literal)?] $doc:literal;)*) => {
+        /// What the body of a result holds, from its `X-Result-Type` header. Exported to C as
+        /// `wf_result_type` (same numbers; the C names are those of src/result_type_table.rs).
+        #[repr(i32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ResultType {
+            $(#[doc = $doc] $variant = $value,)*
+        }
+
+        impl ResultType {
+            /// The type an `X-Result-Type` value names (case-insensitive); `Unknown` for others.
+            pub fn from_header(value: Option<&str>) -> ResultType {
+                let Some(v) = value else { return ResultType::Unknown };
+                let v = v.trim();
+                $($(if v.eq_ignore_ascii_case($header) {
+                    return ResultType::$variant;
+                })?)*
+                ResultType::Unknown
+            }
+
+            /// Every type with its C name, in the table's order.
+            pub fn all() -> &'static [(ResultType, &'static str)] {
+                &[$((ResultType::$variant, stringify!($c_name)),)*]
+            }
+        }
+    };
 }
 
-impl ResultType {
-    pub fn from_header(value: Option<&str>) -> ResultType {
-        let Some(v) = value else { return ResultType::Unknown };
-        match v.trim().to_ascii_lowercase().as_str() {
-            "data-set-id" => ResultType::DataSetId,
-            "content-set-id" => ResultType::ContentSetId,
-            "job-set-id" => ResultType::JobSetId,
-            "output-streamed" => ResultType::OutputStreamed,
-            "output-local-filepath" => ResultType::OutputPaths,
-            "output-managed-info" => ResultType::OutputManaged,
-            _ => ResultType::Unknown,
-        }
-    }
-}
+include!("result_type_table.rs");
 
 /// Which result endpoint a kept body came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -78,7 +82,7 @@ pub struct OperationResult {
 }
 
 /// Most paths a path list may have (`WF_MAX_PATHS`); a longer list is refused.
-pub const MAX_PATHS: usize = 1_000_000;
+pub(crate) const MAX_PATHS: usize = 1_000_000;
 /// Without `X-Result-Type`, only a body up to this size is looked at as a possible path list.
 const UNTYPED_PATH_LIST_LIMIT: usize = 1 << 20;
 

@@ -3,10 +3,10 @@
 
 use super::panic::{ffi_status, ffi_value};
 use super::ptr::{self, client, out, out_buffer, str_arg};
-use super::{wf_client, wf_result, wf_result_type, wf_status};
-use crate::error::{Error, Status};
+use super::{wf_client, wf_result, wf_status, ResultType};
+use crate::error::Error;
 use crate::result::PathList;
-use crate::{Fetched, OperationResult, ResultEndpoint, ResultType};
+use crate::{Fetched, OperationResult, ResultEndpoint};
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 
@@ -50,11 +50,8 @@ pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize, retry: Retry) -> c
         (Fetched::TooSmall(n) | Fetched::NotKept(n), Retry::NothingSent) => (n, "nothing was sent, so calling again with a buffer of that size sends the request once".to_string()),
     };
     *len = needed;
-    let e = Error::new(
-        Status::BufferTooSmall,
-        format!("the buffer of {capacity} bytes is too small: {needed} are needed; {what_next}"),
-    );
-    super::panic::set_last_error(&e.message, 0);
+    let message = format!("the buffer of {capacity} bytes is too small: {needed} are needed; {what_next}");
+    super::panic::set_last_error(&message, 0);
     Ok(wf_status::WF_BUFFER_TOO_SMALL)
 }
 
@@ -139,17 +136,9 @@ pub unsafe extern "C" fn wf_result_data(result: *const wf_result, out_len: *mut 
 /// What the body holds, from `X-Result-Type`; `WF_RESULT_UNKNOWN` when the header was absent
 /// (servers before 2023.1, or a configuration without `"returnIdInHeader": true`) or for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn wf_result_type_of(result: *const wf_result) -> wf_result_type {
-    ffi_value!(wf_result_type::WF_RESULT_UNKNOWN, {
-        match unsafe { ptr::result(result) }.map(|r| r.inner.meta.result_type) {
-            Some(ResultType::DataSetId) => wf_result_type::WF_RESULT_DATA_SET_ID,
-            Some(ResultType::ContentSetId) => wf_result_type::WF_RESULT_CONTENT_SET_ID,
-            Some(ResultType::JobSetId) => wf_result_type::WF_RESULT_JOB_SET_ID,
-            Some(ResultType::OutputStreamed) => wf_result_type::WF_RESULT_OUTPUT_STREAMED,
-            Some(ResultType::OutputPaths) => wf_result_type::WF_RESULT_OUTPUT_PATHS,
-            Some(ResultType::OutputManaged) => wf_result_type::WF_RESULT_OUTPUT_MANAGED,
-            Some(ResultType::Unknown) | None => wf_result_type::WF_RESULT_UNKNOWN,
-        }
+pub unsafe extern "C" fn wf_result_type_of(result: *const wf_result) -> ResultType {
+    ffi_value!(ResultType::Unknown, {
+        unsafe { ptr::result(result) }.map_or(ResultType::Unknown, |r| r.inner.meta.result_type)
     })
 }
 
