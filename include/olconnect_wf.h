@@ -356,7 +356,7 @@ wf_status wf_client_set_proxy(wf_client *client, const char *proxy_url);
  * `WF_BUFFER_TOO_SMALL` message says so). Large results belong to `wf_get_result_to_file` and
  * `wf_get_result_stream`, which need a fixed buffer only.
  */
-wf_status wf_client_set_kept_body_limit(wf_client *client, size_t bytes);
+wf_status wf_client_set_kept_body_limit(const wf_client *client, size_t bytes);
 
 /**
  * Fetches the result of a finished operation

@@ -1,10 +1,15 @@
 //! `wf_client`: creation, credentials and connection options.
 
+use super::handle::{self, Handle};
 use super::panic::{ffi_status, ffi_value};
 use super::ptr::{client, opt_str_arg, out, str_arg};
 use super::{wf_client, wf_status};
 use crate::Client;
 use std::ffi::c_char;
+
+impl Handle for wf_client {
+    type Rust = Client;
+}
 
 /// Creates a client of the server at `base_url` (`http://host[:port]` or `https://host[:port]`,
 /// optionally with a path prefix; OL Connect listens on 9340 by default). Nothing is sent yet.
@@ -25,7 +30,7 @@ pub unsafe extern "C" fn wf_client_new(base_url: *const c_char, out_client: *mut
         let url = unsafe { str_arg(base_url, "base_url") }?;
         let slot = out(out_client, "out_client")?;
         let c = Client::new(url)?;
-        slot.set(Box::into_raw(Box::new(c)).cast());
+        slot.set(handle::into_raw(c));
         Ok(wf_status::WF_OK)
     })
 }
@@ -37,10 +42,8 @@ pub unsafe extern "C" fn wf_client_new(base_url: *const c_char, out_client: *mut
 #[no_mangle]
 pub unsafe extern "C" fn wf_client_free(client: *mut wf_client) {
     ffi_value!((), {
-        if !client.is_null() {
-            // SAFETY: from Box::into_raw in wf_client_new, not freed yet (caller's contract).
-            drop(unsafe { Box::from_raw(client.cast::<Client>()) });
-        }
+        // SAFETY: from wf_client_new and not freed yet (the caller's contract).
+        unsafe { handle::free(client) }
     })
 }
 
@@ -184,7 +187,7 @@ pub unsafe extern "C" fn wf_client_set_proxy(client: *mut wf_client, proxy_url: 
 /// `WF_BUFFER_TOO_SMALL` message says so). Large results belong to `wf_get_result_to_file` and
 /// `wf_get_result_stream`, which need a fixed buffer only.
 #[no_mangle]
-pub unsafe extern "C" fn wf_client_set_kept_body_limit(client: *mut wf_client, bytes: usize) -> wf_status {
+pub unsafe extern "C" fn wf_client_set_kept_body_limit(client: *const wf_client, bytes: usize) -> wf_status {
     ffi_status!({
         unsafe { self::client(client) }?.set_kept_limit(bytes as u64);
         Ok(wf_status::WF_OK)

@@ -9,6 +9,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod client;
+mod handle;
 mod panic;
 mod ptr;
 pub mod result;

@@ -1,23 +1,18 @@
 //! NULL-checked conversions of C arguments, so exported bodies read straight.
 
-use super::{wf_client, wf_result};
+use super::handle;
+use super::wf_client;
 use crate::error::{Error, Result};
-use crate::ffi::result::FfiResult;
 use crate::Client;
 use std::ffi::{c_char, CStr};
 
+/// The client behind a handle; NULL is `WF_INVALID_ARGUMENT`.
+///
 /// # Safety
 /// `p` is NULL or a pointer returned by `wf_client_new` and not yet freed.
 pub(crate) unsafe fn client<'a>(p: *const wf_client) -> Result<&'a Client> {
-    // SAFETY: the caller promises `p` came from `Box::into_raw` in wf_client_new.
-    unsafe { p.cast::<Client>().as_ref() }.ok_or_else(|| Error::invalid("the client handle is NULL"))
-}
-
-/// # Safety
-/// `p` is NULL or a pointer returned by `wf_get_result_ex` and not yet freed.
-pub(crate) unsafe fn result<'a>(p: *const wf_result) -> Option<&'a FfiResult> {
-    // SAFETY: as above, from `Box::into_raw` in wf_get_result_ex.
-    unsafe { p.cast::<FfiResult>().as_ref() }
+    // SAFETY: the caller's contract, as above.
+    unsafe { handle::try_ref(p) }.ok_or_else(|| Error::invalid("the client handle is NULL"))
 }
 
 /// A required NUL-terminated UTF-8 string.

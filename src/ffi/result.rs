@@ -1,8 +1,9 @@
 //! Get Result of Operation: into a caller buffer, as a library-owned `wf_result`, streamed to a
 //! callback, or to a file.
 
+use super::handle::{self, Handle};
 use super::panic::{ffi_status, ffi_value};
-use super::ptr::{self, client, out, out_buffer, str_arg};
+use super::ptr::{client, out, out_buffer, str_arg};
 use super::{wf_client, wf_result, wf_status, ResultType};
 use crate::error::Error;
 use crate::result::PathList;
@@ -14,6 +15,19 @@ use std::path::Path;
 pub(crate) struct FfiResult {
     inner: OperationResult,
     paths: PathList,
+}
+
+impl Handle for wf_result {
+    type Rust = FfiResult;
+}
+
+/// The result behind a handle; `None` for NULL.
+///
+/// # Safety
+/// `p` is NULL or a pointer returned by this library and not yet freed.
+unsafe fn result_ref<'a>(p: *const wf_result) -> Option<&'a FfiResult> {
+    // SAFETY: the caller's contract, as above.
+    unsafe { handle::try_ref(p) }
 }
 
 /// Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
@@ -113,7 +127,7 @@ pub unsafe extern "C" fn wf_get_result_ex(
         let slot = out(out_result, "out_result")?;
         let inner = c.fetch_result(op)?;
         let paths = inner.paths()?;
-        slot.set(Box::into_raw(Box::new(FfiResult { inner, paths })).cast());
+        slot.set(handle::into_raw(FfiResult { inner, paths }));
         Ok(wf_status::WF_OK)
     })
 }
@@ -124,7 +138,7 @@ pub unsafe extern "C" fn wf_get_result_ex(
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_data(result: *const wf_result, out_len: *mut usize) -> *const u8 {
     ffi_value!(std::ptr::null(), {
-        let r = unsafe { ptr::result(result) };
+        let r = unsafe { result_ref(result) };
         let (p, n) = r.map_or((std::ptr::null(), 0), |r| (r.inner.data.as_ptr(), r.inner.data.len()));
         if let Some(len) = unsafe { out_len.as_mut() } {
             *len = n;
@@ -138,26 +152,26 @@ pub unsafe extern "C" fn wf_result_data(result: *const wf_result, out_len: *mut 
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_type_of(result: *const wf_result) -> ResultType {
     ffi_value!(ResultType::Unknown, {
-        unsafe { ptr::result(result) }.map_or(ResultType::Unknown, |r| r.inner.meta.result_type)
+        unsafe { result_ref(result) }.map_or(ResultType::Unknown, |r| r.inner.meta.result_type)
     })
 }
 
 /// The `X-Data-Set-ID` header; -1 if absent (or NULL result).
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_data_set_id(result: *const wf_result) -> i64 {
-    ffi_value!(-1, { unsafe { ptr::result(result) }.and_then(|r| r.inner.meta.data_set_id).unwrap_or(-1) })
+    ffi_value!(-1, { unsafe { result_ref(result) }.and_then(|r| r.inner.meta.data_set_id).unwrap_or(-1) })
 }
 
 /// The `X-Content-Set-ID` header; -1 if absent (or NULL result).
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_content_set_id(result: *const wf_result) -> i64 {
-    ffi_value!(-1, { unsafe { ptr::result(result) }.and_then(|r| r.inner.meta.content_set_id).unwrap_or(-1) })
+    ffi_value!(-1, { unsafe { result_ref(result) }.and_then(|r| r.inner.meta.content_set_id).unwrap_or(-1) })
 }
 
 /// The `X-Job-Set-ID` header; -1 if absent (or NULL result).
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_job_set_id(result: *const wf_result) -> i64 {
-    ffi_value!(-1, { unsafe { ptr::result(result) }.and_then(|r| r.inner.meta.job_set_id).unwrap_or(-1) })
+    ffi_value!(-1, { unsafe { result_ref(result) }.and_then(|r| r.inner.meta.job_set_id).unwrap_or(-1) })
 }
 
 /// The number of paths when the body is a list of spool file paths (type
@@ -165,7 +179,7 @@ pub unsafe extern "C" fn wf_result_job_set_id(result: *const wf_result) -> i64 {
 /// and line breaks with surrounding spaces removed; 0 otherwise or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_path_count(result: *const wf_result) -> usize {
-    ffi_value!(0, { unsafe { ptr::result(result) }.map_or(0, |r| r.paths.len()) })
+    ffi_value!(0, { unsafe { result_ref(result) }.map_or(0, |r| r.paths.len()) })
 }
 
 /// Path number `index` (from 0) as a NUL-terminated UTF-8 string owned by the result, valid until
@@ -173,7 +187,7 @@ pub unsafe extern "C" fn wf_result_path_count(result: *const wf_result) -> usize
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_path(result: *const wf_result, index: usize) -> *const c_char {
     ffi_value!(std::ptr::null(), {
-        unsafe { ptr::result(result) }.and_then(|r| r.paths.get_c(index)).map_or(std::ptr::null(), |p| p.as_ptr())
+        unsafe { result_ref(result) }.and_then(|r| r.paths.get_c(index)).map_or(std::ptr::null(), |p| p.as_ptr())
     })
 }
 
@@ -181,10 +195,8 @@ pub unsafe extern "C" fn wf_result_path(result: *const wf_result, index: usize) 
 #[no_mangle]
 pub unsafe extern "C" fn wf_result_free(result: *mut wf_result) {
     ffi_value!((), {
-        if !result.is_null() {
-            // SAFETY: from Box::into_raw in wf_get_result_ex, not freed yet (caller's contract).
-            drop(unsafe { Box::from_raw(result.cast::<FfiResult>()) });
-        }
+        // SAFETY: from this library and not freed yet (the caller's contract).
+        unsafe { handle::free(result) }
     })
 }
 
@@ -256,7 +268,7 @@ pub unsafe extern "C" fn wf_get_result_to_file_ex(
         let (_, meta) = c.result_to_file(op, Path::new(path))?;
         if !out_info.is_null() {
             let info = FfiResult { inner: OperationResult::new(Vec::new(), meta), paths: PathList::default() };
-            out(out_info, "out_info")?.set(Box::into_raw(Box::new(info)).cast());
+            out(out_info, "out_info")?.set(handle::into_raw(info));
         }
         Ok(wf_status::WF_OK)
     })
