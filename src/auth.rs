@@ -71,7 +71,7 @@ pub fn scrub(text: &str, secrets: &[&Secret]) -> Option<String> {
     Some(out)
 }
 
-/// Lifetime assumed when the login answer has no `Token-Expires-In` (spec §2.3).
+/// Lifetime assumed when the login answer has no `Token-Expires-In` (docs/rest-api.md, "Authentication").
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// Longest token lifetime believed; a larger `Token-Expires-In` is clamped to it.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);

@@ -1,5 +1,5 @@
-//! The Authentication service (spec §5) and the credential check every call goes through, in
-//! both 401/403 dialects of spec §2.5.
+//! The Authentication service and the credential check every call goes through, in both
+//! 401/403 dialects (docs/rest-api.md, "Authentication").
 
 use crate::http::{Request, Response};
 use crate::server::Shared;

@@ -1,6 +1,6 @@
 //! `olconnect-sim`: a stand-in for the REST API of an OL Connect Server (Authentication and
-//! All-In-One services, File Store download), following `spec/olconnect-api.md`, with switches
-//! for every ambiguity of the spec and fault injection for client tests.
+//! All-In-One services, File Store download), following docs/rest-api.md, with switches
+//! for every ambiguity of the documentation and fault injection for client tests.
 //!
 //! ```no_run
 //! use olconnect_sim::{Settings, Simulator, FaultRule, Fault};

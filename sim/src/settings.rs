@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How 401 and 403 are answered (spec §2.5).
+/// How 401 and 403 are answered (docs/rest-api.md, "Authentication").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     /// 2023.1 and later: 401 JSON Error for any authentication failure, 403 for a missing role.
@@ -15,7 +15,7 @@ pub enum Dialect {
     Legacy,
 }
 
-/// What `getResult` (and its siblings) do before the operation has finished (spec §10.4).
+/// What `getResult` (and its siblings) do before the operation has finished (docs/rest-api.md, "Result headers").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EarlyResult {
     /// Answer 500 with a JSON Error saying the operation has not completed.
@@ -24,7 +24,7 @@ pub enum EarlyResult {
     Wait,
 }
 
-/// A role of spec §2.4.
+/// A role of a server user (docs/rest-api.md, "Authentication").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     Data,
@@ -83,13 +83,13 @@ pub struct Settings {
     pub token_expires_header: bool,
     /// How long an operation runs before it is done.
     pub op_duration: Duration,
-    /// Separator between the paths of a multi-file result (spec §10.1).
+    /// Separator between the paths of a multi-file result (docs/rest-api.md, "Result headers").
     pub path_separator: String,
-    /// Results can be fetched once only (spec §10.3).
+    /// Results can be fetched once only (docs/rest-api.md, "Result headers").
     pub delete_after_read: bool,
     pub early_result: EarlyResult,
     /// After completion, getProgress answers 404 once this much time has passed (the field
-    /// behaviour of spec §6.5); `None` keeps answering `done`.
+    /// behaviour of docs/rest-api.md, "Progress"); `None` keeps answering `done`.
     pub progress_gone_after: Option<Duration>,
     /// Size of a generated spool file.
     pub output_size: u64,

@@ -90,7 +90,7 @@ pub fn epoch_millis() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-/// The JSON Error object of spec §3.
+/// The JSON Error object (docs/rest-api.md, "Errors").
 pub fn json_error(status: u16, message: &str, parameter: Option<&str>) -> Vec<u8> {
     let mut error = json!({ "status": status, "message": message });
     if let Some(p) = parameter {

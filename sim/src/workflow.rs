@@ -1,5 +1,5 @@
-//! All-In-One operations: validation of a configuration (spec §7), their life cycle (§4) and
-//! what each result endpoint answers (§6).
+//! All-In-One operations: validation of a configuration, their life cycle and what each result
+//! endpoint answers (docs/rest-api.md, "All-In-One").
 
 use crate::filestore::{FileStore, ResourceKind};
 use crate::http::Response;
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 pub const STEPS: [&str; 4] = ["datamining", "contentcreation", "jobcreation", "outputcreation"];
 
-/// What a finished operation yields, by its last step (spec §7 table).
+/// What a finished operation yields, by its last step (docs/rest-api.md, "All-In-One").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     DataSet,
@@ -199,7 +199,7 @@ impl Operation {
         }
     }
 
-    /// An entry of the JSON Operations List (spec §6.4).
+    /// An entry of the JSON Operations List (docs/rest-api.md, "All-In-One").
     pub fn list_entry(&self) -> Value {
         let pct = self.percent();
         let sub_task = if !self.steps[0] || pct >= 25 { "Content Creation" } else { "Extracting data" };
