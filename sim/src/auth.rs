@@ -2,15 +2,18 @@
 //! 401/403 dialects (docs/rest-api.md, "Authentication").
 
 use crate::http::{Request, Response};
-use crate::server::Shared;
 use crate::settings::{Dialect, Role, Settings, User};
-use crate::util::{base64_decode, new_token};
+use crate::state::{Shared, Token};
+use crate::util::new_token;
+use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+use base64::{alphabet, Engine};
 use std::time::{Duration, Instant};
 
-pub struct Token {
-    user: String,
-    expires: Instant,
-}
+/// Standard base64, with or without padding (clients differ).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 enum Failure {
     Missing,
@@ -24,7 +27,7 @@ fn basic_credentials(req: &Request) -> Option<Option<(String, String)>> {
     let decoded = value
         .strip_prefix("Basic ")
         .or_else(|| value.strip_prefix("basic "))
-        .and_then(|b64| base64_decode(b64.trim()))
+        .and_then(|b64| BASE64.decode(b64.trim()).ok())
         .and_then(|raw| String::from_utf8(raw).ok())
         .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_string(), p.to_string())));
     Some(decoded)

@@ -10,12 +10,15 @@
 //! ```
 
 mod auth;
+mod control;
 mod faults;
 mod filestore;
 mod http;
 mod output;
+mod requestlog;
 mod server;
 mod settings;
+mod state;
 mod tls;
 mod util;
 mod workflow;
@@ -23,10 +26,10 @@ mod workflow;
 pub use faults::{Fault, FaultRule};
 pub use filestore::DEMO as DEMO_FILE_STORE;
 pub use output::generated_bytes;
-pub use server::LoggedRequest;
+pub use requestlog::LoggedRequest;
 pub use settings::{Dialect, EarlyResult, Role, Settings, User, KEYS as SETTING_KEYS};
 
-use server::Shared;
+use state::Shared;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
@@ -89,11 +92,11 @@ impl Simulator {
 
     /// The requests received so far (oldest first), with secrets redacted.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.log.lock().unwrap().iter().cloned().collect()
+        self.shared.log.snapshot()
     }
 
     pub fn clear_requests(&self) {
-        self.shared.log.lock().unwrap().clear();
+        self.shared.log.clear();
     }
 
     /// Makes every token issued so far expire now.

@@ -1,80 +1,23 @@
-//! Connection handling, routing of the REST API and of the `/sim/` control routes, the request
-//! log and fault selection.
+//! Connection handling, fault selection and the router of the REST API; the `/sim/` control
+//! routes are in `control`, the request log in `requestlog`, the shared state in `state`.
 
 use crate::auth;
-use crate::faults::{Fault, FaultRule};
-use crate::filestore::FileStore;
+use crate::control;
+use crate::faults::Fault;
 use crate::http::{read_request, write_response, ReadError, Request, Response, Wire};
-use crate::output::Body;
 use crate::settings::{Role, Settings};
+use crate::state::Shared;
 use crate::util::percent_decode;
 use crate::workflow::Operation;
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
 use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 const PREFIX: &str = "/rest/serverengine";
-
-/// One request as the simulator received it, secrets redacted.
-#[derive(Clone, Debug)]
-pub struct LoggedRequest {
-    pub method: String,
-    /// Path and query, as sent (percent-encoding kept).
-    pub target: String,
-    pub headers: Vec<(String, String)>,
-    pub body_len: usize,
-}
-
-impl LoggedRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn to_json(&self) -> Value {
-        let headers: serde_json::Map<String, Value> =
-            self.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), json!(v))).collect();
-        json!({ "method": self.method, "target": self.target, "headers": headers, "body_len": self.body_len })
-    }
-}
-
-pub struct Shared {
-    pub settings: RwLock<Settings>,
-    pub ops: Mutex<HashMap<String, Operation>>,
-    pub tokens: Mutex<HashMap<String, auth::Token>>,
-    pub faults: Mutex<Vec<FaultRule>>,
-    pub log: Mutex<VecDeque<LoggedRequest>>,
-    pub store: Mutex<FileStore>,
-    pub connections: AtomicU64,
-    pub requests: AtomicU64,
-    pub stop: AtomicBool,
-    next_entity: AtomicI64,
-}
-
-impl Shared {
-    pub fn new(settings: Settings) -> Shared {
-        Shared {
-            settings: RwLock::new(settings),
-            ops: Mutex::new(HashMap::new()),
-            tokens: Mutex::new(HashMap::new()),
-            faults: Mutex::new(Vec::new()),
-            log: Mutex::new(VecDeque::new()),
-            store: Mutex::new(FileStore::demo()),
-            connections: AtomicU64::new(0),
-            requests: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            next_entity: AtomicI64::new(100),
-        }
-    }
-
-    fn settings(&self) -> Settings {
-        self.settings.read().unwrap().clone()
-    }
-}
 
 pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<Arc<rustls::ServerConfig>>) {
     for stream in listener.incoming() {
@@ -119,9 +62,9 @@ fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared) {
         shared.requests.fetch_add(1, Ordering::Relaxed);
         let head_only = req.method == "HEAD";
         let (resp, fault) = if req.path.starts_with("/sim/") && shared.settings.read().unwrap().control {
-            (control(shared, &req), None)
+            (control::handle(shared, &req), None)
         } else {
-            log_request(shared, &req);
+            shared.log.record(shared.settings.read().unwrap().log_capacity, &req);
             let fault = take_fault(shared, &req.path);
             let resp = match &fault {
                 Some(Fault::Error500Json(m)) => Response::error(500, m, None),
@@ -161,38 +104,6 @@ fn take_fault(shared: &Shared, path: &str) -> Option<Fault> {
         }
     }
     Some(fault)
-}
-
-fn log_request(shared: &Shared, req: &Request) {
-    let capacity = shared.settings.read().unwrap().log_capacity;
-    if capacity == 0 {
-        return;
-    }
-    let headers = req
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let redacted = if k.eq_ignore_ascii_case("authorization") {
-                let scheme = v.split(' ').next().unwrap_or("");
-                format!("{scheme} <redacted>")
-            } else if k.eq_ignore_ascii_case("auth_token") {
-                "<redacted>".to_string()
-            } else {
-                v.clone()
-            };
-            (k.clone(), redacted)
-        })
-        .collect();
-    let mut target = req.path.clone();
-    if !req.query.is_empty() {
-        target.push('?');
-        target.push_str(&req.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
-    }
-    let mut log = shared.log.lock().unwrap();
-    if log.len() >= capacity {
-        log.pop_front();
-    }
-    log.push_back(LoggedRequest { method: req.method.clone(), target, headers, body_len: req.body.len() });
 }
 
 fn method_not_allowed(allowed: &str) -> Response {
@@ -377,70 +288,5 @@ fn download(shared: &Shared, settings: &Settings, id: &str, rel: &[&str]) -> Res
             .with_header("OL-Original-Filename", name),
         Some(Err(e)) => Response::error(500, &format!("File Store entry cannot be read: {e}"), Some(&id)),
         None => Response::error(404, "Managed file or directory not found in the File Store", Some(&id)),
-    }
-}
-
-/// The `/sim/` control routes (only when the `control` setting is on).
-fn control(shared: &Shared, req: &Request) -> Response {
-    let body = || {
-        serde_json::from_slice::<Value>(&req.body)
-            .map_err(|e| Response::error(400, &format!("Malformed JSON: {e}"), None))
-    };
-    let ok = || Response::json(200, b"{\"ok\":true}".to_vec());
-    match (req.method.as_str(), req.path.as_str()) {
-        ("GET", "/sim/requests") => {
-            let log: Vec<Value> = shared.log.lock().unwrap().iter().map(LoggedRequest::to_json).collect();
-            Response::json(200, Value::Array(log).to_string().into_bytes())
-        }
-        ("DELETE", "/sim/requests") => {
-            shared.log.lock().unwrap().clear();
-            ok()
-        }
-        ("POST", "/sim/faults") => {
-            match body().and_then(|v| FaultRule::from_json(&v).map_err(|e| Response::error(400, &e, None))) {
-                Ok(rule) => {
-                    shared.faults.lock().unwrap().push(rule);
-                    ok()
-                }
-                Err(resp) => resp,
-            }
-        }
-        ("DELETE", "/sim/faults") => {
-            shared.faults.lock().unwrap().clear();
-            ok()
-        }
-        ("GET", "/sim/settings") => {
-            Response::json(200, shared.settings.read().unwrap().to_json().to_string().into_bytes())
-        }
-        ("POST", "/sim/settings") => match body() {
-            Ok(v) => {
-                let mut candidate = shared.settings();
-                match candidate.apply(&v) {
-                    Ok(()) => {
-                        *shared.settings.write().unwrap() = candidate;
-                        ok()
-                    }
-                    Err(e) => Response::error(400, &e, None),
-                }
-            }
-            Err(resp) => resp,
-        },
-        ("POST", "/sim/expire-tokens") => {
-            auth::expire_all(shared);
-            ok()
-        }
-        ("GET", "/sim/stats") => {
-            let stats = json!({
-                "connections": shared.connections.load(Ordering::Relaxed),
-                "requests": shared.requests.load(Ordering::Relaxed),
-                "operations": shared.ops.lock().unwrap().len(),
-            });
-            Response::json(200, stats.to_string().into_bytes())
-        }
-        _ => Response::new(
-            404,
-            "application/json",
-            Body::Bytes(crate::util::json_error(404, "Unknown control route", Some(&req.path))),
-        ),
     }
 }

@@ -1,36 +1,8 @@
-//! Small helpers with no dependency: base64 decoding, percent decoding, ids, JSON errors.
+//! Small helpers with no dependency: percent decoding, ids, JSON errors.
 
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Decodes standard base64 (with or without padding); `None` on any invalid character.
-pub fn base64_decode(input: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some((c - b'A') as u32),
-            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
-            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let trimmed = input.trim_end_matches('=');
-    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for &c in trimmed.as_bytes() {
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
 
 /// Percent-decodes one path segment or query value; `None` when the escapes are malformed or
 /// the result is not UTF-8.
@@ -102,14 +74,6 @@ pub fn json_error(status: u16, message: &str, parameter: Option<&str>) -> Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_round_trips_known_values() {
-        assert_eq!(base64_decode("b2wtYWRtaW46c2VjcmV0").unwrap(), b"ol-admin:secret");
-        assert_eq!(base64_decode("YQ==").unwrap(), b"a");
-        assert_eq!(base64_decode("YWI=").unwrap(), b"ab");
-        assert!(base64_decode("a*b").is_none());
-    }
 
     #[test]
     fn percent_decoding_rejects_bad_escapes() {
