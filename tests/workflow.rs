@@ -38,7 +38,8 @@ fn progress_counts_up_then_says_done() {
     let op = streamed_op(&c, 10);
     let p = c.progress(&op).unwrap();
     assert!(!p.done && p.percent < 100);
-    std::thread::sleep(Duration::from_millis(450));
+    // Waiting (not sleeping a guessed time) until the server says the operation finished.
+    c.wait(&op, None, &mut |_| true).unwrap();
     let p = c.progress(&op).unwrap();
     assert!(p.done && p.percent == 100);
     assert_eq!(c.progress("nope").unwrap_err().status, Status::NotFound);
@@ -102,11 +103,18 @@ fn cancel_stops_a_wait_on_the_same_client() {
     let sim = sim_with(|s| s.op_duration = Duration::from_secs(60));
     let c = Arc::new(basic_client(&sim));
     let op = streamed_op(&c, 10);
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
     let waiter = {
         let (c, op) = (c.clone(), op.clone());
-        std::thread::spawn(move || c.wait(&op, None, &mut |_| true))
+        std::thread::spawn(move || {
+            c.wait(&op, None, &mut |_| {
+                let _ = seen_tx.send(());
+                true
+            })
+        })
     };
-    std::thread::sleep(Duration::from_millis(300));
+    // Cancel once the waiter has seen the operation running, not after a guessed delay.
+    seen_rx.recv_timeout(Duration::from_secs(10)).expect("the waiter reports progress");
     c.cancel(&op).unwrap();
     let e = waiter.join().unwrap().unwrap_err();
     assert_eq!(e.status, Status::Aborted, "{}", e.message);

@@ -215,6 +215,8 @@ static void test_result_ex_for_every_kind(void) {
   wf_client_free(c);
 }
 
+/* What reaches C after a failure: the status, *out_len untouched, the HTTP status and the
+ * server's words. The full fault matrix is tested once, in the Rust suite. */
 static void test_wire_failures(void) {
   char op[WF_OPERATION_ID_CAPACITY];
   uint8_t *buf = (uint8_t *)malloc(300000);
@@ -227,23 +229,16 @@ static void test_wire_failures(void) {
   len = 300000;
   CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_UNEXPECTED_RESPONSE);
   CHECK(len == 300000);
-  sim_fault("{\"kind\":\"short_body\",\"bytes\":10,\"path\":\"getResult\"}");
-  CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_UNEXPECTED_RESPONSE);
   sim_fault("{\"kind\":\"unavailable\",\"path\":\"getResult\"}");
   CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_SERVER_ERROR);
   CHECK(wf_last_http_status() == 503);
   sim_fault("{\"kind\":\"error_500_json\",\"message\":\"Job creation failed\",\"path\":\"getResult\"}");
   CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_SERVER_ERROR);
   CHECK(strstr(wf_last_error_message(), "Job creation failed") != NULL);
-  sim_fault("{\"kind\":\"chunked\",\"path\":\"getResult\"}");
-  CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_OK);
-  CHECK(len == 300000);
   CHECK_STATUS(wf_client_set_timeouts(c, 2000, 200), WF_OK);
   sim_fault("{\"kind\":\"delay\",\"ms\":1000,\"path\":\"getResult\"}");
   CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_TIMEOUT);
   CHECK(wf_last_http_status() == 0);
-  sim_fault("{\"kind\":\"drop\",\"path\":\"getResult\"}");
-  CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_CONNECT_FAILED);
   free(buf);
   wf_client_free(c);
 

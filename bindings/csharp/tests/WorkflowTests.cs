@@ -167,9 +167,6 @@ static class Tests
             var thrown = Throws<IOException>(() => c.GetResultToStream(op, new ThrowingStream()));
             Assert(thrown.Message.Contains("disk full"), "the stream's exception comes out");
 
-            Fault("{\"kind\":\"close_mid_body\",\"bytes\":1000000,\"path\":\"getResult\"}");
-            Throws<UnexpectedResponseException>(() => c.GetResultToFile(op, Path.Combine(Dir, "cut.pdf")));
-            Assert(!File.Exists(Path.Combine(Dir, "cut.pdf")), "no partial file");
             Throws<LocalIOException>(() => c.GetResultToFile(op, Path.Combine(Dir, "missing", "x.pdf")));
             using (var fast = new WorkflowClient(new WorkflowClientOptions { BaseUrl = Url, DurableFiles = false }))
             {
@@ -193,17 +190,18 @@ static class Tests
     [Test]
     static void ServerAndConnectionFailures()
     {
+        // One failure per exception type: the mapping and the message and HTTP status it carries.
+        // What the core does in each failure is tested once, in the Rust suite.
         using (var c = Client())
         {
             var op = c.Submit(Config(parameters: "\"sim_output_size\":10"));
             Fault("{\"kind\":\"unavailable\",\"path\":\"getResult\"}");
             Assert(Throws<ServerErrorException>(() => c.GetResult(op)).HttpStatus == 503, "503");
-            Fault("{\"kind\":\"error_500_json\",\"message\":\"Output creation failed\",\"path\":\"getResult\"}");
-            Assert(Throws<ServerErrorException>(() => c.GetResult(op)).Message.Contains("Output creation failed"), "JSON message");
-            var nf = Throws<NotFoundException>(() => c.GetResult("missing-op"));
-            Assert(nf.Message.Contains("Operation not found in Server"), nf.Message);
+            Fault("{\"kind\":\"error_500_json\",\"message\":\"words for the C# test\",\"path\":\"getResult\"}");
+            Assert(Throws<ServerErrorException>(() => c.GetResult(op)).Message.Contains("words for the C# test"), "the server's message");
+            Assert(Throws<NotFoundException>(() => c.GetResult("missing-op")).HttpStatus == 404, "404");
             var br = Throws<BadRequestException>(() => c.Submit("{\"datamining\":{\"identifier\":\"nope.csv\",\"config\":\"Invoice.OL-datamapper\"}}"));
-            Assert(br.Message.Contains("Datafile"), br.Message);
+            Assert(br.HttpStatus == 400, "400");
             Throws<ServerErrorException>(() => c.Submit("{\"jobcreation\":{}}"));
         }
         using (var slow = new WorkflowClient(new WorkflowClientOptions { BaseUrl = Url, ReadTimeout = TimeSpan.FromMilliseconds(200) }))
