@@ -11,6 +11,23 @@ impl Handle for wf_client {
     type Rust = Client;
 }
 
+/// The body shared by the two exports that take a user name and a password.
+///
+/// # Safety
+/// As for the exports: a live client handle and NUL-terminated strings.
+unsafe fn with_user_and_password(
+    client: *const wf_client,
+    username: *const c_char,
+    password: *const c_char,
+    apply: fn(&Client, &str, &str) -> crate::Result<()>,
+) -> crate::Result<wf_status> {
+    let c = unsafe { self::client(client) }?;
+    let user = unsafe { str_arg(username, "username") }?;
+    let pass = unsafe { str_arg(password, "password") }?;
+    apply(c, user, pass)?;
+    Ok(wf_status::WF_OK)
+}
+
 /// Creates a client of the server at `base_url` (`http://host[:port]` or `https://host[:port]`,
 /// optionally with a path prefix; OL Connect listens on 9340 by default). Nothing is sent yet.
 ///
@@ -56,13 +73,7 @@ pub unsafe extern "C" fn wf_client_set_basic_auth(
     username: *const c_char,
     password: *const c_char,
 ) -> wf_status {
-    ffi_status!({
-        let c = unsafe { self::client(client) }?;
-        let user = unsafe { str_arg(username, "username") }?;
-        let pass = unsafe { str_arg(password, "password") }?;
-        c.set_basic_auth(user, pass)?;
-        Ok(wf_status::WF_OK)
-    })
+    ffi_status!({ unsafe { with_user_and_password(client, username, password, Client::set_basic_auth) } })
 }
 
 /// Sends the header `auth_token: <auth_token>` on every request from now on, replacing (and
@@ -98,13 +109,7 @@ pub unsafe extern "C" fn wf_client_login(
     username: *const c_char,
     password: *const c_char,
 ) -> wf_status {
-    ffi_status!({
-        let c = unsafe { self::client(client) }?;
-        let user = unsafe { str_arg(username, "username") }?;
-        let pass = unsafe { str_arg(password, "password") }?;
-        c.login(user, pass)?;
-        Ok(wf_status::WF_OK)
-    })
+    ffi_status!({ unsafe { with_user_and_password(client, username, password, Client::login) } })
 }
 
 /// Forgets (and wipes) the credentials: requests go out without any.

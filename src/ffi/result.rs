@@ -69,6 +69,30 @@ pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize, retry: Retry) -> c
     Ok(wf_status::WF_BUFFER_TOO_SMALL)
 }
 
+/// How a result endpoint's body is copied into a caller's buffer (`Client::fetch_into` or
+/// `Client::fetch_text_into`).
+pub(crate) type FetchFn = fn(&crate::Client, ResultEndpoint, &str, &mut [u8]) -> crate::Result<Fetched>;
+
+/// The body shared by the exports of the buffer protocol over a result endpoint.
+///
+/// # Safety
+/// As for the exports: a live client handle, a NUL-terminated `op_id`, a buffer valid for the
+/// capacity in `*out_len`.
+pub(crate) unsafe fn fetch_result_into(
+    client: *const wf_client,
+    op_id: *const c_char,
+    out_buf: *mut u8,
+    out_len: *mut usize,
+    endpoint: ResultEndpoint,
+    fetch: FetchFn,
+) -> crate::Result<wf_status> {
+    let c = unsafe { self::client(client) }?;
+    let op = unsafe { str_arg(op_id, "op_id") }?;
+    let (buf, len) = unsafe { out_buffer(out_buf, out_len, "the output buffer") }?;
+    let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
+    finish_fetch(fetch(c, endpoint, op, buf)?, len, retry)
+}
+
 /// Fetches the result of a finished operation
 /// (`POST /rest/serverengine/workflow/print/getResult/{op_id}`) into `out_buf`.
 ///
@@ -100,11 +124,7 @@ pub unsafe extern "C" fn wf_get_result(
     out_len: *mut usize,
 ) -> wf_status {
     ffi_status!({
-        let c = unsafe { self::client(client) }?;
-        let op = unsafe { str_arg(op_id, "op_id") }?;
-        let (buf, len) = unsafe { out_buffer(out_buf, out_len, "out_buf") }?;
-        let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
-        finish_fetch(c.fetch_into(ResultEndpoint::Result, op, buf)?, len, retry)
+        unsafe { fetch_result_into(client, op_id, out_buf, out_len, ResultEndpoint::Result, crate::Client::fetch_into) }
     })
 }
 
@@ -241,13 +261,8 @@ pub unsafe extern "C" fn wf_get_result_to_file(
     op_id: *const c_char,
     path: *const c_char,
 ) -> wf_status {
-    ffi_status!({
-        let c = unsafe { self::client(client) }?;
-        let op = unsafe { str_arg(op_id, "op_id") }?;
-        let path = unsafe { str_arg(path, "path") }?;
-        c.result_to_file(op, Path::new(path))?;
-        Ok(wf_status::WF_OK)
-    })
+    // SAFETY: the caller's arguments, passed on; no result handle is asked for.
+    unsafe { wf_get_result_to_file_ex(client, op_id, path, std::ptr::null_mut()) }
 }
 
 /// Like `wf_get_result_to_file`, and on `WF_OK` also gives what the result's headers said:

@@ -3,9 +3,9 @@
 
 use super::panic::ffi_status;
 use super::ptr::{client, opt_str_arg, out, out_buffer, str_arg};
-use super::result::{finish_fetch, Retry};
+use super::result::{fetch_result_into, finish_fetch, Retry};
 use super::{wf_client, wf_status, WF_OPERATION_ID_CAPACITY};
-use crate::{Fetched, ResultEndpoint};
+use crate::{Client, Fetched, ResultEndpoint};
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 use std::time::Duration;
@@ -128,11 +128,8 @@ pub unsafe extern "C" fn wf_get_result_text(
     out_len: *mut usize,
 ) -> wf_status {
     ffi_status!({
-        let c = unsafe { self::client(client) }?;
-        let op = unsafe { str_arg(op_id, "op_id") }?;
-        let (buf, len) = unsafe { out_buffer(out.cast(), out_len, "out") }?;
-        let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
-        finish_fetch(c.fetch_text_into(ResultEndpoint::ResultText, op, buf)?, len, retry)
+        let (endpoint, fetch) = (ResultEndpoint::ResultText, Client::fetch_text_into);
+        unsafe { fetch_result_into(client, op_id, out.cast(), out_len, endpoint, fetch) }
     })
 }
 
@@ -149,11 +146,8 @@ pub unsafe extern "C" fn wf_get_managed_result(
     out_len: *mut usize,
 ) -> wf_status {
     ffi_status!({
-        let c = unsafe { self::client(client) }?;
-        let op = unsafe { str_arg(op_id, "op_id") }?;
-        let (buf, len) = unsafe { out_buffer(json_out.cast(), out_len, "json_out") }?;
-        let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
-        finish_fetch(c.fetch_text_into(ResultEndpoint::ManagedResult, op, buf)?, len, retry)
+        let (endpoint, fetch) = (ResultEndpoint::ManagedResult, Client::fetch_text_into);
+        unsafe { fetch_result_into(client, op_id, json_out.cast(), out_len, endpoint, fetch) }
     })
 }
 
