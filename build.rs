@@ -1,6 +1,6 @@
-//! Generates the C header into OUT_DIR with cbindgen, plus the two C enums that come from the
-//! one tables in src/ffi/status_table.rs and src/result_type_table.rs (the library expands the
-//! same tables into its Rust enums). The committed copy in `include/` is compared with the
+//! Generates the C header into OUT_DIR with cbindgen, plus the C enums that come from the one
+//! tables in src/ffi/status_table.rs, src/result_type_table.rs and src/log_level_table.rs (the
+//! library expands the same tables into its Rust enums). The committed copy in `include/` is compared with the
 //! generated one by `tests/header.rs`; `make header` refreshes it from the same file.
 
 use std::env;
@@ -19,7 +19,14 @@ macro_rules! result_type_table {
     };
 }
 
+macro_rules! log_level_table {
+    ($($value:literal $variant:ident $c_name:ident $doc:literal;)*) => {
+        &[$(($value, stringify!($c_name), $doc)),*]
+    };
+}
+
 const STATUSES: &[(i32, &str, &str)] = include!("src/ffi/status_table.rs");
+const LOG_LEVELS: &[(i32, &str, &str)] = include!("src/log_level_table.rs");
 const RESULT_TYPES: &[(i32, &str, &str)] = include!("src/result_type_table.rs");
 
 /// A doxygen comment block, wrapped at 100 columns, at the given indentation.
@@ -88,6 +95,7 @@ fn main() {
         "What the body of a result holds, from the `X-Result-Type` header (sent by 2023.1+ servers when the configuration had `\"returnIdInHeader\": true`).",
         RESULT_TYPES,
     ));
+    after_includes.push_str(&c_enum("wf_log_level", "How much a line given to the log hook matters.", LOG_LEVELS));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     cbindgen::Builder::new()
         .with_config(config)

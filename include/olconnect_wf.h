@@ -151,6 +151,39 @@ typedef int32_t wf_result_type;
 #endif // __cplusplus
 
 /**
+ * How much a line given to the log hook matters.
+ */
+enum wf_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A call failed; the line is its error message.
+   */
+  WF_LOG_ERROR = 1,
+  /**
+   * Something went wrong and was handled: a refused connection retried, a re-login and replay.
+   */
+  WF_LOG_WARN = 2,
+  /**
+   * One line per HTTP exchange: method, path, status, announced length, time to the answer.
+   */
+  WF_LOG_INFO = 3,
+  /**
+   * Details beyond one line per exchange.
+   */
+  WF_LOG_DEBUG = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wf_log_level wf_log_level;
+#else
+typedef int32_t wf_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The version of the ABI described by this header. Wrappers compare it with
  * `wf_abi_version()` right after loading the library and refuse to run on a mismatch.
  */
@@ -179,6 +212,14 @@ typedef int32_t wf_result_type;
 #define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
+ * A switch that stops the calls of the client views made with it. Opaque; thread-safe.
+ *
+ * Methods: `wf_abort_new`, `wf_abort_trigger`, `wf_abort_is_triggered`, `wf_abort_reset`,
+ * `wf_abort_free`.
+ */
+typedef struct wf_abort wf_abort;
+
+/**
  * An OL Connect client. Opaque; thread-safe: one client may be used from many threads at
  * once and shares a connection pool between them.
  *
@@ -196,6 +237,42 @@ typedef struct wf_client wf_client;
  * `wf_result_path`, `wf_result_free`.
  */
 typedef struct wf_result wf_result;
+
+/**
+ * Bytes a call has moved, given to a `wf_transfer_fn`.
+ */
+typedef struct {
+  /**
+   * Bytes of the response body received so far (of the body being downloaded).
+   */
+  uint64_t received;
+  /**
+   * Its total, when the server announced one (`Content-Length`); -1 when unknown.
+   */
+  int64_t receive_total;
+  /**
+   * Bytes of a request body sent so far (uploads).
+   */
+  uint64_t sent;
+  /**
+   * Its total when known; -1 when unknown or when nothing is sent.
+   */
+  int64_t send_total;
+} wf_transfer;
+
+/**
+ * Called during every call of a client view, on the thread making the call: at least every
+ * 100 ms while the call waits (connecting, waiting for an answer, between polls of `wf_wait`),
+ * as data moves (at most every 50 ms), and once more when a download completes. `transfer` is
+ * valid during the call only. Return 0 to go on, non-zero to stop the call (`WF_ABORTED`).
+ */
+typedef int32_t (*wf_transfer_fn)(void *user_data, const wf_transfer *transfer);
+
+/**
+ * Called with each log line, on the thread of the call that logs (so from several threads when
+ * the client is shared). `message` is valid during the call only and never holds a secret.
+ */
+typedef void (*wf_log_fn)(void *user_data, wf_log_level level, const char *message);
 
 /**
  * Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
@@ -357,6 +434,75 @@ wf_status wf_client_set_proxy(wf_client *client, const char *proxy_url);
  * `wf_get_result_stream`, which need a fixed buffer only.
  */
 wf_status wf_client_set_kept_body_limit(const wf_client *client, size_t bytes);
+
+/**
+ * Creates an abort switch, not triggered. On `WF_OK`, `*out_abort` owns it: free it with
+ * `wf_abort_free` (a view made with it keeps what it needs, so the order does not matter).
+ */
+wf_status wf_abort_new(wf_abort **out_abort);
+
+/**
+ * Triggers the switch: every call of a view made with it stops within 250 ms wherever it is
+ * (connecting, logging in, sending, waiting for an answer, reading a body, sleeping between
+ * polls) with `WF_ABORTED`, leaves no partial file, and leaves the client usable. Calls
+ * started while it is triggered stop at once. It stays triggered until `wf_abort_reset`.
+ * Thread-safe, and async-signal-safe (one atomic store): call it from a SIGINT handler.
+ * NULL does nothing.
+ */
+void wf_abort_trigger(const wf_abort *abort);
+
+/**
+ * Whether the switch is triggered; false for NULL.
+ */
+bool wf_abort_is_triggered(const wf_abort *abort);
+
+/**
+ * Makes the switch untriggered again, so that its views can make calls again. NULL does nothing.
+ */
+void wf_abort_reset(const wf_abort *abort);
+
+/**
+ * Frees the caller's reference to a switch. NULL does nothing.
+ */
+void wf_abort_free(wf_abort *abort);
+
+/**
+ * Makes a view of `client`: a `wf_client` that shares everything with it (connections,
+ * credentials, kept bodies, options) and whose every call obeys these controls, so that any
+ * function taking a client gains them. Free the view with `wf_client_free` (the client it was
+ * made from lives on, and either may be freed first).
+ * - `abort` (NULL: none): triggering it stops the view's calls (see `wf_abort_trigger`).
+ * - `timeout_ms` (0: none): each call must finish within this time, everything included:
+ *   connect retries, a login it triggers, waiting for a request slot, the body. Past it the call
+ *   returns `WF_TIMEOUT`. For `wf_wait`, the smaller of this and its own `timeout_ms` bounds the
+ *   whole wait, the poll in flight included.
+ * - `on_transfer` (NULL: none) with `user_data`: see `wf_transfer_fn`; when the view is used
+ *   from several threads at once, it is called from each of them.
+ */
+wf_status wf_client_with_controls(const wf_client *client,
+                                  const wf_abort *abort,
+                                  uint32_t timeout_ms,
+                                  wf_transfer_fn on_transfer,
+                                  void *user_data,
+                                  wf_client **out_view);
+
+/**
+ * Sends each log line of this client (and of all its views) to `log` with `user_data`; NULL
+ * turns logging off (the default; while off, nothing is formatted). Lines: each HTTP exchange
+ * (`WF_LOG_INFO`: method, path, status, announced length, time to the answer), retries and
+ * re-logins (`WF_LOG_WARN`), failed calls (`WF_LOG_ERROR`). A line never contains a password,
+ * token or Basic header. `log` is called from the threads that make calls: it must be
+ * thread-safe when the client is shared.
+ */
+wf_status wf_client_set_log(const wf_client *client, wf_log_fn log, void *user_data);
+
+/**
+ * Allows at most `max` requests of this client (and all its views) in flight at once; 0 (the
+ * default) allows any number. Callers beyond it wait their turn, within their own timeout and
+ * abort switch. A call keeps its slot until its body is read, so a running download is never
+ * starved by new calls; `wf_wait` takes a slot per poll and none while it sleeps.
+ */
+wf_status wf_client_set_max_concurrent(const wf_client *client, uint32_t max);
 
 /**
  * Fetches the result of a finished operation

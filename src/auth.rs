@@ -4,6 +4,7 @@
 //! dropped, and every form of them is scrubbed from messages.
 
 use crate::error::{Error, Result};
+use crate::interrupt;
 use base64::Engine;
 use std::fmt;
 use std::sync::Mutex;
@@ -75,6 +76,8 @@ pub fn scrub(text: &str, secrets: &[&Secret]) -> Option<String> {
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// Longest token lifetime believed; a larger `Token-Expires-In` is clamped to it.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+/// How often a caller waiting for another thread's login checks whether it must stop.
+const LOGIN_LOCK_STEP: Duration = Duration::from_millis(5);
 /// Log in again when less than this remains of a token's life (the official client's margin).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(15);
 
@@ -215,10 +218,24 @@ impl Auth {
         self.relogin(generation, login)
     }
 
+    /// The login lock; a caller waiting for it can still be stopped (another thread's login may
+    /// be stalled on a slow server).
+    fn lock_for_login(&self) -> Result<std::sync::MutexGuard<'_, ()>> {
+        loop {
+            match self.login_lock.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(std::sync::TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    interrupt::sleep(LOGIN_LOCK_STEP).map_err(interrupt::Interrupt::into_error)?
+                }
+            }
+        }
+    }
+
     /// Logs in again unless another thread already did since `seen_generation`; returns the
     /// new token header.
     pub fn relogin(&self, seen_generation: u64, login: LoginFn) -> Result<(AuthHeader, u64)> {
-        let _one_at_a_time = self.login_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = self.lock_for_login()?;
         let basic = {
             let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             match &st.credentials {

@@ -1,12 +1,16 @@
 //! The client: base URL, connection options (the HTTP agent built from them), credentials, and
-//! what it keeps between calls. Sending requests is in `request`, fetching results in `fetch`,
-//! the workflow calls in `workflow`.
+//! what it keeps between calls, shared by every view of it; a view adds the controls of its
+//! calls (abort handle, timeout, transfer callback). Sending requests is in `request`, fetching
+//! results in `fetch`, the workflow calls in `workflow`.
 
 use crate::auth::{self, Credentials, Secret};
 use crate::error::{Error, Result, Status};
+use crate::interrupt::{self, CallControls, Interrupt};
 use crate::kept::KeptBodies;
+use crate::limiter::{Limiter, Slot};
+use crate::log::{LogFn, LogLevel, Logger};
 use crate::wait::WaitSignals;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
@@ -44,7 +48,7 @@ fn build_agent(o: &Options) -> Agent {
         None => RootCerts::PlatformVerifier,
     };
     let tls = TlsConfig::builder().root_certs(roots).disable_verification(o.insecure).build();
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(o.connect_timeout)
         .timeout_per_read(o.read_timeout)
@@ -55,12 +59,12 @@ fn build_agent(o: &Options) -> Agent {
         .max_idle_connections(256)
         .max_idle_connections_per_host(256)
         .user_agent(concat!("olconnect-wf/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
+        .build();
+    crate::transport::agent(config)
 }
 
-/// A thread-safe client of one OL Connect server.
-pub struct Client {
+/// What every view of a client shares.
+pub(crate) struct Shared {
     base: String,
     options: Mutex<Options>,
     agent: RwLock<Agent>,
@@ -69,6 +73,16 @@ pub struct Client {
     pub(crate) kept: KeptBodies,
     pub(crate) waits: WaitSignals,
     durable_files: std::sync::atomic::AtomicBool,
+    pub(crate) log: Logger,
+    limiter: Limiter,
+}
+
+/// A thread-safe client of one OL Connect server. Cloning it, or [`Client::with_controls`],
+/// gives another view of the same client (same connections, credentials and kept bodies).
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) shared: Arc<Shared>,
+    controls: CallControls,
 }
 
 impl Client {
@@ -76,7 +90,7 @@ impl Client {
         let base = crate::url::parse_base_url(base_url)?;
         let options = Options::default();
         let agent = build_agent(&options);
-        Ok(Client {
+        let shared = Shared {
             base,
             options: Mutex::new(options),
             agent: RwLock::new(agent),
@@ -84,36 +98,83 @@ impl Client {
             kept: KeptBodies::default(),
             waits: Default::default(),
             durable_files: std::sync::atomic::AtomicBool::new(true),
-        })
+            log: Logger::default(),
+            limiter: Limiter::default(),
+        };
+        Ok(Client { shared: Arc::new(shared), controls: CallControls::default() })
+    }
+
+    /// A view of this client whose calls obey `controls`: an abort handle that stops them, an
+    /// overall timeout for each call, a transfer callback. Everything else is shared.
+    pub fn with_controls(&self, controls: CallControls) -> Client {
+        Client { shared: self.shared.clone(), controls }
+    }
+
+    pub fn controls(&self) -> &CallControls {
+        &self.controls
+    }
+
+    /// Runs one call of the public API within this view's controls: a call whose abort handle
+    /// is already triggered does not start, and a call stopped midway reports why.
+    pub(crate) fn call<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        self.call_with(&self.controls, f)
+    }
+
+    pub(crate) fn call_with<R>(&self, controls: &CallControls, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        let scope = interrupt::enter(controls);
+        let outcome = interrupt::poll().map_err(Interrupt::into_error).and_then(|()| f());
+        let outcome = match (outcome, scope.interrupted()) {
+            (Err(e), Some(i)) if !matches!(e.status, Status::Aborted | Status::Timeout) => Err(i.into_error()),
+            (outcome, _) => outcome,
+        };
+        if let Err(e) = &outcome {
+            self.shared.log.log(LogLevel::Error, || e.message.clone());
+        }
+        outcome
+    }
+
+    /// A request slot under the client's cap on concurrent requests (none when uncapped).
+    pub(crate) fn slot(&self) -> Result<Slot<'_>> {
+        self.shared.limiter.acquire().map_err(Interrupt::into_error)
+    }
+
+    /// At most `max` requests of this client in flight at once (0: no cap, the default).
+    pub fn set_max_concurrent(&self, max: usize) {
+        self.shared.limiter.set_max(max);
+    }
+
+    /// Sends each log line to `hook` (None: no logging, the default).
+    pub fn set_log(&self, hook: Option<LogFn>) {
+        self.shared.log.set(hook);
     }
 
     /// The most bytes of result bodies kept for the buffer protocol (0: keep none); the oldest
     /// kept bodies are released when a new one would go over it.
     pub fn set_kept_limit(&self, bytes: u64) {
-        self.kept.set_limit(bytes);
+        self.shared.kept.set_limit(bytes);
     }
 
     pub fn kept_limit(&self) -> u64 {
-        self.kept.limit()
+        self.shared.kept.limit()
     }
 
     /// Bytes of result bodies kept now.
     pub fn kept_bytes(&self) -> u64 {
-        self.kept.data_bytes()
+        self.shared.kept.data_bytes()
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.shared.base
     }
 
     pub(crate) fn is_https(&self) -> bool {
-        self.base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        self.shared.base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 
     fn reconfigure(&self, change: impl FnOnce(&mut Options)) {
-        let mut o = self.options.lock().unwrap_or_else(|e| e.into_inner());
+        let mut o = self.shared.options.lock().unwrap_or_else(|e| e.into_inner());
         change(&mut o);
-        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = build_agent(&o);
+        *self.shared.agent.write().unwrap_or_else(|e| e.into_inner()) = build_agent(&o);
     }
 
     /// 0 means no limit. `read_ms` bounds the silence between two reads, not a whole transfer.
@@ -154,11 +215,11 @@ impl Client {
     /// default). Without it a file still appears only when complete, but a crash of the machine
     /// shortly after may lose it; downloads are then as fast as the page cache allows.
     pub fn set_durable_files(&self, durable: bool) {
-        self.durable_files.store(durable, std::sync::atomic::Ordering::Relaxed);
+        self.shared.durable_files.store(durable, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn durable_files(&self) -> bool {
-        self.durable_files.load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.durable_files.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn set_tls_insecure(&self, insecure: bool) {
@@ -184,7 +245,7 @@ impl Client {
     }
 
     pub fn set_basic_auth(&self, username: &str, password: &str) -> Result<()> {
-        self.auth.set(Credentials::Basic(auth::basic_header(username, password)?));
+        self.shared.auth.set(Credentials::Basic(auth::basic_header(username, password)?));
         Ok(())
     }
 
@@ -193,27 +254,27 @@ impl Client {
             return Err(Error::invalid("the token is empty"));
         }
         auth::check_header_safe(token, "token")?;
-        self.auth.set(Credentials::Token(Secret::new(token)));
+        self.shared.auth.set(Credentials::Token(Secret::new(token)));
         Ok(())
     }
 
     pub fn clear_auth(&self) {
-        self.auth.set(Credentials::None);
+        self.shared.auth.set(Credentials::None);
     }
 
     pub(crate) fn agent(&self) -> Agent {
-        self.agent.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared.agent.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.shared.base)
     }
 
     /// Every secret the client holds (credentials, session token, proxy password), to scrub
     /// them from any message, whatever the server echoed.
     pub(crate) fn secrets(&self) -> Vec<Secret> {
-        let mut all = self.auth.secrets();
-        all.extend(self.options.lock().unwrap_or_else(|e| e.into_inner()).proxy_password.clone());
+        let mut all = self.shared.auth.secrets();
+        all.extend(self.shared.options.lock().unwrap_or_else(|e| e.into_inner()).proxy_password.clone());
         all
     }
 }

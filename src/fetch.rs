@@ -5,6 +5,7 @@
 use crate::body::{self, ensure_text, Bounded, TEXT_LIMIT};
 use crate::client::Client;
 use crate::error::{Error, Result, Status};
+use crate::interrupt::{self, Interrupt};
 use crate::request::{header, Call, Method, SERVICE};
 use crate::result::{OperationResult, ResultEndpoint, ResultMeta};
 use crate::tempfile::TempFile;
@@ -42,15 +43,15 @@ impl Client {
     /// Keeps a body again after a local failure (a callback that stopped, a file that could not
     /// be written), so that the result is not lost with it.
     pub(crate) fn keep_again(&self, endpoint: ResultEndpoint, op_id: &str, result: OperationResult) {
-        self.kept.keep(endpoint, op_id, result);
+        self.shared.kept.keep(endpoint, op_id, result);
     }
 
     /// Adds to a failure of a fetch that a body kept earlier was released meanwhile.
     fn note_released(&self, mut e: Error, endpoint: ResultEndpoint, op_id: &str) -> Error {
-        if self.kept.was_released(endpoint, op_id) {
+        if self.shared.kept.was_released(endpoint, op_id) {
             e.message.push_str(&format!(
                 " (The body of this result kept from an earlier call was released to stay within the client's limit for kept bodies, {} bytes, so the server was asked again.)",
-                self.kept.limit()
+                self.shared.kept.limit()
             ));
         }
         e
@@ -59,7 +60,7 @@ impl Client {
     /// Starts the request of a result endpoint, or gives the body kept from an earlier call.
     pub(crate) fn open_result(&self, endpoint: ResultEndpoint, op_id: &str) -> Result<Opened> {
         let call = Call::operation(endpoint.verb(), op_id, Method::Post)?;
-        if let Some(kept) = self.kept.take(endpoint, op_id) {
+        if let Some(kept) = self.shared.kept.take(endpoint, op_id) {
             return Ok(Opened::Kept(kept));
         }
         let resp = self.send(&call).map_err(|e| self.note_released(e, endpoint, op_id))?;
@@ -68,7 +69,10 @@ impl Client {
 
     /// The whole result with its headers (`wf_get_result_ex`).
     pub fn fetch_result(&self, op_id: &str) -> Result<OperationResult> {
-        self.open_result(ResultEndpoint::Result, op_id)?.read_all()
+        self.call(|| {
+            let _slot = self.slot()?;
+            self.open_result(ResultEndpoint::Result, op_id)?.read_all()
+        })
     }
 
     /// Copies a result body into `buf`, or keeps it and reports the size needed (the buffer
@@ -76,13 +80,19 @@ impl Client {
     /// into `buf` (no extra copy); on failure `buf` may then hold part of it. A body larger than
     /// the kept-body limit is not kept (`Fetched::NotKept`).
     pub fn fetch_into(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8]) -> Result<Fetched> {
-        self.fetch_framed(endpoint, op_id, buf, Framing::Bytes)
+        self.call(|| {
+            let _slot = self.slot()?;
+            self.fetch_framed(endpoint, op_id, buf, Framing::Bytes)
+        })
     }
 
     /// Like [`fetch_into`](Self::fetch_into) for an answer that must be UTF-8 text without NUL
     /// (at most `WF_TEXT_LIMIT` bytes), copied with a NUL after it; the sizes count the NUL.
     pub fn fetch_text_into(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8]) -> Result<Fetched> {
-        self.fetch_framed(endpoint, op_id, buf, Framing::Text)
+        self.call(|| {
+            let _slot = self.slot()?;
+            self.fetch_framed(endpoint, op_id, buf, Framing::Text)
+        })
     }
 
     fn fetch_framed(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8], framing: Framing) -> Result<Fetched> {
@@ -98,11 +108,11 @@ impl Client {
                 }
                 let bounded = if nul {
                     Bounded::Whole(body::read_all(&what, &mut resp, TEXT_LIMIT)?)
-                } else if let Some(n) = announced.filter(|&n| !self.kept.fits(n)) {
+                } else if let Some(n) = announced.filter(|&n| !self.shared.kept.fits(n)) {
                     // Too large for the caller's buffer and for keeping: not read at all.
                     Bounded::Over(n)
                 } else {
-                    body::read_or_measure(&what, &mut resp, self.kept.limit().max(buf.len() as u64))?
+                    body::read_or_measure(&what, &mut resp, self.shared.kept.limit().max(buf.len() as u64))?
                 };
                 match bounded {
                     Bounded::Whole(data) => (data, meta),
@@ -115,7 +125,7 @@ impl Client {
         }
         let needed = data.len() + nul as usize;
         if needed > buf.len() {
-            let kept = self.kept.keep(endpoint, op_id, OperationResult::new(data, meta));
+            let kept = self.shared.kept.keep(endpoint, op_id, OperationResult::new(data, meta));
             return Ok(if kept { Fetched::TooSmall(needed) } else { Fetched::NotKept(needed) });
         }
         buf[..data.len()].copy_from_slice(&data);
@@ -128,32 +138,43 @@ impl Client {
     /// Streams a result to `sink` through one fixed buffer; `sink` returning false stops with
     /// `Aborted`. Returns the number of bytes delivered.
     pub fn stream_result(&self, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
-        let opened = self.open_result(ResultEndpoint::Result, op_id)?;
-        self.deliver(opened, op_id, sink)
+        self.call(|| {
+            let _slot = self.slot()?;
+            let opened = self.open_result(ResultEndpoint::Result, op_id)?;
+            self.deliver(opened, op_id, sink)
+        })
     }
 
     /// Downloads a result to `dest` through a temporary file beside it, renamed onto `dest`
     /// only when complete and synced. Returns its size and what its headers said.
     pub fn result_to_file(&self, op_id: &str, dest: &Path) -> Result<(u64, ResultMeta)> {
-        // The temporary file first: an unwritable folder must not cost a one-time result.
-        let temp = TempFile::create(dest, self.durable_files())?;
-        let opened = self.open_result(ResultEndpoint::Result, op_id)?;
-        self.save(opened, op_id, temp, dest)
+        self.call(|| {
+            let _slot = self.slot()?;
+            // The temporary file first: an unwritable folder must not cost a one-time result.
+            let temp = TempFile::create(dest, self.durable_files())?;
+            let opened = self.open_result(ResultEndpoint::Result, op_id)?;
+            self.save(opened, op_id, temp, dest)
+        })
     }
 
     /// Downloads a File Store entry (`GET /rest/serverengine/filestore/file/{id}[/{file}]`) to
     /// `dest`: a managed output file, or a whole folder as a ZIP archive.
     pub fn download_managed(&self, file_id: &str, file_in_folder: Option<&str>, dest: &Path) -> Result<u64> {
-        let mut path =
-            format!("{SERVICE}/filestore/file/{}", encode_segment(file_id, "managed file id", Segment::FileStoreName)?);
-        if let Some(name) = file_in_folder {
-            path.push('/');
-            path.push_str(&encode_segment(name, "file name", Segment::FileStoreName)?);
-        }
-        let temp = TempFile::create(dest, self.durable_files())?;
-        let call = Call::new(format!("download of managed file '{file_id}'"), Method::Get, path);
-        let resp = self.send(&call)?;
-        Ok(self.save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
+        self.call(|| {
+            let _slot = self.slot()?;
+            let mut path = format!(
+                "{SERVICE}/filestore/file/{}",
+                encode_segment(file_id, "managed file id", Segment::FileStoreName)?
+            );
+            if let Some(name) = file_in_folder {
+                path.push('/');
+                path.push_str(&encode_segment(name, "file name", Segment::FileStoreName)?);
+            }
+            let temp = TempFile::create(dest, self.durable_files())?;
+            let call = Call::new(format!("download of managed file '{file_id}'"), Method::Get, path);
+            let resp = self.send(&call)?;
+            Ok(self.save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
+        })
     }
 
     /// Writes an opened body into `temp`, then renames it onto `dest`.
@@ -219,11 +240,14 @@ fn stopped(op_id: &str) -> Error {
 }
 
 fn deliver_kept(data: &[u8], op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
+    interrupt::begin_receive(Some(data.len() as u64));
     for chunk in data.chunks(STREAM_BUFFER) {
         if !sink(chunk) {
             return Err(stopped(op_id));
         }
+        interrupt::received(chunk.len() as u64).map_err(Interrupt::into_error)?;
     }
+    interrupt::report_final().map_err(Interrupt::into_error)?;
     Ok(data.len() as u64)
 }
 
@@ -234,6 +258,7 @@ fn deliver_live(
     sink: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Result<u64> {
     let expected = resp.body().content_length();
+    interrupt::begin_receive(expected);
     let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
     let mut buf = vec![0u8; STREAM_BUFFER];
     let mut total: u64 = 0;
@@ -248,9 +273,11 @@ fn deliver_live(
         if !sink(&buf[..n]) {
             return Err(stopped(op_id));
         }
+        interrupt::received(n as u64).map_err(Interrupt::into_error)?;
     }
     if expected.is_some_and(|n| n != total) {
         return Err(body::read_error(&what, io::ErrorKind::UnexpectedEof.into(), total, expected));
     }
+    interrupt::report_final().map_err(Interrupt::into_error)?;
     Ok(total)
 }

@@ -6,9 +6,11 @@ use crate::auth::{self, AuthHeader, Credentials, Secret, Session};
 use crate::body::{self, ERROR_PREFIX};
 use crate::client::Client;
 use crate::error::{server_message, Error, Result, Status};
+use crate::interrupt::{self, Interrupt};
+use crate::log::LogLevel;
 use crate::url::{encode_segment, Segment};
 use std::io::{self, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ureq::http::Response;
 use ureq::{Agent, Body};
 use zeroize::Zeroizing;
@@ -68,6 +70,15 @@ pub(crate) enum Method {
     Post,
 }
 
+impl Method {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
 /// One request: what it is for (in messages), where it goes, and its body.
 pub(crate) struct Call<'a> {
     pub what: String,
@@ -102,11 +113,14 @@ impl Client {
     /// Logs in now; on success the client sends the token and logs in again when needed. On
     /// failure the previous credentials stay in place.
     pub fn login(&self, username: &str, password: &str) -> Result<()> {
-        let basic = auth::basic_header(username, password)?;
-        let agent = self.agent();
-        let (token, lifetime) = self.login_exchange(&agent, &basic)?;
-        self.auth.set(Credentials::Login { basic, session: Some(Session::new(token, lifetime)) });
-        Ok(())
+        self.call(|| {
+            let _slot = self.slot()?;
+            let basic = auth::basic_header(username, password)?;
+            let agent = self.agent();
+            let (token, lifetime) = self.login_exchange(&agent, &basic)?;
+            self.shared.auth.set(Credentials::Login { basic, session: Some(Session::new(token, lifetime)) });
+            Ok(())
+        })
     }
 
     fn login_exchange(&self, agent: &Agent, basic: &Secret) -> Result<(Secret, Option<Duration>)> {
@@ -183,7 +197,17 @@ impl Client {
                 Err(e) => e,
             };
             match delays.next() {
-                Some(d) if call.idempotent() && is_refused(&e) => std::thread::sleep(*d),
+                Some(d) if call.idempotent() && is_refused(&e) => {
+                    self.shared.log.log(LogLevel::Warn, || {
+                        format!(
+                            "{} {}: connection refused; retrying in {} ms",
+                            call.method.name(),
+                            call.path,
+                            d.as_millis()
+                        )
+                    });
+                    interrupt::sleep(*d).map_err(Interrupt::into_error)?;
+                }
                 _ => {
                     let held = self.secrets();
                     let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
@@ -197,17 +221,24 @@ impl Client {
     pub(crate) fn send(&self, call: &Call) -> Result<Response<Body>> {
         let agent = self.agent();
         let login = |basic: &Secret| self.login_exchange(&agent, basic);
-        let (header, generation) = self.auth.header(&login)?;
+        let (header, generation) = self.shared.auth.header(&login)?;
         let had_credentials = !matches!(header, AuthHeader::None);
         let mut header = header;
+        let started = Instant::now();
         let mut resp = self.send_with_retries(&agent, call, &header)?;
         let mut status = resp.status().as_u16();
-        if (status == 401 || status == 403) && self.auth.can_relogin() {
+        self.log_exchange(call, &resp, started);
+        if (status == 401 || status == 403) && self.shared.auth.can_relogin() {
             // The token may have expired or been revoked: log in again once, replay once.
+            self.shared.log.log(LogLevel::Warn, || {
+                format!("{} {}: HTTP {status}; logging in again and replaying once", call.method.name(), call.path)
+            });
             let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
-            header = self.auth.relogin(generation, &login)?.0;
+            header = self.shared.auth.relogin(generation, &login)?.0;
+            let started = Instant::now();
             resp = self.send_with_retries(&agent, call, &header)?;
             status = resp.status().as_u16();
+            self.log_exchange(call, &resp, started);
         }
         if !(200..300).contains(&status) {
             let held = self.secrets();
@@ -216,6 +247,21 @@ impl Client {
         }
         check_identity(&call.what, &resp)?;
         Ok(resp)
+    }
+
+    /// One log line per exchange: method, path, status, announced length, time to the answer.
+    fn log_exchange(&self, call: &Call, resp: &Response<Body>, started: Instant) {
+        self.shared.log.log(LogLevel::Info, || {
+            let length =
+                resp.body().content_length().map_or("length not announced".to_string(), |n| format!("{n} bytes"));
+            format!(
+                "{} {} -> HTTP {} ({length}) in {} ms",
+                call.method.name(),
+                call.path,
+                resp.status().as_u16(),
+                started.elapsed().as_millis()
+            )
+        });
     }
 
     /// Sends a call and reads its whole body (at most `limit` bytes).

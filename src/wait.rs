@@ -3,6 +3,7 @@
 //! same client wake a waiter at once.
 
 use crate::error::{Error, Result, Status};
+use crate::interrupt::{self, Interrupt, TICK};
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -59,12 +60,33 @@ impl WaitSignals {
     }
 }
 
+/// How a sleep between two polls ended.
+enum Woken {
+    Slept,
+    Cancelled,
+    Interrupted(Interrupt),
+}
+
 impl Signal {
-    /// Sleeps up to `d`; true when the operation was cancelled meanwhile.
-    fn sleep(&self, d: Duration) -> bool {
-        let guard = self.cancelled.lock().unwrap_or_else(|e| e.into_inner());
-        let (guard, _) = self.wake.wait_timeout_while(guard, d, |c| !*c).unwrap_or_else(|e| e.into_inner());
-        *guard
+    /// Sleeps up to `d` in steps of at most a tick, ending early when the operation is cancelled
+    /// on this client or the call must stop.
+    fn sleep(&self, d: Duration) -> Woken {
+        let end = Instant::now() + d;
+        let mut cancelled = self.cancelled.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *cancelled {
+                return Woken::Cancelled;
+            }
+            if let Err(i) = interrupt::poll() {
+                return Woken::Interrupted(i);
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Woken::Slept;
+            }
+            let step = interrupt::time_left(left.min(TICK)).max(Duration::from_millis(1));
+            cancelled = self.wake.wait_timeout(cancelled, step).unwrap_or_else(|e| e.into_inner()).0;
+        }
     }
 
     fn is_cancelled(&self) -> bool {
@@ -74,15 +96,15 @@ impl Signal {
 
 /// Polls until the operation is done (or gone after it was seen), reporting each new
 /// percentage to `on_progress` (false from it stops with `Aborted`); `poll` asks for the
-/// progress. Sleeps between polls with a back-off, woken early by a cancel of `signal`.
+/// progress. Sleeps between polls with a back-off; a cancel of `signal` (by `cancel` on the same
+/// client) stops the wait with `Aborted`, even when it comes while a poll is in flight. The
+/// wait's deadline is the deadline of the call's scope, which bounds the poll in flight too.
 pub(crate) fn poll_until_done(
     op_id: &str,
-    timeout: Option<Duration>,
     signal: &Signal,
     poll: &mut dyn FnMut() -> Result<Progress>,
     on_progress: &mut dyn FnMut(i32) -> bool,
 ) -> Result<()> {
-    let deadline = timeout.map(|t| Instant::now() + t);
     let mut delay = FIRST_POLL;
     let mut last: Option<i32> = None;
     let mut report = |p: i32, last: &mut Option<i32>| -> Result<()> {
@@ -98,11 +120,27 @@ pub(crate) fn poll_until_done(
         Ok(())
     };
     let cancelled = || Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"));
+    let stopped = |i: Interrupt, last: Option<i32>| match i {
+        Interrupt::Deadline(_) => Error::new(
+            Status::Timeout,
+            format!(
+                "operation '{op_id}' did not finish within the wait deadline (last progress {}%)",
+                last.unwrap_or(0)
+            ),
+        ),
+        other => other.into_error(),
+    };
     loop {
         if signal.is_cancelled() {
             return Err(cancelled());
         }
-        match poll() {
+        let polled = poll();
+        // A cancel on this client wins over whatever the poll in flight answered (a 404 once
+        // the server dropped the cancelled operation must not read as "finished").
+        if signal.is_cancelled() {
+            return Err(cancelled());
+        }
+        match polled {
             Ok(p) => {
                 report(p.percent, &mut last)?;
                 if p.done {
@@ -114,24 +152,12 @@ pub(crate) fn poll_until_done(
                 report(100, &mut last)?;
                 return Ok(());
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(interrupt::current().map_or(e, |i| stopped(i, last))),
         }
-        let mut sleep = delay;
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Error::new(
-                    Status::Timeout,
-                    format!(
-                        "operation '{op_id}' did not finish within the wait deadline (last progress {}%)",
-                        last.unwrap_or(0)
-                    ),
-                ));
-            }
-            sleep = sleep.min(left);
-        }
-        if signal.sleep(sleep) {
-            return Err(cancelled());
+        match signal.sleep(delay) {
+            Woken::Slept => {}
+            Woken::Cancelled => return Err(cancelled()),
+            Woken::Interrupted(i) => return Err(stopped(i, last)),
         }
         delay = (delay * 3 / 2).min(LONGEST_POLL);
     }

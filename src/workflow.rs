@@ -15,38 +15,45 @@ const SMALL_BODY: u64 = 1024 * 1024;
 impl Client {
     /// Submits a JSON All-In-One configuration; returns the operation id.
     pub fn submit(&self, config_json: &str) -> Result<String> {
-        if config_json.trim().is_empty() {
-            return Err(Error::invalid("the All-In-One configuration is empty"));
-        }
-        let mut call = Call::new("submit of the All-In-One configuration", Method::Post, format!("{PRINT}/submit"));
-        call.body = Some((config_json.as_bytes(), "application/json"));
-        let mut resp = self.send(&call)?;
-        let status = resp.status().as_u16();
-        let id = header(&resp, "operationId");
-        let _ = resp.body_mut().with_config().limit(SMALL_BODY).read_to_vec();
-        let unexpected =
-            |why: String| Err(Error::new(Status::UnexpectedResponse, format!("submit: {why}")).with_http(status));
-        match id.map(|s| s.trim().to_string()) {
-            None => unexpected(format!("HTTP {status} without an operationId header")),
-            Some(id) if id.len() > MAX_OPERATION_ID => {
-                unexpected(format!("the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}", id.len()))
+        self.call(|| {
+            let _slot = self.slot()?;
+            if config_json.trim().is_empty() {
+                return Err(Error::invalid("the All-In-One configuration is empty"));
             }
-            Some(id) => match encode_segment(&id, "operationId", Segment::OperationId) {
-                Ok(_) => Ok(id),
-                Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
-            },
-        }
+            let mut call = Call::new("submit of the All-In-One configuration", Method::Post, format!("{PRINT}/submit"));
+            call.body = Some((config_json.as_bytes(), "application/json"));
+            let mut resp = self.send(&call)?;
+            let status = resp.status().as_u16();
+            let id = header(&resp, "operationId");
+            let _ = resp.body_mut().with_config().limit(SMALL_BODY).read_to_vec();
+            let unexpected =
+                |why: String| Err(Error::new(Status::UnexpectedResponse, format!("submit: {why}")).with_http(status));
+            match id.map(|s| s.trim().to_string()) {
+                None => unexpected(format!("HTTP {status} without an operationId header")),
+                Some(id) if id.len() > MAX_OPERATION_ID => unexpected(format!(
+                    "the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}",
+                    id.len()
+                )),
+                Some(id) => match encode_segment(&id, "operationId", Segment::OperationId) {
+                    Ok(_) => Ok(id),
+                    Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
+                },
+            }
+        })
     }
 
     pub fn progress(&self, op_id: &str) -> Result<Progress> {
-        let call = Call::operation("getProgress", op_id, Method::Get)?.accept("text/plain");
-        let body = self.send_read(&call, 1024)?;
-        let text = String::from_utf8_lossy(&body);
-        parse_progress(&text).ok_or_else(|| {
-            Error::new(
-                Status::UnexpectedResponse,
-                format!("getProgress of operation '{op_id}': unparsable progress '{}'", text.trim().escape_debug()),
-            )
+        self.call(|| {
+            let _slot = self.slot()?;
+            let call = Call::operation("getProgress", op_id, Method::Get)?.accept("text/plain");
+            let body = self.send_read(&call, 1024)?;
+            let text = String::from_utf8_lossy(&body);
+            parse_progress(&text).ok_or_else(|| {
+                Error::new(
+                    Status::UnexpectedResponse,
+                    format!("getProgress of operation '{op_id}': unparsable progress '{}'", text.trim().escape_debug()),
+                )
+            })
         })
     }
 
@@ -54,30 +61,51 @@ impl Client {
     /// percentage to `on_progress` (false from it stops with `Aborted`).
     pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
         encode_segment(op_id, "operation id", Segment::OperationId)?;
-        let signal = self.waits.register(op_id);
-        let outcome = wait::poll_until_done(op_id, timeout, &signal, &mut || self.progress(op_id), on_progress);
-        self.waits.release(op_id, &signal);
+        // The wait's timeout bounds the whole wait, the poll in flight included.
+        let mut controls = self.controls().clone();
+        controls.timeout = match (controls.timeout, timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let signal = self.shared.waits.register(op_id);
+        // Each poll takes a request slot of its own: a wait never holds one while it sleeps.
+        let outcome = self
+            .call_with(&controls, || wait::poll_until_done(op_id, &signal, &mut || self.progress(op_id), on_progress));
+        self.shared.waits.release(op_id, &signal);
         outcome
     }
 
+    /// Cancels an operation. A `wait` for it on this client stops with `Aborted` at once, before
+    /// the server answers (so that no poll in flight can read the cancel as the end of the job).
     pub fn cancel(&self, op_id: &str) -> Result<()> {
-        let call = Call::operation("cancel", op_id, Method::Post)?;
-        self.send_read(&call, SMALL_BODY)?;
-        self.waits.cancel(op_id);
-        Ok(())
+        self.call(|| {
+            let call = Call::operation("cancel", op_id, Method::Post)?;
+            self.shared.waits.cancel(op_id);
+            let _slot = self.slot()?;
+            self.send_read(&call, SMALL_BODY)?;
+            Ok(())
+        })
     }
 
     /// `getOperations` as the server's JSON text.
     pub fn operations(&self) -> Result<Vec<u8>> {
-        let call = Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations")).accept("application/json");
-        self.send_read(&call, TEXT_LIMIT)
+        self.call(|| {
+            let _slot = self.slot()?;
+            let call =
+                Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations")).accept("application/json");
+            self.send_read(&call, TEXT_LIMIT)
+        })
     }
 
     /// The server version (`GET /rest/serverengine/authentication/version`, which the official
     /// client treats as the Connect server version).
     pub fn server_version(&self) -> Result<Vec<u8>> {
-        let call = Call::new("version", Method::Get, format!("{SERVICE}/authentication/version")).accept("text/plain");
-        let body = self.send_read(&call, SMALL_BODY)?;
-        Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
+        self.call(|| {
+            let _slot = self.slot()?;
+            let call =
+                Call::new("version", Method::Get, format!("{SERVICE}/authentication/version")).accept("text/plain");
+            let body = self.send_read(&call, SMALL_BODY)?;
+            Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
+        })
     }
 }

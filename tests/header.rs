@@ -83,3 +83,13 @@ fn result_types_are_those_of_the_header_enum() {
         assert_eq!((name.as_str(), *value), (*c_name, *t as i32));
     }
 }
+
+#[test]
+fn log_levels_are_those_of_the_header_enum() {
+    let rows = enum_rows("wf_log_level");
+    let all = olconnect_wf::LogLevel::all();
+    assert_eq!(rows.len(), all.len());
+    for ((name, value), (level, c_name)) in rows.iter().zip(all) {
+        assert_eq!((name.as_str(), *value), (*c_name, *level as i32));
+    }
+}

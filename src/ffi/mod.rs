@@ -9,6 +9,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod client;
+pub mod control;
 mod handle;
 mod panic;
 mod ptr;

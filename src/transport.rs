@@ -1,0 +1,249 @@
+//! The TCP transport under every request. It replaces the HTTP stack's own so that a call can
+//! be stopped wherever it blocks: connecting (a non-blocking connect polled in steps), sending
+//! and receiving (socket timeouts of at most one step) all ask the call's controls
+//! (`interrupt::poll`) between steps, and never wait past the call's deadline. TLS, SOCKS and
+//! HTTP CONNECT proxies are layered on top of it by the stack's own connectors, so the TLS
+//! handshake and everything after it are stoppable too (connecting to a SOCKS proxy is not).
+
+use crate::interrupt::{self, Interrupt, TICK};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::time::{Duration, Instant};
+use ureq::config::Config;
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, RustlsConnector,
+    SocksConnector, Transport,
+};
+use ureq::{Agent, Error, Timeout};
+
+/// An agent whose connections use [`StoppableTcpConnector`], with the stack's proxy and TLS
+/// layers around it (the same order as the stack's default chain).
+pub(crate) fn agent(config: Config) -> Agent {
+    let connector =
+        ().chain(SocksConnector::default())
+            .chain(ConnectProxyConnector::default())
+            .chain(StoppableTcpConnector)
+            .chain(RustlsConnector::default());
+    Agent::with_parts(config, connector, DefaultResolver::default())
+}
+
+fn interrupted(i: Interrupt) -> Error {
+    Error::Io(i.into_io())
+}
+
+/// How long the next wait may be: one step at most, within the remaining `budget` (counted
+/// from `start`), within the call's deadline. `Err` when the call must stop or the budget is
+/// spent.
+fn next_step(budget: Option<Duration>, start: Instant, reason: Timeout) -> Result<Duration, Error> {
+    interrupt::poll().map_err(interrupted)?;
+    let mut step = TICK;
+    if let Some(budget) = budget {
+        let left = budget.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return Err(Error::Timeout(reason));
+        }
+        step = step.min(left);
+    }
+    // A deadline that has passed is reported by the next poll; never ask the OS for a zero wait.
+    Ok(interrupt::time_left(step).max(Duration::from_millis(1)))
+}
+
+#[derive(Debug)]
+pub(crate) struct StoppableTcpConnector;
+
+impl<In: Transport> Connector<In> for StoppableTcpConnector {
+    type Out = Either<In, StoppableTcp>;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, Error> {
+        if chained.is_some() {
+            // A SOCKS connection already made (it overrides a direct one).
+            return Ok(chained.map(Either::A));
+        }
+        let budget = details.timeout.not_zero().map(|d| *d);
+        let start = Instant::now();
+        let mut last = None;
+        for addr in details.addrs.iter() {
+            match connect(*addr, budget, start) {
+                Ok(stream) => {
+                    if details.config.no_delay() {
+                        stream.set_nodelay(true)?;
+                    }
+                    let buffers =
+                        LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+                    return Ok(Some(Either::B(StoppableTcp::new(stream, buffers))));
+                }
+                // Stopping the call, or running out of time, ends the attempts.
+                Err(e @ (Error::Timeout(_) | Error::Io(_))) if is_final(&e) => return Err(e),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(Error::ConnectionFailed))
+    }
+}
+
+fn is_final(e: &Error) -> bool {
+    match e {
+        Error::Timeout(_) => true,
+        Error::Io(io) => Interrupt::from_io(io).is_some(),
+        _ => false,
+    }
+}
+
+/// A TCP connection made without blocking for longer than a step at a time.
+fn connect(addr: SocketAddr, budget: Option<Duration>, start: Instant) -> Result<TcpStream, Error> {
+    let domain = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+    // SAFETY: a plain system call; the descriptor is owned by the TcpStream right after.
+    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error().into());
+    }
+    // SAFETY: `fd` is a new socket that nothing else owns.
+    let stream = unsafe { TcpStream::from_raw_fd(fd) };
+    let (storage, len) = socket_address(addr);
+    // SAFETY: `storage` holds a socket address of `len` bytes for this family.
+    let rc = unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
+    if rc != 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(e.into());
+        }
+        loop {
+            let step = next_step(budget, start, Timeout::Connect)?;
+            let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let ready = unsafe { libc::poll(&mut pfd, 1, step.as_millis().min(i32::MAX as u128) as i32) };
+            if ready > 0 {
+                break;
+            }
+            if ready < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e.into());
+                }
+            }
+        }
+        if let Some(e) = stream.take_error()? {
+            return Err(e.into());
+        }
+    }
+    stream.set_nonblocking(false)?;
+    Ok(stream)
+}
+
+fn socket_address(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: all-zero bytes are a valid sockaddr_storage.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is larger than sockaddr_in and suitably aligned.
+            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin) };
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_storage is larger than sockaddr_in6 and suitably aligned.
+            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin6) };
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+/// A TCP connection whose reads and writes wait one step at a time.
+pub(crate) struct StoppableTcp {
+    stream: TcpStream,
+    buffers: LazyBuffers,
+    /// The socket timeouts last set, to set them only when they change.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for StoppableTcp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoppableTcp").field("peer", &self.stream.peer_addr().ok()).finish()
+    }
+}
+
+impl StoppableTcp {
+    fn new(stream: TcpStream, buffers: LazyBuffers) -> StoppableTcp {
+        StoppableTcp { stream, buffers, read_timeout: None, write_timeout: None }
+    }
+}
+
+fn is_wait_over(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted)
+}
+
+impl Transport for StoppableTcp {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
+        let timeout = timeout.for_write();
+        let budget = timeout.not_zero().map(|d| *d);
+        let start = Instant::now();
+        let mut written = 0;
+        while written < amount {
+            let step = next_step(budget, start, timeout.reason)?;
+            if self.write_timeout != Some(step) {
+                self.stream.set_write_timeout(Some(step))?;
+                self.write_timeout = Some(step);
+            }
+            match (&self.stream).write(&self.buffers.output()[written..amount]) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+                Ok(n) => written += n,
+                Err(e) if is_wait_over(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        let timeout = timeout.for_read();
+        let budget = timeout.not_zero().map(|d| *d);
+        let start = Instant::now();
+        loop {
+            let step = next_step(budget, start, timeout.reason)?;
+            if self.read_timeout != Some(step) {
+                self.stream.set_read_timeout(Some(step))?;
+                self.read_timeout = Some(step);
+            }
+            let input = self.buffers.input_append_buf();
+            match (&self.stream).read(input) {
+                Ok(n) => {
+                    self.buffers.input_appended(n);
+                    return Ok(n > 0);
+                }
+                Err(e) if is_wait_over(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn is_open(&mut self) -> bool {
+        // A pooled connection is reusable when reading would block: the peer has neither closed
+        // it nor sent anything unasked.
+        if self.stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let open = matches!((&self.stream).read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        open && self.stream.set_nonblocking(false).is_ok()
+    }
+}

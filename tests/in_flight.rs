@@ -1,0 +1,303 @@
+//! Stopping calls in flight: every place a call can block, stopped by an abort from another
+//! thread and by a deadline, measured against the bound of the contract (250 ms); the cancel of
+//! an operation whose poll is in flight; transfer reports; the log hook; the request cap.
+
+mod common;
+use common::scripted::{response, Scripted};
+use common::*;
+use olconnect_wf::{AbortHandle, CallControls, LogLevel, Transfer};
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The bound the contract gives for an abort to take effect.
+const BOUND: Duration = Duration::from_millis(250);
+
+/// Runs `call` on a view with an abort switch, triggers it once the call has been stalled for
+/// 300 ms, and gives the status and how long the call took to return after the trigger.
+fn abort_latency<T: Send>(
+    c: &Client,
+    call: impl FnOnce(&Client) -> olconnect_wf::Result<T> + Send,
+) -> (Status, Duration) {
+    let abort = Arc::new(AbortHandle::new());
+    let view = c.with_controls(CallControls { abort: Some(abort.clone()), ..Default::default() });
+    std::thread::scope(|s| {
+        let running = s.spawn(|| call(&view));
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!running.is_finished(), "the call had not stalled");
+        let triggered = Instant::now();
+        abort.trigger();
+        let outcome = running.join().unwrap();
+        let status = outcome.err().expect("the call was stopped").status;
+        (status, triggered.elapsed())
+    })
+}
+
+/// Runs `call` on a view with a 500 ms timeout; gives the status and how long past the timeout
+/// the call returned.
+fn deadline_overrun<T>(c: &Client, call: impl FnOnce(&Client) -> olconnect_wf::Result<T>) -> (Status, Duration) {
+    let timeout = Duration::from_millis(500);
+    let view = c.with_controls(CallControls { timeout: Some(timeout), ..Default::default() });
+    let start = Instant::now();
+    let status = call(&view).err().expect("the call was stopped").status;
+    (status, start.elapsed().saturating_sub(timeout))
+}
+
+fn assert_stops(name: &str, c: &Client, call: impl Fn(&Client) -> olconnect_wf::Result<()> + Send + Sync) {
+    let (status, late) = abort_latency(c, &call);
+    assert_eq!(status, Status::Aborted, "{name}: abort");
+    assert!(late < BOUND, "{name}: returned {late:?} after the abort");
+    let (status, late) = deadline_overrun(c, &call);
+    assert_eq!(status, Status::Timeout, "{name}: deadline");
+    assert!(late < BOUND, "{name}: returned {late:?} after the deadline");
+}
+
+/// A listener whose accept queue is full: a new connection is never completed.
+fn listener_that_never_accepts() -> (TcpListener, Vec<std::net::TcpStream>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // SAFETY: listen(2) on a listening socket only changes its backlog.
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let addr = listener.local_addr().unwrap();
+    // Fill the accept queue.
+    let held =
+        (0..2).filter_map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()).collect();
+    (listener, held)
+}
+
+#[test]
+fn a_connect_that_never_completes_is_stoppable() {
+    let (listener, _held) = listener_that_never_accepts();
+    let c = Client::new(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    c.set_timeouts(0, 0);
+    assert_stops("connect", &c, |c| c.progress("op").map(drop));
+}
+
+fn trickling(head: &'static str) -> Scripted {
+    Scripted::start(move |_, s| {
+        let _ = s.write_all(head.as_bytes());
+        for _ in 0..300 {
+            std::thread::sleep(Duration::from_millis(100));
+            if s.write_all(b"x").is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[test]
+fn trickled_headers_are_stoppable() {
+    let server = trickling("HTTP/1.1 200 OK\r\nX-Slow: ");
+    let c = Client::new(&server.url()).unwrap();
+    assert_stops("headers", &c, |c| c.progress("op").map(drop));
+}
+
+#[test]
+fn a_trickled_body_is_stoppable_and_leaves_no_file() {
+    let server = trickling("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");
+    let c = Client::new(&server.url()).unwrap();
+    let dir = temp_dir("in-flight-body");
+    let dest = dir.join("out.pdf");
+    assert_stops("body", &c, |c| c.result_to_file("op", &dest).map(drop));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no partial or temporary file");
+}
+
+#[test]
+fn a_silent_server_without_read_timeout_is_stoppable() {
+    let server = Scripted::start(|_, _| std::thread::sleep(Duration::from_secs(30)));
+    let c = Client::new(&server.url()).unwrap();
+    c.set_timeouts(10_000, 0);
+    assert_stops("silent", &c, |c| c.fetch_result("op").map(drop));
+}
+
+#[test]
+fn sleeping_between_polls_is_stoppable() {
+    let sim = sim_with(|s| s.op_duration = Duration::from_secs(60));
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 10);
+    assert_stops("wait", &c, |c| c.wait(&op, None, &mut |_| true));
+}
+
+#[test]
+fn a_wait_deadline_bounds_the_poll_in_flight() {
+    let sim = sim_with(|s| s.op_duration = Duration::from_secs(60));
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 10);
+    sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(5))).on_path("getProgress"));
+    let start = Instant::now();
+    let e = c.wait(&op, Some(Duration::from_millis(500)), &mut |_| true).unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(start.elapsed() < Duration::from_millis(500) + BOUND, "{:?}", start.elapsed());
+}
+
+#[test]
+fn a_login_stalled_in_another_thread_does_not_hold_the_others() {
+    let logins = Arc::new(Mutex::new(0));
+    let counted = logins.clone();
+    let server = Scripted::start(move |head, s| {
+        if head.starts_with("POST /rest/serverengine/authentication/login") {
+            let n = {
+                let mut l = counted.lock().unwrap();
+                *l += 1;
+                *l
+            };
+            if n > 1 {
+                std::thread::sleep(Duration::from_secs(30)); // every later login stalls
+                return;
+            }
+            let _ = s.write_all(&response("200 OK", &[("Token-Expires-In", "1")], b"tok-1"));
+        } else {
+            let _ = s.write_all(&response("200 OK", &[], b"50"));
+        }
+    });
+    let c = Client::new(&server.url()).unwrap();
+    c.login("u", "p").unwrap();
+    std::thread::sleep(Duration::from_millis(600)); // past half the token's life: a new login is due
+    let stalled = c.with_controls(CallControls { timeout: Some(Duration::from_secs(20)), ..Default::default() });
+    std::thread::scope(|s| {
+        s.spawn(|| stalled.progress("op")); // takes the login lock and stalls
+        std::thread::sleep(Duration::from_millis(200));
+        assert_stops("login lock", &c, |c| c.progress("op").map(drop));
+    });
+}
+
+#[test]
+fn cancel_while_a_poll_is_in_flight_is_aborted_even_when_the_poll_gets_404() {
+    let sim = sim_with(|s| s.op_duration = Duration::from_secs(60));
+    let c = Arc::new(basic_client(&sim));
+    let op = streamed_op(&c, 10);
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let (c, op) = (c.clone(), op.clone());
+        std::thread::spawn(move || {
+            c.wait(&op, None, &mut |_| {
+                let _ = seen_tx.send(());
+                true
+            })
+        })
+    };
+    seen_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    // The next poll is delayed, so the cancel lands while it is in flight; the server has
+    // dropped the operation by the time it answers, so that poll gets 404.
+    sim.add_fault(FaultRule::once(Fault::Delay(Duration::from_millis(800))).on_path("getProgress"));
+    std::thread::sleep(Duration::from_millis(300));
+    c.cancel(&op).unwrap();
+    let e = waiter.join().unwrap().unwrap_err();
+    assert_eq!(e.status, Status::Aborted, "{}", e.message);
+}
+
+fn recorded() -> (Arc<Mutex<Vec<Transfer>>>, CallControls) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let controls = CallControls {
+        on_transfer: Some(Arc::new(move |t: &Transfer| {
+            sink.lock().unwrap().push(*t);
+            true
+        })),
+        ..Default::default()
+    };
+    (seen, controls)
+}
+
+#[test]
+fn downloads_report_bytes_and_their_total() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let size = 3 * 1024 * 1024 + 5;
+    let dir = temp_dir("transfer");
+    let (seen, controls) = recorded();
+    let view = c.with_controls(controls);
+    // Slow enough (about 600 ms) for reports while the data moves.
+    let trickle = Fault::Trickle { chunk: 256 * 1024, interval: Duration::from_millis(50) };
+    sim.add_fault(FaultRule::once(trickle).on_path("getResult"));
+    view.result_to_file(&streamed_op(&c, size), &dir.join("a.pdf")).unwrap();
+    view.stream_result(&streamed_op(&c, size), &mut |_| true).unwrap();
+    let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", r#""sim_output_size":70000"#));
+    let mut buf = vec![0u8; 4096];
+    let olconnect_wf::Fetched::Copied(n) =
+        c.fetch_text_into(olconnect_wf::ResultEndpoint::ManagedResult, &op, &mut buf).unwrap()
+    else {
+        panic!("managed result")
+    };
+    let managed: serde_json::Value = serde_json::from_slice(&buf[..n - 1]).unwrap();
+    let id = managed["identifier"].to_string();
+    let before = seen.lock().unwrap().len();
+    view.download_managed(&id, Some("job_0001.pdf"), &dir.join("m.pdf")).unwrap();
+    assert!(seen.lock().unwrap()[before..].iter().any(|t| t.received == 70000), "managed downloads report too");
+    let seen = seen.lock().unwrap();
+    let finals: Vec<&Transfer> = seen.iter().filter(|t| Some(t.received) == t.receive_total).collect();
+    assert!(finals.len() >= 2, "every completed download ends with a full report: {finals:?}");
+    assert!(seen.iter().any(|t| t.receive_total == Some(size) && t.received < size), "reports as data moves");
+    for pair in seen.windows(2) {
+        if pair[0].receive_total == pair[1].receive_total && pair[1].received != 0 {
+            assert!(pair[1].received >= pair[0].received, "counts only grow within a download");
+        }
+    }
+}
+
+#[test]
+fn the_transfer_callback_is_called_while_nothing_moves_and_can_stop() {
+    let server = trickling("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");
+    let c = Client::new(&server.url()).unwrap();
+    let calls = Arc::new(Mutex::new(0u32));
+    let counted = calls.clone();
+    let view = c.with_controls(CallControls {
+        on_transfer: Some(Arc::new(move |_: &Transfer| {
+            let mut n = counted.lock().unwrap();
+            *n += 1;
+            *n < 12
+        })),
+        ..Default::default()
+    });
+    let start = Instant::now();
+    let e = view.stream_result("op", &mut |_| true).unwrap_err();
+    assert_eq!(e.status, Status::Aborted);
+    assert!(start.elapsed() < Duration::from_secs(3), "at least every tick: {:?}", start.elapsed());
+}
+
+#[test]
+fn the_log_hook_sees_each_exchange_and_never_a_secret() {
+    let sim = sim_with(|s| s.token_ttl = Duration::from_secs(3600));
+    let lines = Arc::new(Mutex::new(Vec::<(LogLevel, String)>::new()));
+    let sink = lines.clone();
+    let c = Client::new(&sim.url()).unwrap();
+    c.set_log(Some(Arc::new(move |level, line: &str| sink.lock().unwrap().push((level, line.to_string())))));
+    c.login(USER, PASSWORD).unwrap();
+    let op = streamed_op(&c, 1000);
+    c.fetch_result(&op).unwrap();
+    sim.expire_tokens();
+    c.progress(&op).unwrap();
+    let _ = c.progress("no-such-op");
+    let token = raw_login(&sim);
+    c.set_token(&token).unwrap();
+    let _ = c.progress(&op);
+    c.set_log(None);
+    let lines = lines.lock().unwrap();
+    let text: String = lines.iter().map(|(_, l)| format!("{l}\n")).collect();
+    assert!(text.contains("POST /rest/serverengine/workflow/print/submit -> HTTP 202"), "{text}");
+    assert!(text.contains(&format!("/getResult/{op} -> HTTP 200 (1000 bytes)")), "{text}");
+    assert!(lines.iter().any(|(l, m)| *l == LogLevel::Warn && m.contains("logging in again")), "{text}");
+    assert!(lines.iter().any(|(l, m)| *l == LogLevel::Error && m.contains("no-such-op")), "{text}");
+    for secret in [PASSWORD, "b2wtYWRtaW46c2VjcmV0", token.as_str()] {
+        assert!(!text.contains(secret), "{secret} in the log:\n{text}");
+    }
+}
+
+#[test]
+fn the_request_cap_makes_callers_wait_their_turn() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    c.set_max_concurrent(1);
+    let op = streamed_op(&c, 10);
+    sim.add_fault(FaultRule::once(Fault::Delay(Duration::from_millis(1500))).on_path("getResult"));
+    std::thread::scope(|s| {
+        let slow = s.spawn(|| c.fetch_result(&op));
+        std::thread::sleep(Duration::from_millis(300));
+        let hurried = c.with_controls(CallControls { timeout: Some(Duration::from_millis(300)), ..Default::default() });
+        assert_eq!(hurried.progress(&op).unwrap_err().status, Status::Timeout, "no slot within its deadline");
+        assert_eq!(slow.join().unwrap().unwrap().data.len(), 10, "the running call was not starved");
+    });
+    assert!(c.progress(&op).is_ok(), "the slot came back");
+    c.set_max_concurrent(0);
+}
