@@ -99,9 +99,10 @@ impl fmt::Display for Interrupt {
 impl std::error::Error for Interrupt {}
 
 impl Interrupt {
-    /// As an I/O error, so that it passes through the HTTP stack's readers.
+    /// As an I/O error, so that it passes through the HTTP stack's readers. Not of kind
+    /// `Interrupted`: readers retry those (EINTR), and a stopped call must not be retried.
     pub fn into_io(self) -> std::io::Error {
-        std::io::Error::new(std::io::ErrorKind::Interrupted, self)
+        std::io::Error::other(self)
     }
 
     /// The error of a call stopped for this reason.
@@ -288,6 +289,13 @@ fn update(change: impl FnOnce(&mut Transfer)) {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn an_interrupt_is_not_an_io_error_that_readers_retry() {
+        let e = Interrupt::Aborted.into_io();
+        assert_ne!(e.kind(), std::io::ErrorKind::Interrupted);
+        assert_eq!(Interrupt::from_io(&e), Some(Interrupt::Aborted));
+    }
 
     #[test]
     fn outside_a_scope_nothing_stops() {

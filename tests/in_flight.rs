@@ -301,3 +301,36 @@ fn the_request_cap_makes_callers_wait_their_turn() {
     assert!(c.progress(&op).is_ok(), "the slot came back");
     c.set_max_concurrent(0);
 }
+
+#[test]
+fn an_abort_seen_inside_a_socket_read_ends_the_download() {
+    // Regression: the abort travelled as an I/O error of kind Interrupted, which body readers
+    // retry; an abort noticed inside a socket read (here triggered from the transfer callback,
+    // as a signal handler would) made the download spin forever.
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, 3_000_000);
+    let trickle = Fault::Trickle { chunk: 65536, interval: Duration::from_millis(100) };
+    sim.add_fault(FaultRule::always(trickle).on_path("getResult"));
+    let abort = Arc::new(AbortHandle::new());
+    let (switch, calls) = (abort.clone(), Arc::new(Mutex::new(0)));
+    let view = c.with_controls(CallControls {
+        abort: Some(abort),
+        on_transfer: Some(Arc::new(move |_: &Transfer| {
+            let mut n = calls.lock().unwrap();
+            *n += 1;
+            if *n == 3 {
+                switch.trigger();
+            }
+            true
+        })),
+        ..Default::default()
+    });
+    let dir = temp_dir("in-flight-flow");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dest = dir.join("out.pdf");
+    std::thread::spawn(move || tx.send(view.result_to_file(&op, &dest).map(drop)));
+    let outcome = rx.recv_timeout(Duration::from_secs(10)).expect("the download ended");
+    assert_eq!(outcome.unwrap_err().status, Status::Aborted);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}

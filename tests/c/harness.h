@@ -49,7 +49,7 @@ static const char *g_test = "";
 static char g_base_url[256];
 static int g_port = 0;
 
-static void harness_init(int argc, char **argv) {
+static inline void harness_init(int argc, char **argv) {
   if (argc < 2 || strncmp(argv[1], "http://127.0.0.1:", 17) != 0) {
     fprintf(stderr, "usage: %s http://127.0.0.1:PORT (a simulator started with --control true)\n", argv[0]);
     exit(2);
@@ -58,7 +58,7 @@ static void harness_init(int argc, char **argv) {
   g_port = atoi(argv[1] + 17);
 }
 
-static int harness_finish(void) {
+static inline int harness_finish(void) {
   printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }
@@ -122,14 +122,14 @@ static const char *config(const char *preset, const char *params) {
 }
 
 /* Adds a fault rule, e.g. {"kind":"close_mid_body","bytes":1000}. */
-static void sim_fault(const char *json) { free(sim_request("POST", "/sim/faults", json)); }
+static inline void sim_fault(const char *json) { free(sim_request("POST", "/sim/faults", json)); }
 
-static void sim_settings(const char *json) { free(sim_request("POST", "/sim/settings", json)); }
+static inline void sim_settings(const char *json) { free(sim_request("POST", "/sim/settings", json)); }
 
-static void sim_clear_log(void) { free(sim_request("DELETE", "/sim/requests", NULL)); }
+static inline void sim_clear_log(void) { free(sim_request("DELETE", "/sim/requests", NULL)); }
 
 /* How many logged requests have a target containing `text`. */
-static int sim_count(const char *text) {
+static inline int sim_count(const char *text) {
   char *log = sim_request("GET", "/sim/requests", NULL);
   int count = 0;
   const char *p = log;
