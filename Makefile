@@ -50,6 +50,7 @@ test-c: lib | $(BUILD)
 	$(CC) $(CFLAGS) examples/fetch_result.c -o $(BUILD)/fetch_result $(LDSHARED)
 	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/run.sh \
 	  $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)_cpp $(BUILD)/$(t)_static $(BUILD)/$(t)_valgrind)
+	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result
 
 # Python: install the package (it bundles the library) into a venv, run pytest against it.
 VENV := $(BUILD)/venv
