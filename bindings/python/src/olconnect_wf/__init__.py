@@ -3,7 +3,8 @@
 >>> with Client("http://localhost:9340", username="ol-admin", password="secret") as c:
 ...     result = c.run(config, to_file="out.pdf")
 """
-from ._client import Client, Progress, Result, ResultType
+from ._async import AsyncClient
+from ._client import Abort, Client, Progress, Result, ResultType
 from ._errors import (
     AbortedError,
     AuthError,
@@ -30,7 +31,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABI_VERSION",
+    "Abort",
     "AbortedError",
+    "AsyncClient",
     "AuthError",
     "AuthRequiredError",
     "BadRequestError",

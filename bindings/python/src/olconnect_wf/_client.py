@@ -2,16 +2,27 @@
 import ctypes
 import enum
 import json
+import logging
 import os
+import contextlib
 import queue
+import signal
 import sys
 import threading
 from ctypes import byref, c_bool, c_int32, c_size_t
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union, Generator
 
 from . import _errors
 from ._errors import InvalidArgumentError, error_for
-from ._ffi import PROGRESS_FN, WRITE_FN, client_p, lib, result_p
+from ._ffi import LOG_FN, PROGRESS_FN, TRANSFER_FN, WRITE_FN, abort_p, client_p, lib, result_p
+
+#: Where the library's log lines go (one per HTTP exchange at INFO, retries and re-logins at
+#: WARNING, failed calls at ERROR; never a secret).
+logger = logging.getLogger("olconnect_wf")
+_LOG_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
+
+#: Called with (bytes received so far, total or None when the server did not announce it).
+OnBytes = Callable[[int, Optional[int]], Any]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -112,6 +123,75 @@ class _CallbackGuard:
             raise error
 
 
+class Abort:
+    """A switch that stops the calls made under it (see :meth:`Client.abort_on`): triggering it
+    from any thread stops them within a quarter of a second with :class:`AbortedError`."""
+
+    def __init__(self) -> None:
+        handle = abort_p()
+        _check(lib.wf_abort_new(byref(handle)))
+        self._handle: Optional["ctypes._Pointer"] = handle
+
+    def trigger(self) -> None:
+        if self._handle is not None:
+            lib.wf_abort_trigger(self._handle)
+
+    @property
+    def triggered(self) -> bool:
+        return self._handle is not None and bool(lib.wf_abort_is_triggered(self._handle))
+
+    def reset(self) -> None:
+        if self._handle is not None:
+            lib.wf_abort_reset(self._handle)
+
+    def close(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            lib.wf_abort_free(handle)
+
+    def __del__(self) -> None:
+        if getattr(self, "_handle", None) is not None and not sys.is_finalizing():
+            self.close()
+
+
+#: The abort switch the calls of this thread obey (set by :meth:`Client.abort_on`).
+_calls = threading.local()
+
+
+@contextlib.contextmanager
+def _signals_to(guard: _CallbackGuard) -> Generator[None, None, None]:
+    """While a native call runs on the main thread, a SIGINT (or any handler's exception) is
+    recorded in ``guard`` instead of being raised inside a ctypes callback, where CPython raises
+    it on entry to the callback, before any ``try`` of it can catch it. The call then stops
+    (the transfer callback sees it within 100 ms) and the exception is raised after it."""
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if not callable(previous):
+        yield
+        return
+
+    def record(signum: int, frame: Any) -> None:
+        try:
+            previous(signum, frame)
+        except BaseException as e:
+            guard.error = guard.error or e
+
+    signal.signal(signal.SIGINT, record)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _log_line(_user: Any, level: int, message: bytes) -> None:
+    try:
+        logger.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", message.decode("utf-8", "replace"))
+    except BaseException:  # a log hook must never disturb the call it reports on
+        pass
+
+
+_LOG_HOOK = LOG_FN(_log_line)
+
+
 class Client:
     """A client of one OL Connect server; thread-safe (share one across threads).
 
@@ -123,7 +203,13 @@ class Client:
     of downloaded files (faster; a file is still complete or absent, but a machine crash shortly
     after may lose it). ``kept_body_limit`` (bytes) bounds the result bodies kept between a
     too-small buffer and its retry (default 32 MiB; see :meth:`set_kept_body_limit`).
+    ``max_concurrent`` caps the requests in flight at once (see :meth:`set_max_concurrent`).
     Use it as a context manager, or call :meth:`close`.
+
+    Every call can be interrupted: Ctrl-C raises :class:`KeyboardInterrupt` within half a second
+    whatever the call is doing (the native call is stopped, no partial file is left), and calls
+    made inside ``with client.abort_on(abort):`` stop when ``abort.trigger()`` is called from
+    another thread. Log lines go to ``logging.getLogger("olconnect_wf")``.
     """
 
     def __init__(
@@ -141,12 +227,16 @@ class Client:
         proxy: Optional[str] = None,
         durable_files: bool = True,
         kept_body_limit: Optional[int] = None,
+        max_concurrent: Optional[int] = None,
     ) -> None:
         self._handle: Optional["ctypes._Pointer"] = None
         handle = client_p()
         _check(lib.wf_client_new(_encode(base_url, "base_url"), byref(handle)))
         self._handle = handle
         try:
+            _check(lib.wf_client_set_log(handle, _LOG_HOOK, None))
+            if max_concurrent is not None:
+                self.set_max_concurrent(max_concurrent)
             self.set_timeouts(timeout=timeout, connect_timeout=connect_timeout)
             if ca_file is not None:
                 _check(lib.wf_client_set_tls_ca_file(handle, _path(ca_file, "ca_file")))
@@ -205,7 +295,7 @@ class Client:
 
     def login(self, username: str, password: str) -> None:
         """Logs in now; the token is then renewed before it expires and after a 401/403."""
-        _check(lib.wf_client_login(self._ptr, _encode(username, "username"), _encode(password, "password")))
+        _check(self._native(lib.wf_client_login, _encode(username, "username"), _encode(password, "password")))
 
     def set_token(self, token: str) -> None:
         """Sends this ``auth_token`` on every request (it cannot be renewed)."""
@@ -229,6 +319,53 @@ class Client:
             raise ValueError("kept_body_limit must be 0 or more")
         _check(lib.wf_client_set_kept_body_limit(self._ptr, int(limit)))
 
+    def set_max_concurrent(self, limit: int) -> None:
+        """At most ``limit`` requests in flight at once (0: no cap, the default); callers beyond
+        it wait their turn, and a running download keeps its slot."""
+        if limit < 0:
+            raise ValueError("max_concurrent must be 0 or more")
+        _check(lib.wf_client_set_max_concurrent(self._ptr, int(limit)))
+
+    def abort_on(self, abort: Abort) -> "_AbortScope":
+        """``with client.abort_on(abort): ...``: the calls this thread makes inside the block
+        stop with :class:`AbortedError` when ``abort.trigger()`` is called from another thread."""
+        return _AbortScope(abort)
+
+    def _native(self, fn: Any, *args: Any, on_bytes: Optional[OnBytes] = None, guard: Optional[_CallbackGuard] = None) -> int:
+        """Calls ``fn(view, *args)`` on a view of this client whose call can be stopped: by
+        Ctrl-C (the transfer callback runs at least every 100 ms on this thread, so a pending
+        KeyboardInterrupt is raised there and stops the call), by this thread's abort switch,
+        and by ``on_bytes`` returning False. Returns the native status; a callback's exception
+        is raised instead."""
+        guard = guard if guard is not None else _CallbackGuard()
+
+        def transfer(_user: Any, t: Any) -> int:
+            if guard.error is not None:
+                return 1
+            try:
+                info = t.contents
+                if on_bytes is not None and info.received:
+                    total = info.receive_total if info.receive_total >= 0 else None
+                    if on_bytes(info.received, total) is False:
+                        return 1
+                return 0
+            except BaseException as e:  # KeyboardInterrupt lands here; carried out below
+                guard.error = e
+                return 1
+
+        callback = TRANSFER_FN(transfer)
+        abort: Optional[Abort] = getattr(_calls, "abort", None)
+        view = client_p()
+        handle = abort._handle if abort is not None else None
+        _check(lib.wf_client_with_controls(self._ptr, handle, 0, callback, None, byref(view)))
+        try:
+            with _signals_to(guard):
+                status = fn(view, *args)
+        finally:
+            lib.wf_client_free(view)
+        guard.reraise()
+        return status
+
     def set_timeouts(self, *, timeout: Optional[float] = 60.0, connect_timeout: Optional[float] = 10.0) -> None:
         """Seconds; ``None`` or 0 means no limit. ``timeout`` bounds each silence while reading."""
 
@@ -247,20 +384,24 @@ class Client:
         """The result body: an entity ID, a path list or a spool file's bytes (one request)."""
         return self.get_result_ex(op_id).data
 
-    def get_result_ex(self, op_id: str) -> Result:
+    def get_result_ex(self, op_id: str, on_bytes: Optional[OnBytes] = None) -> Result:
         """The result with its type, set IDs and parsed path list."""
         handle = result_p()
-        _check(lib.wf_get_result_ex(self._ptr, _encode(op_id, "op_id"), byref(handle)))
+        _check(self._native(lib.wf_get_result_ex, _encode(op_id, "op_id"), byref(handle), on_bytes=on_bytes))
         return _from_result(handle)
 
-    def get_result_to_file(self, op_id: str, path: PathLike) -> Result:
-        """Streams the result to ``path`` (complete or not at all); returns its type and IDs."""
+    def get_result_to_file(self, op_id: str, path: PathLike, on_bytes: Optional[OnBytes] = None) -> Result:
+        """Streams the result to ``path`` (complete or not at all); returns its type and IDs.
+        ``on_bytes(received, total)`` reports the download (``total`` None when unknown);
+        returning ``False`` stops it with :class:`AbortedError`. With tqdm:
+        ``bar = tqdm(unit="B", unit_scale=True)`` and
+        ``on_bytes=lambda n, total: (setattr(bar, "total", total), bar.update(n - bar.n))``."""
         handle = result_p()
         encoded = _path(path, "path")
-        _check(lib.wf_get_result_to_file_ex(self._ptr, _encode(op_id, "op_id"), encoded, byref(handle)))
+        _check(self._native(lib.wf_get_result_to_file_ex, _encode(op_id, "op_id"), encoded, byref(handle), on_bytes=on_bytes))
         return _from_result(handle, file=os.fsdecode(encoded))
 
-    def stream_result(self, op_id: str, write: Callable[[bytes], Any]) -> int:
+    def stream_result(self, op_id: str, write: Callable[[bytes], Any], on_bytes: Optional[OnBytes] = None) -> int:
         """Calls ``write(chunk)`` with each chunk of the result in order; returns the byte
         count. ``write`` returning ``False`` stops with :class:`AbortedError`; an exception it
         raises stops the download and is raised from here."""
@@ -277,8 +418,7 @@ class Client:
                 return 1
 
         callback = WRITE_FN(on_chunk)
-        status = lib.wf_get_result_stream(self._ptr, _encode(op_id, "op_id"), callback, None)
-        guard.reraise()
+        status = self._native(lib.wf_get_result_stream, _encode(op_id, "op_id"), callback, None, on_bytes=on_bytes, guard=guard)
         _check(status)
         return total
 
@@ -339,17 +479,20 @@ class Client:
 
     def get_result_text(self, op_id: str) -> str:
         """The result as text (getResultTxt): an entity ID or the spool file path(s)."""
-        return self._text(lib.wf_get_result_text, self._ptr, _encode(op_id, "op_id"))
+        return self._text(lib.wf_get_result_text, _encode(op_id, "op_id"))
 
     def managed_result(self, op_id: str) -> Dict[str, Any]:
         """The managed result (getManagedResult) as a dict: ``identifier`` and ``files``."""
-        return json.loads(self._text(lib.wf_get_managed_result, self._ptr, _encode(op_id, "op_id")))
+        return json.loads(self._text(lib.wf_get_managed_result, _encode(op_id, "op_id")))
 
-    def download_managed(self, file_id: Union[str, int], path: PathLike, file_name: Optional[str] = None) -> str:
+    def download_managed(
+        self, file_id: Union[str, int], path: PathLike, file_name: Optional[str] = None, on_bytes: Optional[OnBytes] = None
+    ) -> str:
         """Downloads managed output from the File Store to ``path``: one file of a folder
         (``file_name``), or the whole folder as a ZIP archive. Returns the path."""
         encoded = _path(path, "path")
-        _check(lib.wf_download_managed(self._ptr, _encode(str(file_id), "file_id"), _encode(file_name, "file_name"), encoded))
+        name = _encode(file_name, "file_name")
+        _check(self._native(lib.wf_download_managed, _encode(str(file_id), "file_id"), name, encoded, on_bytes=on_bytes))
         return os.fsdecode(encoded)
 
     # -- workflow -----------------------------------------------------------------------------
@@ -359,13 +502,13 @@ class Client:
         text = config if isinstance(config, str) else json.dumps(config)
         buf = ctypes.create_string_buffer(OPERATION_ID_CAPACITY)
         size = c_size_t(OPERATION_ID_CAPACITY)
-        _check(lib.wf_submit(self._ptr, _encode(text, "config"), buf, byref(size)))
+        _check(self._native(lib.wf_submit, _encode(text, "config"), buf, byref(size)))
         return buf.value.decode("utf-8")
 
     def progress(self, op_id: str) -> Progress:
         """The progress of an operation (getProgress)."""
         percent, done = c_int32(0), c_bool(False)
-        _check(lib.wf_get_progress(self._ptr, _encode(op_id, "op_id"), byref(percent), byref(done)))
+        _check(self._native(lib.wf_get_progress, _encode(op_id, "op_id"), byref(percent), byref(done)))
         return Progress(percent.value, done.value)
 
     def wait(self, op_id: str, timeout: Optional[float] = None, on_progress: Optional[Callable[[int], Any]] = None) -> None:
@@ -383,21 +526,19 @@ class Client:
 
         callback = PROGRESS_FN(report) if on_progress is not None else PROGRESS_FN()
         ms = 0 if timeout is None else max(1, min(int(timeout * 1000), 0xFFFFFFFF))
-        status = lib.wf_wait(self._ptr, _encode(op_id, "op_id"), ms, callback, None)
-        guard.reraise()
-        _check(status)
+        _check(self._native(lib.wf_wait, _encode(op_id, "op_id"), ms, callback, None, guard=guard))
 
     def cancel(self, op_id: str) -> None:
         """Cancels an operation; a :meth:`wait` on it in another thread raises AbortedError."""
-        _check(lib.wf_cancel(self._ptr, _encode(op_id, "op_id")))
+        _check(self._native(lib.wf_cancel, _encode(op_id, "op_id")))
 
     def operations(self) -> List[Dict[str, Any]]:
         """The operations running on the server (getOperations)."""
-        return json.loads(self._text(lib.wf_get_operations, self._ptr))
+        return json.loads(self._text(lib.wf_get_operations))
 
     def server_version(self) -> str:
         """The server's version string."""
-        return self._text(lib.wf_server_version, self._ptr)
+        return self._text(lib.wf_server_version)
 
     def run(
         self,
@@ -405,21 +546,37 @@ class Client:
         *,
         to_file: Optional[PathLike] = None,
         on_progress: Optional[Callable[[int], Any]] = None,
+        on_bytes: Optional[OnBytes] = None,
         timeout: Optional[float] = None,
     ) -> Result:
         """Submits, waits and fetches: the result in memory, or streamed to ``to_file``."""
         op_id = self.submit(config)
         self.wait(op_id, timeout=timeout, on_progress=on_progress)
         if to_file is not None:
-            return self.get_result_to_file(op_id, to_file)
-        return self.get_result_ex(op_id)
+            return self.get_result_to_file(op_id, to_file, on_bytes=on_bytes)
+        return self.get_result_ex(op_id, on_bytes=on_bytes)
 
-    @staticmethod
-    def _text(fn: Any, *args: Any) -> str:
+    def _text(self, fn: Any, *args: Any) -> str:
         size = c_size_t(4096)
         while True:
             buf = ctypes.create_string_buffer(size.value)
-            status = fn(*args, buf, byref(size))
+            status = self._native(fn, *args, buf, byref(size))
             if status != _errors.BUFFER_TOO_SMALL:
                 _check(status)
                 return buf.value.decode("utf-8")
+
+
+class _AbortScope:
+    """The block of :meth:`Client.abort_on`: this thread's calls obey ``abort`` inside it."""
+
+    def __init__(self, abort: Abort) -> None:
+        self._abort = abort
+        self._outer: Optional[Abort] = None
+
+    def __enter__(self) -> Abort:
+        self._outer = getattr(_calls, "abort", None)
+        _calls.abort = self._abort
+        return self._abort
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _calls.abort = self._outer

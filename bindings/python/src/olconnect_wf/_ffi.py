@@ -15,6 +15,7 @@ from ctypes import (
     c_size_t,
     c_uint8,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 from pathlib import Path
@@ -32,11 +33,23 @@ class _Opaque(ctypes.Structure):
 
 client_p = POINTER(_Opaque)
 result_p = POINTER(_Opaque)
+abort_p = POINTER(_Opaque)
+
+
+class Transfer(ctypes.Structure):
+    """struct wf_transfer: bytes received (and their total, -1 unknown), bytes sent."""
+
+    _fields_ = [("received", c_uint64), ("receive_total", c_int64), ("sent", c_uint64), ("send_total", c_int64)]
+
 
 #: int32_t (*)(void *user_data, const uint8_t *chunk, size_t len)
 WRITE_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t)
 #: int32_t (*)(void *user_data, int32_t percent)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_int32)
+#: int32_t (*)(void *user_data, const wf_transfer *transfer)
+TRANSFER_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(Transfer))
+#: void (*)(void *user_data, wf_log_level level, const char *message)
+LOG_FN = CFUNCTYPE(None, c_void_p, c_int32, c_char_p)
 
 
 def _candidates() -> List[Path]:
@@ -89,6 +102,14 @@ _SIGNATURES = {
     "wf_client_set_proxy": ([client_p, c_char_p], c_int32),
     "wf_client_set_durable_files": ([client_p, c_bool], c_int32),
     "wf_client_set_kept_body_limit": ([client_p, c_size_t], c_int32),
+    "wf_abort_new": ([POINTER(abort_p)], c_int32),
+    "wf_abort_trigger": ([abort_p], None),
+    "wf_abort_is_triggered": ([abort_p], c_bool),
+    "wf_abort_reset": ([abort_p], None),
+    "wf_abort_free": ([abort_p], None),
+    "wf_client_with_controls": ([client_p, abort_p, c_uint32, TRANSFER_FN, c_void_p, POINTER(client_p)], c_int32),
+    "wf_client_set_log": ([client_p, LOG_FN, c_void_p], c_int32),
+    "wf_client_set_max_concurrent": ([client_p, c_uint32], c_int32),
     "wf_get_result": ([client_p, c_char_p, c_void_p, POINTER(c_size_t)], c_int32),
     "wf_get_result_ex": ([client_p, c_char_p, POINTER(result_p)], c_int32),
     "wf_result_data": ([result_p, POINTER(c_size_t)], c_void_p),
