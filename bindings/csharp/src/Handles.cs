@@ -18,6 +18,27 @@ namespace OLConnect.Workflow
         }
     }
 
+    internal sealed class AbortHandle : SafeHandle
+    {
+        public AbortHandle() : base(IntPtr.Zero, true) { }
+
+        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
+
+        /// <summary>A new, untriggered switch.</summary>
+        internal static AbortHandle Create()
+        {
+            AbortHandle created;
+            Native.Check(NativeMethods.wf_abort_new(out created));
+            return created;
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.wf_abort_free(handle);
+            return true;
+        }
+    }
+
     internal sealed class ResultHandle : SafeHandle
     {
         public ResultHandle() : base(IntPtr.Zero, true) { }

@@ -12,6 +12,24 @@ namespace OLConnect.Workflow
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate int ProgressCallback(IntPtr userData, int percent);
 
+    /// <summary>int32_t (*)(void *user_data, const wf_transfer *transfer)</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate int TransferCallback(IntPtr userData, IntPtr transfer);
+
+    /// <summary>void (*)(void *user_data, wf_log_level level, const char *message)</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void LogCallback(IntPtr userData, int level, IntPtr message);
+
+    /// <summary>struct wf_transfer.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeTransfer
+    {
+        public ulong Received;
+        public long ReceiveTotal;
+        public ulong Sent;
+        public long SendTotal;
+    }
+
     internal static class NativeMethods
     {
         internal const string Library = "olconnect_wf";
@@ -72,6 +90,25 @@ namespace OLConnect.Workflow
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_client_set_kept_body_limit(ClientHandle client, UIntPtr bytes);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_abort_new(out AbortHandle abort);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void wf_abort_trigger(AbortHandle abort);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void wf_abort_free(IntPtr abort);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_with_controls(ClientHandle client, AbortHandle abort, uint timeoutMs,
+            TransferCallback onTransfer, IntPtr userData, out ClientHandle view);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_log(ClientHandle client, LogCallback log, IntPtr userData);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_max_concurrent(ClientHandle client, uint max);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_get_result_ex(ClientHandle client, byte[] opId, out ResultHandle result);

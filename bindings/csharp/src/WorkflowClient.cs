@@ -93,6 +93,9 @@ namespace OLConnect.Workflow
         /// <summary>Bytes of result bodies kept between a too-small buffer and its retry (0 keeps
         /// none, the oldest are released first); null keeps the library's default (32 MiB).</summary>
         public long? KeptBodyLimit { get; set; }
+        /// <summary>At most this many requests in flight at once (null: no cap); callers beyond it
+        /// wait their turn and a running download keeps its slot.</summary>
+        public int? MaxConcurrent { get; set; }
     }
 
     /// <summary>A client of one OL Connect server. Thread-safe: share one between threads.
@@ -121,6 +124,11 @@ namespace OLConnect.Workflow
                 {
                     if (options.KeptBodyLimit.Value < 0) throw new ArgumentOutOfRangeException("options", "KeptBodyLimit must be 0 or more");
                     Native.Check(NativeMethods.wf_client_set_kept_body_limit(handle, new UIntPtr((ulong)options.KeptBodyLimit.Value)));
+                }
+                if (options.MaxConcurrent.HasValue)
+                {
+                    if (options.MaxConcurrent.Value < 0) throw new ArgumentOutOfRangeException("options", "MaxConcurrent must be 0 or more");
+                    Native.Check(NativeMethods.wf_client_set_max_concurrent(handle, (uint)options.MaxConcurrent.Value));
                 }
             }
             catch
@@ -157,7 +165,13 @@ namespace OLConnect.Workflow
             }
         }
 
-        public void Dispose() { handle.Dispose(); }
+        /// <summary>Frees the native client: its connections, kept bodies and credentials.</summary>
+        public void Dispose()
+        {
+            // No log line may reach a delegate that is about to be collected.
+            if (logCallback != null && !handle.IsClosed) NativeMethods.wf_client_set_log(handle, null, IntPtr.Zero);
+            handle.Dispose();
+        }
 
         // -- credentials ------------------------------------------------------------------------
 
@@ -188,31 +202,32 @@ namespace OLConnect.Workflow
         public byte[] GetResult(string opId) { return GetResultEx(opId).Data; }
 
         /// <summary>The result with its type, set IDs and path list.</summary>
-        public WorkflowResult GetResultEx(string opId)
+        public WorkflowResult GetResultEx(string opId) { return GetResultEx(Handle, opId); }
+
+        private static WorkflowResult GetResultEx(ClientHandle h, string opId)
         {
             ResultHandle result;
-            Native.Check(NativeMethods.wf_get_result_ex(Handle, Native.Utf8(opId, "opId"), out result));
+            Native.Check(NativeMethods.wf_get_result_ex(h, Native.Utf8(opId, "opId"), out result));
             return WorkflowResult.From(result);
         }
 
         /// <summary>Streams the result to <paramref name="path"/>: the file appears complete, or
         /// not at all. Returns the result's type and set IDs (its Data is empty).</summary>
-        public WorkflowResult GetResultToFile(string opId, string path)
+        public WorkflowResult GetResultToFile(string opId, string path) { return GetResultToFile(Handle, opId, path); }
+
+        private static WorkflowResult GetResultToFile(ClientHandle h, string opId, string path)
         {
             ResultHandle info;
-            Native.Check(NativeMethods.wf_get_result_to_file_ex(Handle, Native.Utf8(opId, "opId"), Native.Utf8(path, "path"), out info));
+            Native.Check(NativeMethods.wf_get_result_to_file_ex(h, Native.Utf8(opId, "opId"), Native.Utf8(path, "path"), out info));
             return WorkflowResult.From(info);
         }
 
         /// <summary>Streams the result into <paramref name="destination"/> chunk by chunk (no full
         /// buffering); returns the number of bytes written. An exception thrown by the stream
         /// stops the download and is rethrown here.</summary>
-        public long GetResultToStream(string opId, Stream destination)
-        {
-            return GetResultToStream(opId, destination, CancellationToken.None);
-        }
+        public long GetResultToStream(string opId, Stream destination) { return GetResultToStream(Handle, opId, destination); }
 
-        private long GetResultToStream(string opId, Stream destination, CancellationToken cancel)
+        private static long GetResultToStream(ClientHandle h, string opId, Stream destination)
         {
             if (destination == null) throw new ArgumentNullException("destination");
             var id = Native.Utf8(opId, "opId");
@@ -223,7 +238,6 @@ namespace OLConnect.Workflow
             {
                 try
                 {
-                    if (cancel.IsCancellationRequested) return 1;
                     int n = checked((int)length.ToUInt64());
                     if (buffer.Length < n) buffer = new byte[n];
                     Marshal.Copy(chunk, buffer, 0, n);
@@ -237,19 +251,19 @@ namespace OLConnect.Workflow
                     return 1;
                 }
             };
-            int status = NativeMethods.wf_get_result_stream(Handle, id, write, IntPtr.Zero);
+            int status = NativeMethods.wf_get_result_stream(h, id, write, IntPtr.Zero);
             GC.KeepAlive(write);
             if (failure != null) failure.Throw();
-            cancel.ThrowIfCancellationRequested();
             Native.Check(status);
             return total;
         }
 
         /// <summary>The result as text (getResultTxt): an entity ID or the spool file path(s).</summary>
-        public string GetResultText(string opId)
+        public string GetResultText(string opId) { return GetResultText(Handle, opId); }
+
+        private static string GetResultText(ClientHandle h, string opId)
         {
             var id = Native.Utf8(opId, "opId");
-            var h = Handle;
             return Native.Text((byte[] b, ref UIntPtr n) => NativeMethods.wf_get_result_text(h, id, b, ref n));
         }
 
@@ -264,20 +278,24 @@ namespace OLConnect.Workflow
 
         /// <summary>Downloads managed output from the File Store to <paramref name="path"/>: one
         /// file of a folder, or (fileName null) the whole folder as a ZIP archive.</summary>
-        public void DownloadManaged(string fileId, string path, string fileName = null)
+        public void DownloadManaged(string fileId, string path, string fileName = null) { DownloadManaged(Handle, fileId, path, fileName); }
+
+        private static void DownloadManaged(ClientHandle h, string fileId, string path, string fileName)
         {
-            Native.Check(NativeMethods.wf_download_managed(Handle, Native.Utf8(fileId, "fileId"),
+            Native.Check(NativeMethods.wf_download_managed(h, Native.Utf8(fileId, "fileId"),
                 Native.Utf8(fileName, "fileName", allowNull: true), Native.Utf8(path, "path")));
         }
 
         // -- workflow ----------------------------------------------------------------------------
 
         /// <summary>Submits a JSON All-In-One configuration; returns the operation id.</summary>
-        public string Submit(string configJson)
+        public string Submit(string configJson) { return Submit(Handle, configJson); }
+
+        private static string Submit(ClientHandle h, string configJson)
         {
             var buffer = new byte[NativeMethods.OperationIdCapacity];
             var length = new UIntPtr((uint)buffer.Length);
-            Native.Check(NativeMethods.wf_submit(Handle, Native.Utf8(configJson, "configJson"), buffer, ref length));
+            Native.Check(NativeMethods.wf_submit(h, Native.Utf8(configJson, "configJson"), buffer, ref length));
             return Native.FromUtf8(buffer, (int)length.ToUInt64());
         }
 
@@ -295,10 +313,10 @@ namespace OLConnect.Workflow
         /// <paramref name="timeout"/>, AbortedException when another thread cancels the operation.</summary>
         public void Wait(string opId, TimeSpan? timeout = null, IProgress<int> progress = null)
         {
-            Wait(opId, timeout, progress, CancellationToken.None);
+            Wait(Handle, opId, timeout, progress);
         }
 
-        private void Wait(string opId, TimeSpan? timeout, IProgress<int> progress, CancellationToken cancel)
+        private static void Wait(ClientHandle h, string opId, TimeSpan? timeout, IProgress<int> progress)
         {
             var id = Native.Utf8(opId, "opId");
             ExceptionDispatchInfo failure = null;
@@ -306,7 +324,6 @@ namespace OLConnect.Workflow
             {
                 try
                 {
-                    if (cancel.IsCancellationRequested) return 1;
                     if (progress != null) progress.Report(percent);
                     return 0;
                 }
@@ -316,15 +333,16 @@ namespace OLConnect.Workflow
                     return 1;
                 }
             };
-            int status = NativeMethods.wf_wait(Handle, id, Millis(timeout), report, IntPtr.Zero);
+            int status = NativeMethods.wf_wait(h, id, Millis(timeout), report, IntPtr.Zero);
             GC.KeepAlive(report);
             if (failure != null) failure.Throw();
-            cancel.ThrowIfCancellationRequested();
             Native.Check(status);
         }
 
-        /// <summary>Cancels an operation.</summary>
-        public void Cancel(string opId) { Native.Check(NativeMethods.wf_cancel(Handle, Native.Utf8(opId, "opId"))); }
+        /// <summary>Cancels an operation; a Wait for it on this client throws AbortedException.</summary>
+        public void Cancel(string opId) { Cancel(Handle, opId); }
+
+        private static void Cancel(ClientHandle h, string opId) { Native.Check(NativeMethods.wf_cancel(h, Native.Utf8(opId, "opId"))); }
 
         /// <summary>The operations running on the server, as the server's JSON array text.</summary>
         public string GetOperations()
@@ -334,68 +352,201 @@ namespace OLConnect.Workflow
         }
 
         /// <summary>The server's version string.</summary>
-        public string ServerVersion()
+        public string ServerVersion() { return ServerVersion(Handle); }
+
+        private static string ServerVersion(ClientHandle h)
         {
-            var h = Handle;
             return Native.Text((byte[] b, ref UIntPtr n) => NativeMethods.wf_server_version(h, b, ref n));
         }
 
-        // -- asynchronous variants (run on the thread pool; the caller's thread is not blocked) --
+        // -- control of calls in flight ------------------------------------------------------------
 
-        public Task<string> SubmitAsync(string configJson, CancellationToken cancel = default(CancellationToken))
+        /// <summary>Runs <paramref name="call"/> on a view of this client whose call stops within a
+        /// quarter of a second of <paramref name="cancel"/> being cancelled (wherever it is:
+        /// connecting, waiting, downloading), reporting bytes received to
+        /// <paramref name="bytes"/>. A cancelled call throws OperationCanceledException and leaves
+        /// no partial file.</summary>
+        private T Controlled<T>(CancellationToken cancel, IProgress<TransferProgress> bytes, Func<ClientHandle, T> call)
         {
-            return Task.Run(() => Submit(configJson), cancel);
+            cancel.ThrowIfCancellationRequested();
+            using (var abort = AbortHandle.Create())
+            {
+                ExceptionDispatchInfo failure = null;
+                TransferCallback transfer = (user, info) =>
+                {
+                    try
+                    {
+                        if (bytes == null) return 0;
+                        var t = (NativeTransfer)Marshal.PtrToStructure(info, typeof(NativeTransfer));
+                        if (t.Received > 0) bytes.Report(new TransferProgress((long)t.Received, t.ReceiveTotal >= 0 ? t.ReceiveTotal : (long?)null));
+                        return 0;
+                    }
+                    catch (Exception e)
+                    {
+                        failure = ExceptionDispatchInfo.Capture(e);
+                        return 1;
+                    }
+                };
+                ClientHandle view;
+                Native.Check(NativeMethods.wf_client_with_controls(Handle, abort, 0, transfer, IntPtr.Zero, out view));
+                using (view)
+                using (cancel.Register(() => NativeMethods.wf_abort_trigger(abort)))
+                {
+                    try
+                    {
+                        return call(view);
+                    }
+                    catch (AbortedException) when (cancel.IsCancellationRequested || failure != null)
+                    {
+                        if (failure != null) failure.Throw();
+                        throw new OperationCanceledException(cancel);
+                    }
+                    finally
+                    {
+                        GC.KeepAlive(transfer);
+                    }
+                }
+            }
         }
 
-        /// <summary>Waits without blocking the caller; cancelling the token stops the wait at the
-        /// next progress report or poll (OperationCanceledException).</summary>
+        /// <summary>Receives each log line of this client: one per HTTP exchange (Info), retries and
+        /// re-logins (Warning), failed calls (Error); never a secret. Called on the thread of the call
+        /// that logs, so from several threads when the client is shared. Null (the default): no
+        /// logging, at no cost.</summary>
+        public Action<WorkflowLogLevel, string> LogHandler
+        {
+            get { return logHandler; }
+            set
+            {
+                LogCallback native = null;
+                if (value != null)
+                {
+                    var target = value;
+                    native = (user, level, message) =>
+                    {
+                        try { target((WorkflowLogLevel)level, Native.FromUtf8(message)); }
+                        catch (Exception) { } // a log handler must never disturb the call it reports on
+                    };
+                }
+                Native.Check(NativeMethods.wf_client_set_log(Handle, native, IntPtr.Zero));
+                logHandler = value;
+                logCallback = native; // kept alive while the library may call it
+            }
+        }
+
+        private Action<WorkflowLogLevel, string> logHandler;
+        private LogCallback logCallback;
+
+        // -- asynchronous variants: run on the thread pool; the token stops the native call ------------
+
+        /// <summary>Submits without blocking the caller.</summary>
+        public Task<string> SubmitAsync(string configJson, CancellationToken cancel = default(CancellationToken))
+        {
+            return Task.Run(() => Controlled(cancel, null, h => Submit(h, configJson)), cancel);
+        }
+
+        /// <summary>Waits without blocking the caller; cancelling the token stops the wait within a
+        /// quarter of a second, even during a poll (OperationCanceledException).</summary>
         public Task WaitAsync(string opId, TimeSpan? timeout = null, IProgress<int> progress = null,
             CancellationToken cancel = default(CancellationToken))
         {
-            return Task.Run(() => Wait(opId, timeout, progress, cancel), cancel);
+            return Task.Run(() => Controlled(cancel, null, h => { Wait(h, opId, timeout, progress); return true; }), cancel);
         }
 
+        /// <summary>Fetches the result body without blocking the caller.</summary>
         public Task<byte[]> GetResultAsync(string opId, CancellationToken cancel = default(CancellationToken))
         {
-            return Task.Run(() => GetResult(opId), cancel);
+            return Task.Run(() => Controlled(cancel, null, h => GetResultEx(h, opId).Data), cancel);
         }
 
-        public Task<WorkflowResult> GetResultExAsync(string opId, CancellationToken cancel = default(CancellationToken))
+        /// <summary>Fetches the result with its type and set IDs without blocking the caller.</summary>
+        public Task<WorkflowResult> GetResultExAsync(string opId, CancellationToken cancel = default(CancellationToken),
+            IProgress<TransferProgress> bytes = null)
         {
-            return Task.Run(() => GetResultEx(opId), cancel);
+            return Task.Run(() => Controlled(cancel, bytes, h => GetResultEx(h, opId)), cancel);
         }
 
-        public Task<WorkflowResult> GetResultToFileAsync(string opId, string path, CancellationToken cancel = default(CancellationToken))
+        /// <summary>Downloads the result to a file without blocking the caller, reporting bytes to
+        /// <paramref name="bytes"/>; cancelling stops it within a quarter of a second and leaves no
+        /// file.</summary>
+        public Task<WorkflowResult> GetResultToFileAsync(string opId, string path, CancellationToken cancel = default(CancellationToken),
+            IProgress<TransferProgress> bytes = null)
         {
-            return Task.Run(() => GetResultToFile(opId, path), cancel);
+            return Task.Run(() => Controlled(cancel, bytes, h => GetResultToFile(h, opId, path)), cancel);
         }
 
         /// <summary>Streams without blocking the caller; cancelling the token stops the download
-        /// at the next chunk (OperationCanceledException).</summary>
-        public Task<long> GetResultToStreamAsync(string opId, Stream destination, CancellationToken cancel = default(CancellationToken))
+        /// within a quarter of a second (OperationCanceledException).</summary>
+        public Task<long> GetResultToStreamAsync(string opId, Stream destination, CancellationToken cancel = default(CancellationToken),
+            IProgress<TransferProgress> bytes = null)
         {
-            return Task.Run(() => GetResultToStream(opId, destination, cancel), cancel);
+            return Task.Run(() => Controlled(cancel, bytes, h => GetResultToStream(h, opId, destination)), cancel);
         }
 
+        /// <summary>Fetches the result as text without blocking the caller.</summary>
         public Task<string> GetResultTextAsync(string opId, CancellationToken cancel = default(CancellationToken))
         {
-            return Task.Run(() => GetResultText(opId), cancel);
+            return Task.Run(() => Controlled(cancel, null, h => GetResultText(h, opId)), cancel);
         }
 
+        /// <summary>Downloads managed output without blocking the caller.</summary>
+        public Task DownloadManagedAsync(string fileId, string path, string fileName = null,
+            CancellationToken cancel = default(CancellationToken), IProgress<TransferProgress> bytes = null)
+        {
+            return Task.Run(() => Controlled(cancel, bytes, h => { DownloadManaged(h, fileId, path, fileName); return true; }), cancel);
+        }
+
+        /// <summary>Cancels an operation without blocking the caller.</summary>
         public Task CancelAsync(string opId, CancellationToken cancel = default(CancellationToken))
         {
-            return Task.Run(() => Cancel(opId), cancel);
+            return Task.Run(() => Controlled(cancel, null, h => { Cancel(h, opId); return true; }), cancel);
+        }
+
+        /// <summary>Asks for the server version without blocking the caller.</summary>
+        public Task<string> ServerVersionAsync(CancellationToken cancel = default(CancellationToken))
+        {
+            return Task.Run(() => Controlled(cancel, null, h => ServerVersion(h)), cancel);
         }
 
         /// <summary>Submits, waits and fetches: the result in memory, or streamed to a file.</summary>
         public async Task<WorkflowResult> RunAsync(string configJson, string toFile = null, IProgress<int> progress = null,
-            CancellationToken cancel = default(CancellationToken))
+            CancellationToken cancel = default(CancellationToken), IProgress<TransferProgress> bytes = null)
         {
             string opId = await SubmitAsync(configJson, cancel).ConfigureAwait(false);
             await WaitAsync(opId, null, progress, cancel).ConfigureAwait(false);
             return toFile != null
-                ? await GetResultToFileAsync(opId, toFile, cancel).ConfigureAwait(false)
-                : await GetResultExAsync(opId, cancel).ConfigureAwait(false);
+                ? await GetResultToFileAsync(opId, toFile, cancel, bytes).ConfigureAwait(false)
+                : await GetResultExAsync(opId, cancel, bytes).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Bytes of a download received so far, and its total when the server announced it.</summary>
+    public struct TransferProgress
+    {
+        /// <summary>Creates a report.</summary>
+        public TransferProgress(long received, long? total)
+        {
+            Received = received;
+            Total = total;
+        }
+
+        /// <summary>Bytes received so far.</summary>
+        public long Received { get; private set; }
+
+        /// <summary>The announced total, or null when the server did not announce one.</summary>
+        public long? Total { get; private set; }
+    }
+
+    /// <summary>How much a log line matters (the numbers of the C wf_log_level).</summary>
+    public enum WorkflowLogLevel
+    {
+        /// <summary>A call failed.</summary>
+        Error = 1,
+        /// <summary>A retry or a re-login.</summary>
+        Warning = 2,
+        /// <summary>One line per HTTP exchange.</summary>
+        Info = 3,
+        /// <summary>Details.</summary>
+        Debug = 4,
     }
 }

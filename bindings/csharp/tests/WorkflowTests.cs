@@ -276,6 +276,71 @@ static class Tests
         }
     }
 
+    [Test]
+    static void TokensStopCallsInFlightWithinHalfASecond()
+    {
+        using (var c = Client())
+        {
+            // A stalled call: the server takes 30 s to answer.
+            Fault("{\"kind\":\"delay\",\"ms\":30000,\"path\":\"/version\"}");
+            AssertCancelledQuickly("stalled call", token => c.ServerVersionAsync(token));
+            Control("DELETE", "/sim/faults", null);
+
+            // A wait, during its sleeps and polls.
+            var op = c.Submit(Config(parameters: "\"sim_duration_ms\":60000"));
+            AssertCancelledQuickly("wait", token => c.WaitAsync(op, null, null, token));
+            c.Cancel(op);
+
+            // A file download: no file is left.
+            op = c.Submit(Config(parameters: "\"sim_output_size\":5000000"));
+            Fault("{\"kind\":\"trickle\",\"chunk\":65536,\"interval_ms\":200,\"path\":\"getResult\"}");
+            var path = Path.Combine(Dir, "cancelled.pdf");
+            AssertCancelledQuickly("download", token => c.GetResultToFileAsync(op, path, token));
+            Assert(!File.Exists(path), "no partial file");
+            Control("DELETE", "/sim/faults", null);
+        }
+    }
+
+    static void AssertCancelledQuickly(string what, Func<CancellationToken, Task> start)
+    {
+        var cts = new CancellationTokenSource();
+        var task = start(cts.Token);
+        Thread.Sleep(300);
+        Assert(!task.IsCompleted, what + ": the call was running");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        cts.Cancel();
+        try { task.Wait(); throw new Exception(what + ": not cancelled"); }
+        catch (AggregateException e) { Assert(e.InnerException is OperationCanceledException, what + ": " + e.InnerException); }
+        Assert(watch.ElapsedMilliseconds < 500, what + ": stopped after " + watch.ElapsedMilliseconds + " ms");
+    }
+
+    sealed class Recorder<T> : IProgress<T>
+    {
+        public readonly List<T> Seen = new List<T>();
+        public void Report(T value) { lock (Seen) Seen.Add(value); }
+    }
+
+    [Test]
+    static void BytesAndLogLines()
+    {
+        using (var c = Client())
+        {
+            var lines = new List<string>();
+            c.LogHandler = (level, line) => { lock (lines) lines.Add(level + " " + line); };
+            var op = c.Submit(Config(parameters: "\"sim_output_size\":3000000"));
+            var bytes = new Recorder<TransferProgress>();
+            c.GetResultToFileAsync(op, Path.Combine(Dir, "bytes.pdf"), CancellationToken.None, bytes).Wait();
+            var last = bytes.Seen[bytes.Seen.Count - 1];
+            Assert(last.Received == 3000000 && last.Total == 3000000, "final report: " + last.Received + "/" + last.Total);
+            Throws<NotFoundException>(() => c.GetResult("no-such-op"));
+            c.LogHandler = null;
+            var text = string.Join("\n", lines);
+            Assert(text.Contains("Info POST /rest/serverengine/workflow/print/getResult/" + op + " -> HTTP 200"), text);
+            Assert(text.Contains("Error ") && text.Contains("no-such-op"), text);
+            Assert(!text.Contains("secret") && !text.Contains("b2wtYWRtaW46c2VjcmV0"), "no secret in the log");
+        }
+    }
+
     sealed class CancellingStream : MemoryStream
     {
         readonly CancellationTokenSource source;
