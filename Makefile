@@ -11,12 +11,17 @@ LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
 C_TESTS  := test_core test_workflow test_control
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo deps test lint test-rust test-c test-python test-csharp bench bench-smoke header clean
+.PHONY: all lib demo deps test lint test-rust test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
 
 all: lib
 
+# Programs linked in the build tree look for the SONAME, libolconnect_wf.so.0.
 lib:
 	$(CARGO) build --release --workspace
+	ln -sfn libolconnect_wf.so $(LIB_DIR)/libolconnect_wf.so.0
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -27,7 +32,15 @@ demo: lib | $(BUILD)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf'
 
-test: deps lint bench-smoke test-rust test-c test-python test-csharp
+test: deps lint bench-smoke test-rust test-c test-cpp test-install test-python test-csharp
+
+# Installs like a C library under $(DESTDIR)$(PREFIX) (see scripts/install.sh for the layout).
+install: lib
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" scripts/install.sh install
+
+# Removes exactly what `make install` installed (its manifest).
+uninstall:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" scripts/install.sh uninstall
 
 # What the tests need beyond Rust, a C compiler and Python (valgrind, Mono, libcurl, wrk...).
 deps:
@@ -51,6 +64,19 @@ test-c: lib | $(BUILD)
 	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/run.sh \
 	  $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)_cpp $(BUILD)/$(t)_static $(BUILD)/$(t)_valgrind)
 	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result
+
+# The C++ wrapper (include/olconnect_wf.hpp), built as C++17 and C++20, run against the simulator.
+test-cpp: lib | $(BUILD)
+	for std in c++17 c++20; do \
+	  $(CXX) -std=$$std -Wall -Wextra -Wpedantic -Werror -g -Iinclude tests/cpp/test_wrapper.cpp \
+	    -o $(BUILD)/test_wrapper_$$std $(LDSHARED) || exit 1; \
+	done
+	$(WITH_SIM) --control true --op-duration-ms 0 -- sh -c \
+	  'cd $(BUILD) && ./test_wrapper_c++17 "$$SIM_URL" && ./test_wrapper_c++20 "$$SIM_URL"'
+
+# Install into a temporary prefix and build against it with pkg-config and CMake.
+test-install: lib
+	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/install/run.sh
 
 # Python: install the package (it bundles the library) into a venv, run pytest against it.
 VENV := $(BUILD)/venv

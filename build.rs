@@ -105,4 +105,9 @@ fn main() {
         .expect("cbindgen generates the header")
         .write_to_file(&out);
     println!("cargo:rustc-env=WF_GENERATED_HEADER={}", out.display());
+    // The shared library's SONAME carries the major version: programs link against
+    // libolconnect_wf.so.MAJOR, so a minor or patch release replaces it in place.
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libolconnect_wf.so.{major}");
+    }
 }

@@ -13,6 +13,7 @@ B=build/bench
 if [ -z "${SIM_URL:-}" ]; then
   scripts/install-deps.sh
   cargo build --release -q --workspace
+  ln -sfn libolconnect_wf.so target/release/libolconnect_wf.so.0 # the SONAME programs look for
   mkdir -p "$B"
   cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/src/wfbench.c -o "$B/wfbench" \
     -Ltarget/release -lolconnect_wf -Wl,-rpath,"$PWD/target/release" -lpthread

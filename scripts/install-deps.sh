@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the tests need and the machine lacks: the C toolchain,
-# valgrind, Mono (C# tests), libcurl headers, wrk and GNU time (benchmark smoke run). Does
+# valgrind, Mono (C# tests), libcurl headers, wrk and GNU time (benchmark smoke run), cmake and
+# pkg-config (install tests). Does
 # nothing when all is there; needs root (or sudo) otherwise.
 set -euo pipefail
 missing=()
@@ -14,6 +15,9 @@ need wrk wrk
 need mcs mono-mcs
 need mono mono-runtime
 need curl-config libcurl4-openssl-dev
+need cmake cmake
+need pkg-config pkg-config
+need objcopy binutils
 [ -x /usr/bin/time ] || missing+=(time)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 [ ${#missing[@]} -eq 0 ] && exit 0

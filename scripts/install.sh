@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Installs (or uninstalls) the built library like any C library:
+#
+#   scripts/install.sh install   [PREFIX=/usr/local] [DESTDIR=]   (after cargo build --release)
+#   scripts/install.sh uninstall [PREFIX=/usr/local] [DESTDIR=]
+#
+# Installs, under DESTDIR/PREFIX:
+#   lib/libolconnect_wf.so.MAJOR.MINOR.PATCH   stripped; SONAME libolconnect_wf.so.MAJOR
+#   lib/libolconnect_wf.so.MAJOR, lib/libolconnect_wf.so   the usual links
+#   lib/.debug/libolconnect_wf.so.X.Y.Z.debug  its debug info (found by gdb through a debuglink)
+#   lib/libolconnect_wf.a                      without debug info
+#   include/olconnect_wf.h, include/olconnect_wf.hpp
+#   lib/pkgconfig/olconnect_wf.pc              Libs.private from rustc's native-static-libs
+#   lib/cmake/olconnect_wf/                    find_package(olconnect_wf): olconnect_wf::olconnect_wf
+#                                              (shared) and olconnect_wf::olconnect_wf_static
+#   bin/olconnect-sim                          the simulator (stripped)
+#   bin/olcwf                                  the command-line client, when built (stripped)
+#   share/olconnect_wf/install-manifest.txt    what was installed; uninstall removes exactly that
+# The .pc and CMake files locate everything relative to themselves, so a DESTDIR staging tree
+# or a moved prefix works.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+action=${1:-install}
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+root="$DESTDIR$PREFIX"
+manifest_rel=share/olconnect_wf/install-manifest.txt
+manifest="$root/$manifest_rel"
+
+if [ "$action" = uninstall ]; then
+  [ -f "$manifest" ] || { echo "nothing to uninstall: $manifest is missing" >&2; exit 1; }
+  while IFS= read -r rel; do
+    rm -f "$root/$rel"
+  done <"$manifest"
+  rm -f "$manifest"
+  # Remove the folders this install created, when empty (never the prefix's common ones).
+  for dir in share/olconnect_wf lib/cmake/olconnect_wf lib/.debug; do
+    rmdir "$root/$dir" 2>/dev/null || true
+  done
+  echo "uninstalled from $root"
+  exit 0
+fi
+[ "$action" = install ] || { echo "usage: $0 install|uninstall" >&2; exit 2; }
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+major=${version%%.*}
+release=target/release
+for f in libolconnect_wf.so libolconnect_wf.a olconnect-sim; do
+  [ -f "$release/$f" ] || { echo "$release/$f is missing: run cargo build --release --workspace" >&2; exit 1; }
+done
+native_libs=$(cargo rustc --release -q --lib --crate-type staticlib -- --print native-static-libs 2>&1 |
+  sed -n 's/.*native-static-libs: //p' | tail -n 1)
+[ -n "$native_libs" ] || { echo "cannot learn the native libraries of the static library" >&2; exit 1; }
+
+installed=()
+put() { # put SOURCE RELATIVE-DESTINATION MODE
+  install -D -m "$3" "$1" "$root/$2"
+  installed+=("$2")
+}
+
+so="libolconnect_wf.so.$version"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The shared library, stripped, its debug info apart and linked back to it.
+cp "$release/libolconnect_wf.so" "$work/$so"
+objcopy --only-keep-debug "$work/$so" "$work/$so.debug"
+strip --strip-unneeded "$work/$so"
+objcopy --add-gnu-debuglink="$work/$so.debug" "$work/$so"
+put "$work/$so" "lib/$so" 755
+put "$work/$so.debug" "lib/.debug/$so.debug" 644
+ln -sfn "$so" "$root/lib/libolconnect_wf.so.$major"
+ln -sfn "libolconnect_wf.so.$major" "$root/lib/libolconnect_wf.so"
+installed+=("lib/libolconnect_wf.so.$major" "lib/libolconnect_wf.so")
+
+cp "$release/libolconnect_wf.a" "$work/libolconnect_wf.a"
+strip --strip-debug "$work/libolconnect_wf.a"
+put "$work/libolconnect_wf.a" lib/libolconnect_wf.a 644
+
+put include/olconnect_wf.h include/olconnect_wf.h 644
+put include/olconnect_wf.hpp include/olconnect_wf.hpp 644
+
+for bin in olconnect-sim olcwf; do
+  if [ -f "$release/$bin" ]; then
+    cp "$release/$bin" "$work/$bin"
+    strip --strip-unneeded "$work/$bin"
+    put "$work/$bin" "bin/$bin" 755
+  fi
+done
+
+cat >"$work/olconnect_wf.pc" <<EOF
+prefix=\${pcfiledir}/../..
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+# What a program linked with libolconnect_wf.a needs besides it (rustc's native-static-libs).
+static_libs=$native_libs
+
+Name: olconnect_wf
+Description: Client for the OL Connect All-In-One REST service (C ABI)
+Version: $version
+Libs: -L\${libdir} -lolconnect_wf
+Libs.private: \${static_libs}
+Cflags: -I\${includedir}
+EOF
+put "$work/olconnect_wf.pc" lib/pkgconfig/olconnect_wf.pc 644
+
+cmake_libs=$(for l in $native_libs; do printf '%s;' "${l#-l}"; done)
+cat >"$work/olconnect_wfConfig.cmake" <<EOF
+# find_package(olconnect_wf) gives olconnect_wf::olconnect_wf (the shared library) and
+# olconnect_wf::olconnect_wf_static (the static one, with the system libraries it needs).
+get_filename_component(_olconnect_wf_prefix "\${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
+if(NOT TARGET olconnect_wf::olconnect_wf)
+  add_library(olconnect_wf::olconnect_wf SHARED IMPORTED)
+  set_target_properties(olconnect_wf::olconnect_wf PROPERTIES
+    IMPORTED_LOCATION "\${_olconnect_wf_prefix}/lib/$so"
+    IMPORTED_SONAME "libolconnect_wf.so.$major"
+    INTERFACE_INCLUDE_DIRECTORIES "\${_olconnect_wf_prefix}/include")
+endif()
+if(NOT TARGET olconnect_wf::olconnect_wf_static)
+  add_library(olconnect_wf::olconnect_wf_static STATIC IMPORTED)
+  set_target_properties(olconnect_wf::olconnect_wf_static PROPERTIES
+    IMPORTED_LOCATION "\${_olconnect_wf_prefix}/lib/libolconnect_wf.a"
+    INTERFACE_INCLUDE_DIRECTORIES "\${_olconnect_wf_prefix}/include"
+    INTERFACE_LINK_LIBRARIES "${cmake_libs%;}")
+endif()
+set(olconnect_wf_VERSION "$version")
+unset(_olconnect_wf_prefix)
+EOF
+cat >"$work/olconnect_wfConfigVersion.cmake" <<EOF
+# Compatible within the same major version (the SONAME's), not older than asked for.
+set(PACKAGE_VERSION "$version")
+if(PACKAGE_FIND_VERSION_MAJOR STREQUAL "$major" AND NOT PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION)
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  if(PACKAGE_FIND_VERSION STREQUAL PACKAGE_VERSION)
+    set(PACKAGE_VERSION_EXACT TRUE)
+  endif()
+else()
+  set(PACKAGE_VERSION_COMPATIBLE FALSE)
+endif()
+EOF
+put "$work/olconnect_wfConfig.cmake" lib/cmake/olconnect_wf/olconnect_wfConfig.cmake 644
+put "$work/olconnect_wfConfigVersion.cmake" lib/cmake/olconnect_wf/olconnect_wfConfigVersion.cmake 644
+
+mkdir -p "$(dirname "$manifest")"
+printf '%s\n' "${installed[@]}" >"$manifest"
+echo "installed olconnect_wf $version into $root (${#installed[@]} files; see $manifest_rel)"
