@@ -265,6 +265,16 @@ impl Auth {
         Ok((AuthHeader::Token(token), st.generation))
     }
 
+    /// The `auth_token` requests carry now: a fixed token, or the session of a login.
+    pub fn token(&self) -> Option<Secret> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match &st.credentials {
+            Credentials::Token(t) => Some(t.clone()),
+            Credentials::Login { session: Some(s), .. } => Some(s.token.clone()),
+            _ => None,
+        }
+    }
+
     /// The secrets in use, to scrub them from any message.
     pub fn secrets(&self) -> Vec<Secret> {
         let st = self.state.lock().unwrap_or_else(|e| e.into_inner());

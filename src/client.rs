@@ -258,6 +258,12 @@ impl Client {
         Ok(())
     }
 
+    /// The `auth_token` requests carry now (after `login` or `set_token`), for a caller that
+    /// hands it to another process; `None` with Basic or no credentials.
+    pub fn token(&self) -> Option<Secret> {
+        self.shared.auth.token()
+    }
+
     pub fn clear_auth(&self) {
         self.shared.auth.set(Credentials::None);
     }

@@ -95,6 +95,28 @@ impl Client {
         })
     }
 
+    /// The result as text (`getResultTxt`): an entity id or the spool file path(s).
+    pub fn result_text(&self, op_id: &str) -> Result<String> {
+        self.text_result(ResultEndpoint::ResultText, op_id)
+    }
+
+    /// The managed result (`getManagedResult`) as the server's JSON text.
+    pub fn managed_result(&self, op_id: &str) -> Result<String> {
+        self.text_result(ResultEndpoint::ManagedResult, op_id)
+    }
+
+    fn text_result(&self, endpoint: ResultEndpoint, op_id: &str) -> Result<String> {
+        self.call(|| {
+            let _slot = self.slot()?;
+            let data = match self.open_result(endpoint, op_id)? {
+                Opened::Kept(r) => r.data,
+                Opened::Live(what, mut resp) => body::read_all(&what, &mut resp, TEXT_LIMIT)?,
+            };
+            ensure_text(&data, &format!("{} of operation '{op_id}'", endpoint.verb()))?;
+            Ok(String::from_utf8(data).unwrap_or_default())
+        })
+    }
+
     fn fetch_framed(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8], framing: Framing) -> Result<Fetched> {
         let nul = framing == Framing::Text;
         let (data, meta) = match self.open_result(endpoint, op_id)? {

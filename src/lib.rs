@@ -26,6 +26,9 @@ pub mod workflow;
 
 pub mod ffi;
 
+/// The library's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub use client::Client;
 pub use error::{Error, Result, Status};
 pub use fetch::Fetched;

@@ -264,3 +264,14 @@ fn idempotent_calls_retry_a_refused_connection() {
     let c2 = Client::new("http://127.0.0.1:9").unwrap();
     assert_eq!(c2.cancel("x").unwrap_err().status, Status::ConnectFailed);
 }
+
+#[test]
+fn text_results_as_strings() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", ""));
+    assert_eq!(c.result_text(&op).unwrap().split(',').count(), 3);
+    let managed: serde_json::Value = serde_json::from_str(&c.managed_result(&op).unwrap()).unwrap();
+    assert_eq!(managed["files"].as_array().unwrap().len(), 3);
+    assert_eq!(c.result_text("no-such-op").unwrap_err().status, Status::NotFound);
+}

@@ -33,6 +33,7 @@ check "the shared library is stripped" sh -c "! readelf -S '$lib/libolconnect_wf
 check "its debug info is apart and linked" sh -c "readelf -S '$lib/.debug/libolconnect_wf.so.$version.debug' | grep -q '\.debug_info' && readelf -S '$lib/libolconnect_wf.so.$version' | grep -q gnu_debuglink"
 check "the static library has no debug info" sh -c "! readelf -S '$lib/libolconnect_wf.a' 2>/dev/null | grep -q '\.debug_info'"
 check "the simulator is installed" test -x "$prefix/bin/olconnect-sim"
+check "olcwf is installed and runs" sh -c "\"$prefix/bin/olcwf\" --version | grep -q \"olcwf $version\""
 
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 check "pkg-config knows the version" test "$(pkg-config --modversion olconnect_wf)" = "$version"

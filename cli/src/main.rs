@@ -1,0 +1,415 @@
+//! `olcwf`: the All-In-One service of an OL Connect Server from the command line, for operators
+//! and shell scripts. Built on the olconnect-wf core: every call can be stopped with Ctrl-C
+//! (exit 130, no partial file), progress shows as bars on a terminal and as plain lines
+//! elsewhere, and the exit code says what kind of failure happened (see `exit.rs`).
+
+mod credentials;
+mod exit;
+mod progress;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use olconnect_wf::{AbortHandle, CallControls, Client, Error, LogLevel, ResultMeta, ResultType, Transfer};
+use progress::{ByteProgress, JobProgress, Mode};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const ENVIRONMENT: &str = "Environment:
+  OLCONNECT_URL       the server (default http://localhost:9340)
+  OLCONNECT_USER      the user to log in as
+  OLCONNECT_PASSWORD  its password (or --password-stdin, or a prompt on a terminal)
+  OLCONNECT_TOKEN     an auth_token to send instead (from `olcwf login`)";
+
+#[derive(Parser)]
+#[command(
+    name = "olcwf",
+    version,
+    about = "Run jobs on the All-In-One service of an OL Connect Server and fetch their results",
+    after_help = format!("{ENVIRONMENT}\n\n{}", exit::TABLE),
+    propagate_version = true
+)]
+struct Cli {
+    #[command(flatten)]
+    connection: Connection,
+    /// Show nothing but the results (no progress)
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Show what the library does: one line per HTTP exchange, retries, re-logins (never a secret)
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Print results as JSON
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Connection {
+    /// Base URL of the server
+    #[arg(long, env = "OLCONNECT_URL", default_value = "http://localhost:9340", global = true)]
+    url: String,
+    /// User to log in as (its password: OLCONNECT_PASSWORD, --password-stdin, or a prompt)
+    #[arg(long, env = "OLCONNECT_USER", global = true)]
+    user: Option<String>,
+    /// Read the password from the first line of standard input
+    #[arg(long, global = true)]
+    password_stdin: bool,
+    /// Send HTTP Basic credentials on every request instead of logging in
+    #[arg(long, global = true)]
+    basic: bool,
+    /// Trust only the certificates of this PEM file
+    #[arg(long, value_name = "PEM", global = true)]
+    ca_file: Option<PathBuf>,
+    /// Accept any server certificate (test servers only)
+    #[arg(long, global = true)]
+    insecure: bool,
+    /// Send every request through this proxy (http://host:port, socks5://host:port)
+    #[arg(long, global = true)]
+    proxy: Option<String>,
+    /// Seconds to wait for a connection (0: no limit)
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, global = true)]
+    connect_timeout: f64,
+    /// Seconds a server may stay silent while answering (0: no limit)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, global = true)]
+    read_timeout: f64,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Submit a configuration, wait for the job, download its result: the main job in one command
+    Run {
+        /// The All-In-One configuration (JSON file; - for standard input)
+        config: PathBuf,
+        /// Where to write the result
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Seconds the job may take (0: no limit)
+        #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+        timeout: f64,
+    },
+    /// Submit a configuration; print the operation id
+    Submit {
+        /// The All-In-One configuration (JSON file; - for standard input)
+        config: PathBuf,
+    },
+    /// Print the progress of an operation (a percentage, or done)
+    Progress { op: String },
+    /// Wait until an operation has finished
+    Wait {
+        op: String,
+        /// Seconds to wait at most (0: no limit)
+        #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+        timeout: f64,
+    },
+    /// Download the result of an operation (to standard output without -o, or with -o -)
+    GetResult {
+        op: String,
+        #[arg(short, long, value_name = "FILE|-")]
+        output: Option<String>,
+    },
+    /// Print the result as text: an entity id or the path(s) of the spool file(s)
+    GetResultText { op: String },
+    /// Print the managed result (File Store id and file names) as JSON
+    ManagedResult { op: String },
+    /// Download a File Store file, or a folder as a ZIP archive
+    Download {
+        file_id: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// One file of the folder
+        #[arg(long, value_name = "NAME")]
+        file: Option<String>,
+    },
+    /// Cancel an operation
+    Cancel { op: String },
+    /// List the operations running on the server
+    Operations,
+    /// Print the server's version
+    Version,
+    /// Log in and print the token (for OLCONNECT_TOKEN)
+    Login,
+    /// Print a completion script for a shell
+    Completions { shell: clap_complete::Shell },
+}
+
+/// What a command prints, or why it failed.
+enum Failure {
+    Call(Error),
+    Usage(String),
+    Local(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Call(e)
+    }
+}
+
+struct Session {
+    client: Client,
+    abort: Arc<AbortHandle>,
+    mode: Mode,
+    json: bool,
+}
+
+impl Session {
+    /// A view of the client whose calls stop on Ctrl-C.
+    fn calls(&self) -> Client {
+        self.client.with_controls(CallControls { abort: Some(self.abort.clone()), ..Default::default() })
+    }
+
+    /// A view whose calls stop on Ctrl-C and report bytes to `bar`.
+    fn downloads(&self, bar: Arc<ByteProgress>) -> Client {
+        self.client.with_controls(CallControls {
+            abort: Some(self.abort.clone()),
+            on_transfer: Some(Arc::new(move |t: &Transfer| {
+                if t.received > 0 {
+                    bar.report(t.received, t.receive_total);
+                }
+                true
+            })),
+            ..Default::default()
+        })
+    }
+
+    fn wait(&self, op: &str, timeout: f64) -> Result<(), Failure> {
+        let job = JobProgress::new(self.mode, op);
+        let outcome = self.calls().wait(op, seconds(timeout), &mut |p| {
+            job.report(p);
+            true
+        });
+        job.finish();
+        outcome.map_err(Failure::from)
+    }
+
+    fn to_file(&self, op: &str, output: &Path) -> Result<(), Failure> {
+        let bar = Arc::new(ByteProgress::new(self.mode, &format!("result of {op}")));
+        let outcome = self.downloads(bar.clone()).result_to_file(op, output);
+        bar.finish();
+        let (bytes, meta) = outcome?;
+        self.print_result(op, output, bytes, &meta);
+        Ok(())
+    }
+
+    fn print_result(&self, op: &str, output: &Path, bytes: u64, meta: &ResultMeta) {
+        let kind = type_name(meta.result_type);
+        if self.json {
+            let v = json!({
+                "operation": op, "file": output.display().to_string(), "bytes": bytes, "type": kind,
+                "data_set_id": meta.data_set_id, "content_set_id": meta.content_set_id, "job_set_id": meta.job_set_id,
+            });
+            println!("{v}");
+        } else {
+            let id = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
+            println!(
+                "{bytes} bytes written to {} (type {kind}; data set {}, content set {}, job set {})",
+                output.display(),
+                id(meta.data_set_id),
+                id(meta.content_set_id),
+                id(meta.job_set_id)
+            );
+        }
+    }
+}
+
+/// `output-streamed` for WF_RESULT_OUTPUT_STREAMED: the names of the one result-type table.
+fn type_name(t: ResultType) -> String {
+    let c_name = ResultType::all().iter().find(|(v, _)| *v == t).map_or("WF_RESULT_UNKNOWN", |(_, n)| n);
+    c_name.trim_start_matches("WF_RESULT_").to_ascii_lowercase().replace('_', "-")
+}
+
+fn seconds(s: f64) -> Option<Duration> {
+    (s > 0.0 && s.is_finite()).then(|| Duration::from_secs_f64(s.min(4.0e6)))
+}
+
+fn millis(s: f64) -> u32 {
+    if s > 0.0 && s.is_finite() {
+        (s * 1000.0).ceil().min(u32::MAX as f64) as u32
+    } else {
+        0
+    }
+}
+
+fn read_config(path: &Path) -> Result<String, Failure> {
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text).map(drop)
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| Failure::Local(format!("cannot read the configuration {}: {e}", path.display())))?;
+    Ok(text)
+}
+
+fn connect(cli: &Cli) -> Result<Session, Failure> {
+    let c = &cli.connection;
+    let client = Client::new(&c.url)?;
+    client.set_timeouts(millis(c.connect_timeout), millis(c.read_timeout));
+    if let Some(pem) = &c.ca_file {
+        let path = pem.to_str().ok_or_else(|| Failure::Usage("the CA file name is not UTF-8".into()))?;
+        client.set_tls_ca_file(Some(path))?;
+    }
+    client.set_tls_insecure(c.insecure);
+    if let Some(proxy) = &c.proxy {
+        client.set_proxy(Some(proxy))?;
+    }
+    if cli.verbose {
+        client.set_log(Some(Arc::new(|level: LogLevel, line: &str| eprintln!("olcwf: {level:?}: {line}"))));
+    }
+    let abort = Arc::new(AbortHandle::new());
+    let on_ctrl_c = abort.clone();
+    // Ctrl-C stops the running call (the library leaves no partial file); a second one is ignored.
+    let _ = ctrlc::set_handler(move || on_ctrl_c.trigger());
+    let session = Session { client, abort, mode: progress::Mode::detect(cli.quiet), json: cli.json };
+    let source = credentials::Source {
+        user: c.user.clone(),
+        token: std::env::var("OLCONNECT_TOKEN").ok(),
+        password_env: std::env::var("OLCONNECT_PASSWORD").ok(),
+        password_stdin: c.password_stdin,
+        basic: c.basic,
+    };
+    credentials::apply(&session.calls(), source).map_err(|e| match e {
+        credentials::CredentialsError::Usage(m) => Failure::Usage(m),
+        credentials::CredentialsError::Call(e) => Failure::Call(e),
+    })?;
+    Ok(session)
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    if let Command::Completions { shell } = &cli.command {
+        clap_complete::generate(*shell, &mut Cli::command(), "olcwf", &mut std::io::stdout());
+        return Ok(());
+    }
+    let s = connect(cli)?;
+    let calls = s.calls();
+    match &cli.command {
+        Command::Run { config, output, timeout } => {
+            let config = read_config(config)?;
+            let op = calls.submit(&config)?;
+            if s.mode == Mode::Lines {
+                eprintln!("operation {op} submitted");
+            }
+            s.wait(&op, *timeout)?;
+            s.to_file(&op, output)?;
+        }
+        Command::Submit { config } => {
+            let op = calls.submit(&read_config(config)?)?;
+            if s.json {
+                println!("{}", json!({ "operation": op }));
+            } else {
+                println!("{op}");
+            }
+        }
+        Command::Progress { op } => {
+            let p = calls.progress(op)?;
+            if s.json {
+                println!("{}", json!({ "percent": p.percent, "done": p.done }));
+            } else if p.done {
+                println!("done");
+            } else {
+                println!("{}%", p.percent);
+            }
+        }
+        Command::Wait { op, timeout } => s.wait(op, *timeout)?,
+        Command::GetResult { op, output } => match output.as_deref() {
+            None | Some("-") => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::with_capacity(128 * 1024, stdout.lock());
+                let mut write_error = None;
+                let streamed = calls.stream_result(op, &mut |chunk| match out.write_all(chunk) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        write_error = Some(e);
+                        false
+                    }
+                });
+                if let Some(e) = write_error.or_else(|| out.flush().err()) {
+                    return Err(Failure::Local(format!("cannot write the result to standard output: {e}")));
+                }
+                streamed?;
+            }
+            Some(file) => s.to_file(op, Path::new(file))?,
+        },
+        Command::GetResultText { op } => println!("{}", calls.result_text(op)?),
+        Command::ManagedResult { op } => println!("{}", calls.managed_result(op)?),
+        Command::Download { file_id, output, file } => {
+            let bar = Arc::new(ByteProgress::new(s.mode, &format!("file {file_id}")));
+            let outcome = s.downloads(bar.clone()).download_managed(file_id, file.as_deref(), output);
+            bar.finish();
+            let bytes = outcome?;
+            if s.json {
+                println!("{}", json!({ "file_id": file_id, "file": output.display().to_string(), "bytes": bytes }));
+            } else {
+                println!("{bytes} bytes written to {}", output.display());
+            }
+        }
+        Command::Cancel { op } => calls.cancel(op)?,
+        Command::Operations => {
+            let raw = calls.operations()?;
+            let list: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+            match (&list, s.json) {
+                (Value::Array(ops), false) => {
+                    for o in ops {
+                        let field = |k: &str| {
+                            o.get(k).map_or(String::new(), |v| v.as_str().map_or(v.to_string(), str::to_string))
+                        };
+                        println!("{}\t{}\t{}%\t{}", field("id"), field("type"), field("progress"), field("subTask"));
+                    }
+                }
+                _ => println!("{}", String::from_utf8_lossy(&raw)),
+            }
+        }
+        Command::Version => {
+            let server = String::from_utf8_lossy(&calls.server_version()?).into_owned();
+            let client = format!("olcwf {} (olconnect-wf {})", env!("CARGO_PKG_VERSION"), olconnect_wf::VERSION);
+            if s.json {
+                println!("{}", json!({ "server": server, "client": client }));
+            } else {
+                println!("server {server}\nclient {client}");
+            }
+        }
+        Command::Login => match s.client.token() {
+            Some(token) => println!("{}", token.expose()),
+            None => {
+                return Err(Failure::Usage(
+                    "no token: give a user (--user or OLCONNECT_USER) without --basic to log in".into(),
+                ))
+            }
+        },
+        Command::Completions { .. } => unreachable!("handled before connecting"),
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A bug is exit 1, as documented, not the runtime's 101 (the panic message is printed).
+    let Ok(outcome) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli))) else {
+        eprintln!("olcwf: internal error (a bug in olcwf, please report it)");
+        return ExitCode::from(exit::OTHER);
+    };
+    match outcome {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(Failure::Call(e)) => {
+            let code = exit::code(&e);
+            if code == exit::ABORTED {
+                eprintln!("olcwf: interrupted: {}", e.message);
+            } else {
+                eprintln!("olcwf: {}", e.message);
+            }
+            ExitCode::from(code)
+        }
+        Err(Failure::Usage(m)) => {
+            eprintln!("olcwf: {m}");
+            ExitCode::from(exit::USAGE)
+        }
+        Err(Failure::Local(m)) => {
+            eprintln!("olcwf: {m}");
+            ExitCode::from(exit::LOCAL_IO)
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Every command of `olcwf` against the simulator: standard output, files and exit codes,
+//! failures included (wrong password, unknown operation, server down, Ctrl-C during a download),
+//! `--help` of each command, and no control characters when the output is not a terminal.
+
+use olconnect_sim::{Fault, FaultRule, Settings, Simulator};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const OLCWF: &str = env!("CARGO_BIN_EXE_olcwf");
+
+fn sim() -> Simulator {
+    Simulator::start(Settings { op_duration: Duration::from_millis(300), ..Default::default() }).unwrap()
+}
+
+/// `olcwf` with the simulator's URL and credentials in the environment, nothing inherited.
+fn olcwf(sim: &Simulator) -> Command {
+    let mut c = Command::new(OLCWF);
+    c.env_clear()
+        .env("OLCONNECT_URL", sim.url())
+        .env("OLCONNECT_USER", "ol-admin")
+        .env("OLCONNECT_PASSWORD", "secret")
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(c: &mut Command) -> Output {
+    c.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn assert_code(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("olcwf-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn config(dir: &std::path::Path, params: &str) -> PathBuf {
+    let path = dir.join("config.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"datamining":{{"identifier":"invoices.csv","config":"Invoice.OL-datamapper"}},"contentcreation":{{"config":"Invoice.OL-template"}},"jobcreation":{{}},"outputcreation":{{"config":"Invoice-PDF.OL-outputpreset","parameters":{{{params}}}}},"returnIdInHeader":true}}"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn no_control_characters(text: &str) {
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "control characters in {text:?}");
+}
+
+#[test]
+fn run_does_the_main_job_in_one_command() {
+    let sim = sim();
+    let dir = temp_dir("run");
+    let out = dir.join("out.pdf");
+    let o = run(olcwf(&sim).arg("run").arg(config(&dir, r#""sim_output_size":123456"#)).arg("-o").arg(&out));
+    assert_code(&o, 0);
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), 123456);
+    assert!(stdout(&o).starts_with("123456 bytes written to"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("type output-streamed"), "{}", stdout(&o));
+    // Not a terminal: plain progress lines, no control characters.
+    assert!(stderr(&o).contains("progress 100%") && stderr(&o).contains("downloaded 123456 of 123456 bytes"));
+    no_control_characters(&stdout(&o));
+    no_control_characters(&stderr(&o));
+    let o =
+        run(olcwf(&sim).args(["--json", "-q", "run"]).arg(config(&dir, r#""sim_output_size":10"#)).arg("-o").arg(&out));
+    assert_code(&o, 0);
+    assert_eq!(stderr(&o), "", "quiet");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["bytes"].as_u64(), v["type"].as_str()), (Some(10), Some("output-streamed")));
+    assert!(v["job_set_id"].as_i64().is_some());
+}
+
+#[test]
+fn each_command_does_its_part() {
+    let sim = sim();
+    let dir = temp_dir("commands");
+    let o = run(olcwf(&sim).arg("submit").arg(config(&dir, r#""sim_output_size":5000"#)));
+    assert_code(&o, 0);
+    let op = stdout(&o).trim().to_string();
+    assert_eq!(op.len(), 36);
+    let o = run(olcwf(&sim).args(["--json", "progress", &op]));
+    assert_code(&o, 0);
+    let p: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(p["percent"].is_number() && p["done"].is_boolean());
+    assert_code(&run(olcwf(&sim).args(["wait", &op])), 0);
+    assert_eq!(stdout(&run(olcwf(&sim).args(["progress", &op]))).trim(), "done");
+    let o = run(olcwf(&sim).args(["get-result", &op]));
+    assert_code(&o, 0);
+    assert_eq!(o.stdout.len(), 5000, "the result on standard output");
+    let o = run(olcwf(&sim).args(["get-result", &op, "-o", "-"]));
+    assert_eq!(o.stdout.len(), 5000);
+    let file = dir.join("r.pdf");
+    assert_code(&run(olcwf(&sim).args(["get-result", &op, "-o"]).arg(&file)), 0);
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 5000);
+    let o = run(olcwf(&sim).args(["get-result-text", &op]));
+    assert!(stdout(&o).trim().starts_with('/'), "a spool path: {}", stdout(&o));
+
+    let split = dir.join("split.json");
+    std::fs::write(&split, r#"{"datamining":{"identifier":"invoices.csv","config":"Invoice.OL-datamapper"},"contentcreation":{"config":"Invoice.OL-template"},"jobcreation":{},"outputcreation":{"config":"Invoice-Split.OL-outputpreset","parameters":{"sim_output_size":700}}}"#).unwrap();
+    let op = stdout(&run(olcwf(&sim).arg("submit").arg(&split))).trim().to_string();
+    assert_code(&run(olcwf(&sim).args(["wait", &op])), 0);
+    let o = run(olcwf(&sim).args(["managed-result", &op]));
+    assert_code(&o, 0);
+    let managed: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let id = managed["identifier"].to_string();
+    let one = dir.join("one.pdf");
+    let o = run(olcwf(&sim).args(["download", &id, "--file", "job_0001.pdf", "-o"]).arg(&one));
+    assert_code(&o, 0);
+    assert_eq!(std::fs::metadata(&one).unwrap().len(), 700);
+
+    let running =
+        stdout(&run(olcwf(&sim).arg("submit").arg(config(&dir, r#""sim_duration_ms":60000"#)))).trim().to_string();
+    let o = run(olcwf(&sim).args(["operations"]));
+    assert!(stdout(&o).contains(&running), "{}", stdout(&o));
+    let o = run(olcwf(&sim).args(["--json", "operations"]));
+    assert!(serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap().is_array());
+    assert_code(&run(olcwf(&sim).args(["cancel", &running])), 0);
+    assert_code(&run(olcwf(&sim).args(["cancel", &running])), 4);
+
+    let o = run(olcwf(&sim).arg("version"));
+    assert!(stdout(&o).starts_with("server 2024.2.1.12345\nclient olcwf "), "{}", stdout(&o));
+    let token = stdout(&run(olcwf(&sim).arg("login"))).trim().to_string();
+    assert!(!token.is_empty());
+    let o = run(olcwf(&sim).env_remove("OLCONNECT_USER").env("OLCONNECT_TOKEN", &token).arg("version"));
+    assert_code(&o, 0);
+    let o = run(olcwf(&sim).args(["completions", "bash"]));
+    assert!(stdout(&o).contains("olcwf"));
+}
+
+#[test]
+fn failures_have_their_exit_codes() {
+    let sim = sim();
+    let dir = temp_dir("failures");
+    let o = run(olcwf(&sim).env("OLCONNECT_PASSWORD", "wrong").arg("version"));
+    assert_code(&o, 3);
+    assert!(!stderr(&o).contains("wrong"), "never the password: {}", stderr(&o));
+    assert_code(&run(olcwf(&sim).args(["get-result", "no-such-op"])), 4);
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"datamining":{"identifier":"missing.csv","config":"Invoice.OL-datamapper"}}"#).unwrap();
+    assert_code(&run(olcwf(&sim).arg("submit").arg(&bad)), 5);
+    assert_code(&run(olcwf(&sim).arg("submit").arg(dir.join("absent.json"))), 7);
+    let o = run(olcwf(&sim).env("OLCONNECT_URL", "http://127.0.0.1:9").args(["--connect-timeout", "1", "version"]));
+    assert_code(&o, 6);
+    assert_code(&run(olcwf(&sim).env("OLCONNECT_URL", "http://127.0.0.1:99999").arg("version")), 2);
+    assert_code(&run(olcwf(&sim).args(["--no-such-option", "version"])), 2);
+    assert_code(&run(olcwf(&sim).args(["--password", "secret", "version"])), 2);
+}
+
+#[test]
+fn a_password_comes_from_stdin_or_the_environment_never_a_default() {
+    let sim = sim();
+    let o = run(olcwf(&sim).env_remove("OLCONNECT_PASSWORD").arg("version"));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("--password-stdin"), "{}", stderr(&o));
+    let mut child = olcwf(&sim)
+        .env_remove("OLCONNECT_PASSWORD")
+        .args(["--password-stdin", "version"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_code(&o, 0);
+    let o = run(olcwf(&sim).env_remove("OLCONNECT_USER").env_remove("OLCONNECT_PASSWORD").arg("version"));
+    assert_code(&o, 3);
+}
+
+#[test]
+fn ctrl_c_stops_a_download_with_130_and_leaves_no_file() {
+    let sim = sim();
+    let dir = temp_dir("ctrl-c");
+    let op =
+        stdout(&run(olcwf(&sim).arg("submit").arg(config(&dir, r#""sim_output_size":5000000"#)))).trim().to_string();
+    assert_code(&run(olcwf(&sim).args(["wait", &op])), 0);
+    let trickle = Fault::Trickle { chunk: 65536, interval: Duration::from_millis(200) };
+    sim.add_fault(FaultRule::always(trickle).on_path("getResult"));
+    let out = dir.join("out.pdf");
+    let child = olcwf(&sim).args(["get-result", &op, "-o"]).arg(&out).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let sent = Instant::now();
+    // SAFETY: a plain signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    assert!(sent.elapsed() < Duration::from_millis(500), "{:?}", sent.elapsed());
+    assert_code(&o, 130);
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from("config.json")], "no partial or temporary file");
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [
+        "run",
+        "submit",
+        "progress",
+        "wait",
+        "get-result",
+        "get-result-text",
+        "managed-result",
+        "download",
+        "cancel",
+        "operations",
+        "version",
+        "login",
+        "completions",
+    ] {
+        let o = Command::new(OLCWF).args([cmd, "--help"]).output().unwrap();
+        assert_code(&o, 0);
+        assert!(stdout(&o).contains(&format!("Usage: olcwf {cmd}")), "{cmd}: {}", stdout(&o));
+    }
+    let o = Command::new(OLCWF).arg("--help").output().unwrap();
+    assert!(stdout(&o).contains("Exit codes:") && stdout(&o).contains("130"));
+    no_control_characters(&stdout(&o));
+}
