@@ -334,7 +334,14 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             }
             Some(file) => s.to_file(op, Path::new(file))?,
         },
-        Command::GetResultText { op } => println!("{}", calls.result_text(op)?),
+        Command::GetResultText { op } => {
+            let text = calls.result_text(op)?;
+            if s.json {
+                println!("{}", json!({ "operation": op, "text": text }));
+            } else {
+                println!("{text}");
+            }
+        }
         Command::ManagedResult { op } => println!("{}", calls.managed_result(op)?),
         Command::Download { file_id, output, file } => {
             let bar = Arc::new(ByteProgress::new(s.mode, &format!("file {file_id}")));

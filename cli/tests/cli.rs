@@ -111,6 +111,9 @@ fn each_command_does_its_part() {
     assert_eq!(std::fs::metadata(&file).unwrap().len(), 5000);
     let o = run(olcwf(&sim).args(["get-result-text", &op]));
     assert!(stdout(&o).trim().starts_with('/'), "a spool path: {}", stdout(&o));
+    let o = run(olcwf(&sim).args(["--json", "get-result-text", &op]));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["text"].as_str().unwrap().starts_with('/'));
 
     let split = dir.join("split.json");
     std::fs::write(&split, r#"{"datamining":{"identifier":"invoices.csv","config":"Invoice.OL-datamapper"},"contentcreation":{"config":"Invoice.OL-template"},"jobcreation":{},"outputcreation":{"config":"Invoice-Split.OL-outputpreset","parameters":{"sim_output_size":700}}}"#).unwrap();
