@@ -11,7 +11,7 @@ LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
 C_TESTS  := test_core test_workflow test_control
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo deps test lint test-rust test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall
+.PHONY: all lib demo deps test lint test-rust test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -78,12 +78,19 @@ test-cpp: lib | $(BUILD)
 test-install: lib
 	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/install/run.sh
 
-# Python: install the package (it bundles the library) into a venv, run pytest against it.
+# Python: the wheel (tagged py3-none-manylinux, checked with auditwheel; the sdist builds a wheel
+# from its own Rust sources), installed into a fresh venv and tested with no cargo on the PATH.
 VENV := $(BUILD)/venv
+NO_CARGO_PATH := $(shell echo "$$PATH" | tr ':' '\n' | grep -v cargo | paste -sd:)
+wheel: lib
+	scripts/python-wheel.sh
+
 test-python: lib | $(BUILD)
-	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check pytest ./bindings/python
-	cd bindings/python && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+	scripts/python-wheel.sh --check-sdist
+	rm -rf $(VENV) && python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check pytest build/wheel/*.whl
+	cd bindings/python && env -u OLCONNECT_WF_LIB PATH="$(abspath $(VENV))/bin:$(NO_CARGO_PATH)" OLCONNECT_WF_EXPECT_BUNDLED=1 \
+	  sh -c '! command -v cargo >/dev/null && python -m pytest -q -p no:cacheprovider tests'
 
 # C#: the library and the test program compiled with Mono's mcs (C# 7.2 subset of the 7.3 the
 # .csproj allows), run under mono against the simulator.

@@ -60,6 +60,14 @@ def sim():
 
 
 @pytest.fixture
+def client(sim):
+    import olconnect_wf as wf
+
+    with wf.Client(sim.url, username="ol-admin", password="secret") as c:
+        yield c
+
+
+@pytest.fixture
 def fresh_sim():
     s = Sim()
     yield s

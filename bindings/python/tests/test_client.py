@@ -13,12 +13,6 @@ import olconnect_wf as wf
 from conftest import config
 
 
-@pytest.fixture
-def client(sim):
-    with wf.Client(sim.url, username="ol-admin", password="secret") as c:
-        yield c
-
-
 def test_package_metadata_and_library():
     assert wf.library_version == "0.1.0"
     assert wf.ABI_VERSION == 1
@@ -152,7 +146,7 @@ def test_statuses_map_to_exceptions(client, sim):
     assert e.value.http_status == 400
     client.set_timeouts(timeout=0.2)
     sim.fault(kind="delay", ms=1000, path="getResult")
-    with pytest.raises(wf.TimeoutError) as e:
+    with pytest.raises(wf.TimeoutException) as e:
         client.get_result(op)
     assert isinstance(e.value, TimeoutError)
     client.set_timeouts()
@@ -187,7 +181,7 @@ def test_wait_reports_progress_and_honours_callbacks(client):
 
     with pytest.raises(Boom):
         client.wait(op, on_progress=explode)
-    with pytest.raises(wf.TimeoutError):
+    with pytest.raises(wf.TimeoutException):
         client.wait(op, timeout=0.3)
     client.cancel(op)
     with pytest.raises(wf.NotFoundError):

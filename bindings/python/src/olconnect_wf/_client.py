@@ -31,7 +31,10 @@ OPERATION_ID_CAPACITY = 128
 
 
 class ResultType(enum.IntEnum):
-    """What a result holds, from the server's X-Result-Type header."""
+    """What a result holds, from the server's X-Result-Type header. Prints as its name."""
+
+    def __str__(self) -> str:
+        return self.name
 
     UNKNOWN = 0
     DATA_SET_ID = 1
@@ -384,8 +387,13 @@ class Client:
         """The result body: an entity ID, a path list or a spool file's bytes (one request)."""
         return self.get_result_ex(op_id).data
 
+    def result(self, op_id: str, on_bytes: Optional[OnBytes] = None) -> Result:
+        """The result with its type, set IDs and parsed path list (``result.data`` holds the
+        bytes; for large results prefer :meth:`get_result_to_file` or :meth:`iter_result`)."""
+        return self.get_result_ex(op_id, on_bytes=on_bytes)
+
     def get_result_ex(self, op_id: str, on_bytes: Optional[OnBytes] = None) -> Result:
-        """The result with its type, set IDs and parsed path list."""
+        """The former name of :meth:`result` (same behaviour), kept working."""
         handle = result_p()
         _check(self._native(lib.wf_get_result_ex, _encode(op_id, "op_id"), byref(handle), on_bytes=on_bytes))
         return _from_result(handle)
@@ -514,7 +522,7 @@ class Client:
     def wait(self, op_id: str, timeout: Optional[float] = None, on_progress: Optional[Callable[[int], Any]] = None) -> None:
         """Waits until the operation has finished. ``on_progress(percent)`` is called with each
         new percentage; returning ``False`` stops with :class:`AbortedError`, an exception it
-        raises is raised from here. ``timeout`` in seconds raises :class:`TimeoutError`."""
+        raises is raised from here. ``timeout`` in seconds raises :class:`TimeoutException`."""
         guard = _CallbackGuard()
 
         def report(_user: Any, percent: int) -> int:

@@ -75,8 +75,13 @@ class TLSError(WorkflowError):
     """The TLS handshake or the certificate verification failed."""
 
 
-class TimeoutError(WorkflowError, builtins.TimeoutError):
+class TimeoutException(WorkflowError, builtins.TimeoutError):
     """A timeout or a wait deadline expired."""
+
+
+#: The former name, kept working; it shadows the builtin TimeoutError where star-imported, so
+#: it is not exported by ``from olconnect_wf import *`` (use TimeoutException).
+TimeoutError = TimeoutException
 
 
 class LocalIOError(WorkflowError, OSError):
@@ -106,7 +111,7 @@ _BY_STATUS: Dict[int, Type[WorkflowError]] = {
     UNEXPECTED_RESPONSE: UnexpectedResponseError,
     CONNECT_FAILED: ConnectError,
     TLS_ERROR: TLSError,
-    TIMEOUT: TimeoutError,
+    TIMEOUT: TimeoutException,
     IO_ERROR: LocalIOError,
     ABORTED: AbortedError,
     OUT_OF_MEMORY: OutOfMemoryError,

@@ -5,6 +5,7 @@ variable, then target/release of the Cargo workspace when running from a checkou
 """
 import ctypes
 import os
+import sys
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -24,7 +25,9 @@ from typing import List
 #: The ABI version these bindings were written for (WF_ABI_VERSION of the header).
 ABI_VERSION = 1
 
-LIB_FILE = "libolconnect_wf.so"
+#: The library's file name on each platform we build for.
+LIB_FILES = {"linux": "libolconnect_wf.so", "darwin": "libolconnect_wf.dylib", "win32": "olconnect_wf.dll"}
+LIB_FILE = LIB_FILES.get(sys.platform, LIB_FILES["linux"])
 
 
 class _Opaque(ctypes.Structure):
