@@ -19,6 +19,9 @@ need cmake cmake
 need pkg-config pkg-config
 need objcopy binutils
 [ -x /usr/bin/time ] || missing+=(time)
+# The C# wrapper parses the server's JSON with the framework's own JsonReaderWriterFactory.
+[ -f /usr/lib/mono/4.5/System.Runtime.Serialization.dll ] || missing+=(libmono-system-runtime-serialization4.0-cil)
+[ -f /usr/lib/mono/4.5/System.Xml.Linq.dll ] || missing+=(libmono-system-xml-linq4.0-cil)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"

@@ -12,21 +12,31 @@ namespace OLConnect.Workflow
     /// <summary>What a result holds, from the server's X-Result-Type header.</summary>
     public enum ResultType
     {
+        /// <summary>No (or an unknown) X-Result-Type header.</summary>
         Unknown = 0,
+        /// <summary>The body is a Data Set ID.</summary>
         DataSetId = 1,
+        /// <summary>The body is a Content Set ID.</summary>
         ContentSetId = 2,
+        /// <summary>The body is a Job Set ID.</summary>
         JobSetId = 3,
+        /// <summary>The body is the content of the single spool file.</summary>
         OutputStreamed = 4,
+        /// <summary>The body is a list of absolute paths of spool files on the server.</summary>
         OutputPaths = 5,
+        /// <summary>The body identifies managed output in the File Store.</summary>
         OutputManaged = 6,
     }
 
     /// <summary>The progress of an operation.</summary>
     public struct WorkflowProgress
     {
+        /// <summary>0 to 100.</summary>
         public int Percent { get; private set; }
+        /// <summary>Whether the operation has finished.</summary>
         public bool Done { get; private set; }
 
+        /// <summary>A progress report.</summary>
         public WorkflowProgress(int percent, bool done) : this()
         {
             Percent = percent;
@@ -38,11 +48,17 @@ namespace OLConnect.Workflow
     /// headers said about it, and the paths of a multi-file result.</summary>
     public sealed class WorkflowResult
     {
+        /// <summary>The body (empty when it went to a file or stream).</summary>
         public byte[] Data { get; private set; }
+        /// <summary>What the body holds (X-Result-Type).</summary>
         public ResultType Type { get; private set; }
+        /// <summary>The X-Data-Set-ID header, when sent.</summary>
         public long? DataSetId { get; private set; }
+        /// <summary>The X-Content-Set-ID header, when sent.</summary>
         public long? ContentSetId { get; private set; }
+        /// <summary>The X-Job-Set-ID header, when sent.</summary>
         public long? JobSetId { get; private set; }
+        /// <summary>The spool file paths of a multi-file result (else empty).</summary>
         public IReadOnlyList<string> Paths { get; private set; }
 
         internal static WorkflowResult From(ResultHandle handle)
@@ -100,12 +116,14 @@ namespace OLConnect.Workflow
 
     /// <summary>A client of one OL Connect server. Thread-safe: share one between threads.
     /// Dispose it to free its connections and wipe its credentials.</summary>
-    public sealed class WorkflowClient : IDisposable
+    public sealed class WorkflowClient : IWorkflowClient
     {
         private readonly ClientHandle handle;
 
+        /// <summary>A client of the server at <paramref name="baseUrl"/> with the default options.</summary>
         public WorkflowClient(string baseUrl) : this(new WorkflowClientOptions { BaseUrl = baseUrl }) { }
 
+        /// <summary>A client with these options. Throws InvalidArgumentException for a malformed URL.</summary>
         public WorkflowClient(WorkflowClientOptions options)
         {
             if (options == null) throw new ArgumentNullException("options");
@@ -137,6 +155,9 @@ namespace OLConnect.Workflow
                 throw;
             }
         }
+
+        /// <summary>The ABI version these bindings were written for (WF_ABI_VERSION of the header).</summary>
+        public static uint AbiVersion { get { return NativeMethods.AbiVersion; } }
 
         /// <summary>The version of the native library.</summary>
         public static string LibraryVersion
@@ -267,9 +288,12 @@ namespace OLConnect.Workflow
             return Native.Text((byte[] b, ref UIntPtr n) => NativeMethods.wf_get_result_text(h, id, b, ref n));
         }
 
-        /// <summary>The managed result (getManagedResult) as the server's JSON text:
-        /// {"identifier": ..., "files": [...]}.</summary>
-        public string GetManagedResult(string opId)
+        /// <summary>The managed result (getManagedResult): the File Store folder holding the output
+        /// and the names of its files.</summary>
+        public ManagedResult GetManagedResult(string opId) { return ServerJson.Managed(GetManagedResultJson(opId)); }
+
+        /// <summary>The managed result as the server's JSON text: {"identifier": ..., "files": [...]}.</summary>
+        public string GetManagedResultJson(string opId)
         {
             var id = Native.Utf8(opId, "opId");
             var h = Handle;
@@ -344,8 +368,11 @@ namespace OLConnect.Workflow
 
         private static void Cancel(ClientHandle h, string opId) { Native.Check(NativeMethods.wf_cancel(h, Native.Utf8(opId, "opId"))); }
 
+        /// <summary>The operations running on the server.</summary>
+        public IReadOnlyList<OperationInfo> GetOperations() { return ServerJson.Operations(GetOperationsJson()); }
+
         /// <summary>The operations running on the server, as the server's JSON array text.</summary>
-        public string GetOperations()
+        public string GetOperationsJson()
         {
             var h = Handle;
             return Native.Text((byte[] b, ref UIntPtr n) => NativeMethods.wf_get_operations(h, b, ref n));

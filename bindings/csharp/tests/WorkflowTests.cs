@@ -143,7 +143,8 @@ static class Tests
             Assert(r.Type == ResultType.OutputPaths && r.Paths.Count == 3 && r.Paths.All(p => p.Contains(op)), "paths");
             Assert(c.GetResultText(op).Split(',').Length == 3, "text");
             var managed = c.GetManagedResult(op);
-            Assert(managed.Contains("\"files\":[\"job_0001.pdf\",\"job_0002.pdf\",\"job_0003.pdf\"]"), managed);
+            Assert(managed.Files.SequenceEqual(new[] { "job_0001.pdf", "job_0002.pdf", "job_0003.pdf" }) && managed.Identifier.Length > 0, "managed");
+            Assert(c.GetManagedResultJson(op).Contains("\"files\":"), "the raw text stays available");
 
             op = c.Submit("{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},\"returnIdInHeader\":true}");
             r = c.GetResultEx(op);
@@ -176,9 +177,7 @@ static class Tests
             }
 
             op = c.Submit(Config("Invoice-Split.OL-outputpreset", "\"sim_output_size\":1000"));
-            var json = c.GetManagedResult(op);
-            var start = json.IndexOf("\"identifier\":") + 13;
-            var id = new string(json.Substring(start).TakeWhile(char.IsDigit).ToArray());
+            var id = c.GetManagedResult(op).Identifier;
             c.DownloadManaged(id, Path.Combine(Dir, "one.pdf"), "job_0001.pdf");
             Assert(new FileInfo(Path.Combine(Dir, "one.pdf")).Length == 1000, "one managed file");
             c.DownloadManaged(id, Path.Combine(Dir, "all.zip"));
@@ -355,7 +354,9 @@ static class Tests
         {
             var running = c.Submit(Config(parameters: "\"sim_duration_ms\":60000"));
             var ops = c.GetOperations();
-            Assert(ops.StartsWith("[") && ops.Contains(running) && ops.Contains("PrintRestService"), ops);
+            var mine = ops.Single(o => o.Id == running);
+            Assert(mine.Type == "PrintRestService" && mine.Progress >= 0 && mine.StartTime.HasValue, "typed operation");
+            Assert(c.GetOperationsJson().StartsWith("["), "the raw text stays available");
             c.Cancel(running);
             Assert(c.ServerVersion() == "2024.2.1.12345", "version");
         }
@@ -409,10 +410,78 @@ static class Tests
         using (var d = Client()) Assert(d.ServerVersion().Length > 0, "still usable after finalization");
     }
 
+    static string HeaderPath;
+
+    [Test]
+    static void ExceptionsAndTheInterfaceAreIdiomatic()
+    {
+        Assert(typeof(ArgumentException).IsAssignableFrom(typeof(InvalidArgumentException)), "an ArgumentException");
+        Assert(typeof(IWorkflowError).IsAssignableFrom(typeof(InvalidArgumentException)) && typeof(IWorkflowError).IsAssignableFrom(typeof(NotFoundException)), "IWorkflowError");
+        var e = Throws<ArgumentException>(() => new WorkflowClient("ftp://nowhere"));
+        Assert(((IWorkflowError)e).Status == WorkflowStatus.InvalidArgument, "its status");
+        var inner = new IOException("disk");
+        var nf = new NotFoundException("gone", inner);
+        Assert(nf.Status == WorkflowStatus.NotFound && nf.InnerException == inner && new NotFoundException().Message.Length > 0, "standard constructors");
+        using (IWorkflowClient client = new WorkflowClient(Url))
+        {
+            client.Login("ol-admin", "secret");
+            Assert(client.ServerVersion() == "2024.2.1.12345", "usable through the interface");
+        }
+        Assert(typeof(IWorkflowClient).GetMethods().Length >= 30, "the interface covers the client");
+    }
+
+    /// <summary>The NAME = value lines of a C enum of the header.</summary>
+    static Dictionary<string, int> HeaderEnum(string name)
+    {
+        var text = File.ReadAllText(HeaderPath);
+        var body = text.Substring(text.IndexOf("enum " + name + "\n"));
+        body = body.Substring(0, body.IndexOf("};"));
+        var rows = new Dictionary<string, int>();
+        foreach (var line in body.Split('\n'))
+        {
+            var t = line.Trim().TrimEnd(',');
+            var eq = t.IndexOf(" = ");
+            if (eq > 0 && t.StartsWith("WF_")) rows[t.Substring(0, eq)] = int.Parse(t.Substring(eq + 3));
+        }
+        return rows;
+    }
+
+    static string Pascal(string cName, string prefix)
+    {
+        return string.Concat(cName.Substring(prefix.Length).Split('_').Select(w => w.Substring(0, 1) + w.Substring(1).ToLowerInvariant()));
+    }
+
+    [Test]
+    static void ConstantsMatchTheHeader()
+    {
+        var statuses = HeaderEnum("wf_status");
+        Assert(statuses.Count >= 16, "statuses found");
+        foreach (var row in statuses)
+        {
+            var name = Pascal(row.Key, "WF_").Replace("Tls", "Tls").Replace("Io", "Io");
+            WorkflowStatus value;
+            Assert(Enum.TryParse(name, out value) && (int)value == row.Value, row.Key + " -> " + name);
+        }
+        foreach (var row in HeaderEnum("wf_result_type"))
+        {
+            ResultType value;
+            Assert(Enum.TryParse(Pascal(row.Key, "WF_RESULT_"), out value) && (int)value == row.Value, row.Key);
+        }
+        foreach (var row in HeaderEnum("wf_log_level"))
+        {
+            var name = Pascal(row.Key, "WF_LOG_").Replace("Warn", "Warning");
+            WorkflowLogLevel value;
+            Assert(Enum.TryParse(name, out value) && (int)value == row.Value, row.Key);
+        }
+        var abi = File.ReadAllLines(HeaderPath).First(l => l.StartsWith("#define WF_ABI_VERSION "));
+        Assert(uint.Parse(abi.Split(' ')[2]) == WorkflowClient.AbiVersion, "ABI version");
+    }
+
     static int Main(string[] args)
     {
-        if (args.Length != 1) { Console.Error.WriteLine("usage: tests.exe http://127.0.0.1:PORT"); return 2; }
+        if (args.Length != 2) { Console.Error.WriteLine("usage: tests.exe http://127.0.0.1:PORT path/to/olconnect_wf.h"); return 2; }
         Url = args[0];
+        HeaderPath = args[1];
         Dir = Path.Combine(Path.GetTempPath(), "olconnect-wf-cs-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Dir);
         int passed = 0, failed = 0;
