@@ -200,7 +200,13 @@ impl Client {
     }
 
     /// Writes an opened body into `temp`, then renames it onto `dest`.
-    fn save(&self, opened: Opened, label: &str, mut temp: TempFile, dest: &Path) -> Result<(u64, ResultMeta)> {
+    pub(crate) fn save(
+        &self,
+        opened: Opened,
+        label: &str,
+        mut temp: TempFile,
+        dest: &Path,
+    ) -> Result<(u64, ResultMeta)> {
         let meta = opened.meta();
         let mut write_error = None;
         let delivered = self.deliver(opened, label, &mut |chunk| match temp.write(chunk) {
@@ -220,7 +226,7 @@ impl Client {
 
     /// Hands an opened body to `sink`. A kept `getResult` body that could not be delivered whole
     /// (the sink stopped, a write failed) is kept again, so the result is not lost.
-    fn deliver(&self, opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
+    pub(crate) fn deliver(&self, opened: Opened, op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {
         match opened {
             Opened::Kept(r) => {
                 let outcome = deliver_kept(&r.data, op_id, sink);

@@ -267,6 +267,20 @@ pub(crate) fn received(n: u64) -> Result<(), Interrupt> {
     poll_with(true)
 }
 
+/// Starts counting a body the call sends (`total` when known).
+pub(crate) fn begin_send(total: Option<u64>) {
+    update(|t| {
+        t.sent = 0;
+        t.send_total = total;
+    });
+}
+
+/// Counts bytes sent; reports them when a report is due; stops the call when it must.
+pub(crate) fn sent(n: u64) -> Result<(), Interrupt> {
+    update(|t| t.sent = t.sent.saturating_add(n));
+    poll_with(true)
+}
+
 /// Reports the final counts of a transfer that completed, whatever the interval.
 pub(crate) fn report_final() -> Result<(), Interrupt> {
     ACTIVE.with(|a| {

@@ -10,8 +10,10 @@
 pub mod auth;
 mod body;
 pub mod client;
+pub mod data;
 pub mod error;
 pub mod fetch;
+pub mod filestore;
 pub mod interrupt;
 mod kept;
 mod limiter;
@@ -30,8 +32,10 @@ pub mod ffi;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use client::Client;
+pub use data::Data;
 pub use error::{Error, Result, Status};
 pub use fetch::Fetched;
+pub use filestore::{Adhoc, ResourceKind};
 pub use interrupt::{AbortHandle, CallControls, Transfer};
 pub use log::LogLevel;
 pub use result::{OperationResult, ResultEndpoint, ResultMeta, ResultType};

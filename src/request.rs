@@ -5,6 +5,7 @@
 use crate::auth::{self, AuthHeader, Credentials, Secret, Session};
 use crate::body::{self, ERROR_PREFIX};
 use crate::client::Client;
+use crate::data::Data;
 use crate::error::{server_message, Error, Result, Status};
 use crate::interrupt::{self, Interrupt};
 use crate::log::LogLevel;
@@ -67,6 +68,7 @@ fn is_refused(e: &ureq::Error) -> bool {
 
 pub(crate) enum Method {
     Get,
+    Head,
     Post,
 }
 
@@ -74,6 +76,7 @@ impl Method {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Method::Get => "GET",
+            Method::Head => "HEAD",
             Method::Post => "POST",
         }
     }
@@ -105,7 +108,7 @@ impl<'a> Call<'a> {
     }
 
     fn idempotent(&self) -> bool {
-        matches!(self.method, Method::Get)
+        matches!(self.method, Method::Get | Method::Head)
     }
 }
 
@@ -165,28 +168,94 @@ impl Client {
         auth: &AuthHeader,
     ) -> std::result::Result<Response<Body>, ureq::Error> {
         let url = self.url(&call.path);
-        macro_rules! decorate {
-            ($req:expr) => {{
-                let mut req = $req;
-                match auth {
-                    AuthHeader::None => {}
-                    AuthHeader::Authorization(h) => req = req.header("Authorization", h.expose()),
-                    AuthHeader::Token(t) => req = req.header("auth_token", t.expose()),
-                }
-                if let Some(a) = call.accept {
-                    req = req.header("Accept", a);
-                }
-                // A compressed body would not be the result: ask for the bytes as they are.
-                req.header("Accept-Encoding", "identity")
-            }};
-        }
         match call.method {
-            Method::Get => decorate!(agent.get(&url)).call(),
+            Method::Get => decorate(agent.get(&url), call, auth).call(),
+            Method::Head => decorate(agent.head(&url), call, auth).call(),
             Method::Post => match call.body {
-                Some((bytes, content_type)) => decorate!(agent.post(&url)).content_type(content_type).send(bytes),
-                None => decorate!(agent.post(&url)).send_empty(),
+                Some((bytes, content_type)) => {
+                    decorate(agent.post(&url), call, auth).content_type(content_type).send(bytes)
+                }
+                None => decorate(agent.post(&url), call, auth).send_empty(),
             },
         }
+    }
+
+    /// Sends a call whose body is `data` (an upload, an ad-hoc job) and returns its 2xx response.
+    /// A body that cannot be sent twice is only sent on a session known to be valid: with login
+    /// credentials the session is checked first (as the official client does), and a 401/403
+    /// after the body was sent is reported, not replayed. A file is sent again, once, after a
+    /// re-login.
+    pub(crate) fn send_upload(&self, call: &Call, data: &mut Data, content_type: &str) -> Result<Response<Body>> {
+        if self.shared.auth.can_relogin() {
+            let check = Call::new("session check", Method::Head, format!("{SERVICE}/authentication"));
+            drop(self.send(&check)?);
+        }
+        let agent = self.agent();
+        let login = |basic: &Secret| self.login_exchange(&agent, basic);
+        let (mut header, generation) = self.shared.auth.header(&login)?;
+        let had_credentials = !matches!(header, AuthHeader::None);
+        let mut resp = self.send_data_once(&agent, call, &header, data, content_type)?;
+        let mut status = resp.status().as_u16();
+        if (status == 401 || status == 403) && self.shared.auth.can_relogin() {
+            let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
+            if !data.replayable() {
+                return Err(Error::new(
+                    if status == 401 { Status::AuthFailed } else { Status::Forbidden },
+                    format!(
+                        "{}: the server rejected the credentials (HTTP {status}) after the data was sent; data from a reader cannot be sent twice: call again with new data (the session is renewed)",
+                        call.what
+                    ),
+                )
+                .with_http(status));
+            }
+            self.shared.log.log(LogLevel::Warn, || {
+                format!(
+                    "{} {}: HTTP {status}; logging in again and sending the data once more",
+                    call.method.name(),
+                    call.path
+                )
+            });
+            header = self.shared.auth.relogin(generation, &login)?.0;
+            resp = self.send_data_once(&agent, call, &header, data, content_type)?;
+            status = resp.status().as_u16();
+        }
+        if !(200..300).contains(&status) {
+            let held = self.secrets();
+            let secrets: Vec<&Secret> = held.iter().chain(header.secret()).collect();
+            return Err(http_error(&call.what, &mut resp, had_credentials, &secrets));
+        }
+        check_identity(&call.what, &resp)?;
+        Ok(resp)
+    }
+
+    fn send_data_once(
+        &self,
+        agent: &Agent,
+        call: &Call,
+        auth: &AuthHeader,
+        data: &mut Data,
+        content_type: &str,
+    ) -> Result<Response<Body>> {
+        let length = data.length();
+        let mut sending = data.open()?;
+        let started = Instant::now();
+        let mut req = decorate(agent.post(self.url(&call.path)), call, auth).content_type(content_type);
+        if let Some(n) = length {
+            req = req.header("Content-Length", n.to_string());
+        }
+        let outcome = req.send(ureq::SendBody::from_reader(&mut sending));
+        if let Some(local) = sending.failure(&call.what) {
+            return Err(local);
+        }
+        let resp = outcome.map_err(|e| {
+            let held = self.secrets();
+            let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
+            transport_error(&call.what, e, self.is_https(), &secrets)
+        })?;
+        // The whole body went out: report it, whatever the interval since the last report.
+        interrupt::report_final().map_err(Interrupt::into_error)?;
+        self.log_exchange(call, &resp, started);
+        Ok(resp)
     }
 
     fn send_with_retries(&self, agent: &Agent, call: &Call, auth: &AuthHeader) -> Result<Response<Body>> {
@@ -269,6 +338,21 @@ impl Client {
         let mut resp = self.send(call)?;
         body::read_all(&call.what, &mut resp, limit)
     }
+}
+
+/// A request with the headers every call carries: credentials, Accept, Accept-Encoding.
+fn decorate<B>(req: ureq::RequestBuilder<B>, call: &Call, auth: &AuthHeader) -> ureq::RequestBuilder<B> {
+    let req = match auth {
+        AuthHeader::None => req,
+        AuthHeader::Authorization(h) => req.header("Authorization", h.expose()),
+        AuthHeader::Token(t) => req.header("auth_token", t.expose()),
+    };
+    let req = match call.accept {
+        Some(a) => req.header("Accept", a),
+        None => req,
+    };
+    // A compressed body would not be the result: ask for the bytes as they are.
+    req.header("Accept-Encoding", "identity")
 }
 
 pub(crate) fn header(resp: &Response<Body>, name: &str) -> Option<String> {

@@ -23,22 +23,8 @@ impl Client {
             let mut call = Call::new("submit of the All-In-One configuration", Method::Post, format!("{PRINT}/submit"));
             call.body = Some((config_json.as_bytes(), "application/json"));
             let mut resp = self.send(&call)?;
-            let status = resp.status().as_u16();
-            let id = header(&resp, "operationId");
             let _ = resp.body_mut().with_config().limit(SMALL_BODY).read_to_vec();
-            let unexpected =
-                |why: String| Err(Error::new(Status::UnexpectedResponse, format!("submit: {why}")).with_http(status));
-            match id.map(|s| s.trim().to_string()) {
-                None => unexpected(format!("HTTP {status} without an operationId header")),
-                Some(id) if id.len() > MAX_OPERATION_ID => unexpected(format!(
-                    "the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}",
-                    id.len()
-                )),
-                Some(id) => match encode_segment(&id, "operationId", Segment::OperationId) {
-                    Ok(_) => Ok(id),
-                    Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
-                },
-            }
+            operation_id(&resp, "submit")
         })
     }
 
@@ -107,5 +93,23 @@ impl Client {
             let body = self.send_read(&call, SMALL_BODY)?;
             Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
         })
+    }
+}
+
+/// The `operationId` of an answer to a call that starts an operation, checked: present, short
+/// enough for `WF_OPERATION_ID_CAPACITY`, and usable as a path segment.
+pub(crate) fn operation_id(resp: &ureq::http::Response<ureq::Body>, what: &str) -> Result<String> {
+    let status = resp.status().as_u16();
+    let unexpected =
+        |why: String| Err(Error::new(Status::UnexpectedResponse, format!("{what}: {why}")).with_http(status));
+    match header(resp, "operationId").map(|s| s.trim().to_string()) {
+        None => unexpected(format!("HTTP {status} without an operationId header")),
+        Some(id) if id.len() > MAX_OPERATION_ID => {
+            unexpected(format!("the operationId is {} bytes long, over the limit of {MAX_OPERATION_ID}", id.len()))
+        }
+        Some(id) => match encode_segment(&id, "operationId", Segment::OperationId) {
+            Ok(_) => Ok(id),
+            Err(e) => unexpected(format!("unusable operationId: {}", e.message)),
+        },
     }
 }

@@ -163,3 +163,18 @@ fn a_body_kept_for_the_buffer_protocol_is_not_parsed_for_paths() {
     assert_eq!(outcome.unwrap(), Fetched::TooSmall(body));
     assert!(m.peak <= body + MIB, "peak {} for a body of {body}", m.peak);
 }
+
+#[test]
+fn an_upload_is_streamed_in_constant_memory() {
+    let sim = sim_with(|s| {
+        s.max_body = 80 * MIB;
+        s.upload_store_limit = 100 * MIB as u64;
+    });
+    let c = basic_client(&sim);
+    let size = 64 * MIB as u64;
+    let reader = std::io::Read::take(std::io::repeat(b'x'), size);
+    let (outcome, m) =
+        measure(0, || c.upload(None, &mut olconnect_wf::Data::reader(reader, Some(size)), Some("big.csv"), false));
+    outcome.unwrap();
+    assert!(m.peak < 2 * MIB, "peak {} for an upload of {size}", m.peak);
+}

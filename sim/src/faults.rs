@@ -23,6 +23,17 @@ pub enum Fault {
     Unavailable,
     /// Close the connection without answering.
     Drop,
+    /// Read this many bytes of the request body, then close the connection (an upload cut off).
+    CloseMidUpload(u64),
+    /// Read the request body `chunk` bytes at a time with a pause between chunks.
+    SlowUpload { chunk: usize, interval: Duration },
+}
+
+impl Fault {
+    /// Whether the fault acts while the request body is read (before any answer).
+    pub fn on_request_body(&self) -> bool {
+        matches!(self, Fault::CloseMidUpload(_) | Fault::SlowUpload { .. })
+    }
 }
 
 /// A fault and the requests it applies to.
@@ -89,6 +100,11 @@ impl FaultRule {
             "error_500_text" => Fault::Error500Text(text("message", "Simulated server failure")),
             "unavailable" => Fault::Unavailable,
             "drop" => Fault::Drop,
+            "close_mid_upload" => Fault::CloseMidUpload(num("bytes", 0)?),
+            "slow_upload" => Fault::SlowUpload {
+                chunk: num("chunk", 1024)?.max(1) as usize,
+                interval: Duration::from_millis(num("interval_ms", 10)?),
+            },
             other => return Err(format!("unknown fault kind '{other}'")),
         };
         let remaining = match v.get("count") {

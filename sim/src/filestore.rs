@@ -21,10 +21,14 @@ pub struct Entry {
     pub name: String,
     pub kind: ResourceKind,
     content: Content,
+    /// Uploads only: when it arrived and whether it survives the clean-up.
+    uploaded: Option<(std::time::Instant, bool)>,
 }
 
 enum Content {
     Text(String),
+    /// An upload, byte for byte.
+    Bytes(Vec<u8>),
     /// A managed output folder: file names, each a spool file of this size.
     Spool {
         files: Vec<String>,
@@ -71,6 +75,7 @@ impl FileStore {
                 id,
                 name: name.to_string(),
                 kind: kind_of(name),
+                uploaded: None,
                 content: Content::Text(if name.ends_with(".csv") {
                     "id,name,amount\n1,Alice,10.00\n2,Bob,20.00\n3,Carol,30.00\n".to_string()
                 } else {
@@ -98,9 +103,57 @@ impl FileStore {
     pub fn add_data_file(&mut self, name: &str, data: &[u8]) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        let content = Content::Text(String::from_utf8_lossy(data).into_owned());
-        self.entries.push(Entry { id, name: name.to_string(), kind: ResourceKind::DataFile, content });
+        let content = Content::Bytes(data.to_vec());
+        self.entries.push(Entry { id, name: name.to_string(), kind: ResourceKind::DataFile, content, uploaded: None });
         id
+    }
+
+    fn upload_bytes(&self) -> u64 {
+        self.entries.iter().map(|e| if let Content::Bytes(b) = &e.content { b.len() as u64 } else { 0 }).sum()
+    }
+
+    /// Stores an upload (`POST /filestore/{kind}`); `None` when the store is over `limit`.
+    pub fn add_upload(
+        &mut self,
+        name: &str,
+        kind: ResourceKind,
+        data: Vec<u8>,
+        persistent: bool,
+        limit: u64,
+    ) -> Option<u64> {
+        if self.upload_bytes() + data.len() as u64 > limit {
+            return None;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let uploaded = Some((std::time::Instant::now(), persistent));
+        self.entries.push(Entry { id, name: name.to_string(), kind, content: Content::Bytes(data), uploaded });
+        Some(id)
+    }
+
+    fn in_use(entry: &Entry, running: &[String]) -> bool {
+        running.iter().any(|r| *r == entry.name || *r == entry.id.to_string())
+    }
+
+    /// Deletes an entry: `None` when unknown, `Some(false)` when a running operation needs it.
+    pub fn delete(&mut self, reference: &str, running: &[String]) -> Option<bool> {
+        let entry = self.find(reference)?;
+        if Self::in_use(entry, running) {
+            return Some(false);
+        }
+        let id = entry.id;
+        self.entries.retain(|e| e.id != id);
+        Some(true)
+    }
+
+    /// The Clean-Up Service: removes non-persistent uploads older than `after` that no running
+    /// operation uses.
+    pub fn clean_up(&mut self, after: Option<std::time::Duration>, running: &[String]) {
+        let Some(after) = after else { return };
+        self.entries.retain(|e| match e.uploaded {
+            Some((at, false)) => at.elapsed() < after || Self::in_use(e, running),
+            _ => true,
+        });
     }
 
     /// Registers the managed output folder of an operation; returns its id.
@@ -108,7 +161,7 @@ impl FileStore {
         let id = self.next_id;
         self.next_id += 1;
         let content = Content::Spool { files, size };
-        self.entries.push(Entry { id, name: name.to_string(), kind: ResourceKind::Folder, content });
+        self.entries.push(Entry { id, name: name.to_string(), kind: ResourceKind::Folder, content, uploaded: None });
         id
     }
 
@@ -125,7 +178,10 @@ impl FileStore {
             (Content::Text(t), None) => {
                 Some(Ok((Body::Bytes(t.clone().into_bytes()), entry.name.clone(), "application/octet-stream")))
             }
-            (Content::Text(_), Some(_)) => None,
+            (Content::Bytes(b), None) => {
+                Some(Ok((Body::Bytes(b.clone()), entry.name.clone(), "application/octet-stream")))
+            }
+            (Content::Text(_) | Content::Bytes(_), Some(_)) => None,
             (Content::Spool { files, size }, Some(rel)) => {
                 let name = files.iter().find(|f| f.as_str() == rel)?;
                 Some(spool(*size).map(|p| (Body::Parts(vec![p]), name.clone(), "application/octet-stream")))

@@ -84,7 +84,13 @@ fn read_line<R: Read>(reader: &mut BufReader<R>, budget: &mut usize) -> Result<V
 
 /// Reads one request; the body is read when its `Content-Length` (or chunked size) is within
 /// `max_body`.
-pub fn read_request<R: Read>(reader: &mut BufReader<R>, max_body: usize) -> Result<Request, ReadError> {
+/// Reads one request. `body_fault` is asked, once the head is read, for a fault to apply while the
+/// body is read (see `Fault::on_request_body`).
+pub fn read_request<R: Read>(
+    reader: &mut BufReader<R>,
+    max_body: usize,
+    body_fault: &dyn Fn(&str) -> Option<Fault>,
+) -> Result<Request, ReadError> {
     let mut budget = MAX_HEAD;
     let mut line = read_line(reader, &mut budget)?;
     // Tolerate stray empty lines between requests (RFC 9112 §2.2).
@@ -147,7 +153,20 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>, max_body: usize) -> Resu
             return Err(bad(413, format!("request body of {len} bytes is over the limit of {max_body}")));
         }
         req.body = vec![0; len];
-        reader.read_exact(&mut req.body).map_err(|_| ReadError::Closed)?;
+        match body_fault(&req.path) {
+            Some(Fault::CloseMidUpload(after)) => {
+                let keep = (after as usize).min(len);
+                let _ = reader.read_exact(&mut req.body[..keep]);
+                return Err(ReadError::Closed);
+            }
+            Some(Fault::SlowUpload { chunk, interval }) => {
+                for part in req.body.chunks_mut(chunk) {
+                    std::thread::sleep(interval);
+                    reader.read_exact(part).map_err(|_| ReadError::Closed)?;
+                }
+            }
+            _ => reader.read_exact(&mut req.body).map_err(|_| ReadError::Closed)?,
+        }
     }
     Ok(req)
 }

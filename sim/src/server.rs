@@ -4,8 +4,9 @@
 use crate::auth;
 use crate::control;
 use crate::faults::Fault;
+use crate::filestore::ResourceKind;
 use crate::http::{read_request, write_response, ReadError, Request, Response, Wire};
-use crate::settings::{Role, Settings};
+use crate::settings::{Dialect, Role, Settings};
 use crate::state::Shared;
 use crate::util::percent_decode;
 use crate::workflow::Operation;
@@ -50,7 +51,8 @@ fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared) {
             return;
         }
         let max_body = shared.settings.read().unwrap().max_body;
-        let req = match read_request(&mut reader, max_body) {
+        let body_fault = |path: &str| take_fault(shared, path, true);
+        let req = match read_request(&mut reader, max_body, &body_fault) {
             Ok(r) => r,
             Err(ReadError::Closed) => return,
             Err(ReadError::Bad(status, msg)) => {
@@ -65,7 +67,7 @@ fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared) {
             (control::handle(shared, &req), None)
         } else {
             shared.log.record(shared.settings.read().unwrap().log_capacity, &req);
-            let fault = take_fault(shared, &req.path);
+            let fault = take_fault(shared, &req.path, false);
             let resp = match &fault {
                 Some(Fault::Error500Json(m)) => Response::error(500, m, None),
                 Some(Fault::Error500Text(m)) => Response::text(500, m.clone()),
@@ -89,13 +91,15 @@ fn operation_in(path: &str) -> Option<String> {
         .then(|| percent_decode(id))?
 }
 
-fn take_fault(shared: &Shared, path: &str) -> Option<Fault> {
+/// Takes the first fault rule for this request, among those that act while its body is read
+/// (`on_body`) or among the others.
+fn take_fault(shared: &Shared, path: &str, on_body: bool) -> Option<Fault> {
     let mut faults = shared.faults.lock().unwrap();
     if faults.is_empty() {
         return None;
     }
     let op = operation_in(path);
-    let i = faults.iter().position(|r| r.matches(path, op.as_deref()))?;
+    let i = faults.iter().position(|r| r.fault.on_request_body() == on_body && r.matches(path, op.as_deref()))?;
     let fault = faults[i].fault.clone();
     if let Some(n) = faults[i].remaining.as_mut() {
         *n -= 1;
@@ -160,6 +164,12 @@ fn route(shared: &Shared, req: &Request) -> Response {
             guarded(DATA, &|| adhoc(shared, &settings, req, [dm, tpl, jc, oc]))
         }
         ["filestore", "file", id, rel @ ..] if is_get => guarded(FILES, &|| download(shared, &settings, id, rel)),
+        ["filestore", kind @ ("DataFile" | "DataMiningConfig" | "template" | "JobCreationConfig" | "OutputCreationConfig")]
+            if m == "POST" =>
+        {
+            guarded(FILES, &|| upload(shared, &settings, req, kind))
+        }
+        ["filestore", "delete", id] if m == "GET" || m == "POST" => guarded(FILES, &|| delete(shared, &settings, id)),
         _ => Response::error(404, &format!("No resource at {}", req.path), None),
     }
 }
@@ -172,9 +182,22 @@ fn with_id(raw: &str, f: impl FnOnce(&str) -> Response) -> Response {
 }
 
 fn new_operation(shared: &Shared, settings: &Settings, config: &Value) -> Result<Operation, Response> {
-    let store = shared.store.lock().unwrap();
-    Operation::from_config(config, &store, settings, &mut || shared.next_entity.fetch_add(1, Ordering::Relaxed))
-        .map_err(|(status, msg, param)| Response::error(status, &msg, param.as_deref()))
+    let mut store = shared.store.lock().unwrap();
+    store.clean_up(settings.cleanup_after, &running_references(shared));
+    let mut op =
+        Operation::from_config(config, &store, settings, &mut || shared.next_entity.fetch_add(1, Ordering::Relaxed))
+            .map_err(|(status, msg, param)| Response::error(status, &msg, param.as_deref()))?;
+    // The File Store resources it uses, by the references the configuration gave.
+    op.uses = ["datamining", "contentcreation", "jobcreation", "outputcreation"]
+        .iter()
+        .flat_map(|step| ["identifier", "config"].map(|k| config[step][k].clone()))
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect();
+    Ok(op)
 }
 
 fn accepted(shared: &Shared, op: Operation) -> Response {
@@ -273,6 +296,52 @@ fn cancel(shared: &Shared, id: &str) -> Response {
     match shared.ops.lock().unwrap().remove(id) {
         Some(_) => Response::empty(204),
         None => not_found_op(id),
+    }
+}
+
+/// `POST /filestore/{kind}?filename=&persistent=`: stores the body; answers its id as text.
+fn upload(shared: &Shared, settings: &Settings, req: &Request, endpoint: &str) -> Response {
+    if req.body.is_empty() && settings.dialect == Dialect::Modern {
+        return Response::error(400, "no data", None);
+    }
+    let kind = match endpoint {
+        "DataMiningConfig" => ResourceKind::DataMapper,
+        "template" => ResourceKind::Template,
+        "JobCreationConfig" => ResourceKind::JobPreset,
+        "OutputCreationConfig" => ResourceKind::OutputPreset,
+        _ => ResourceKind::DataFile,
+    };
+    let persistent = req.query("persistent").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let name =
+        req.query("filename").map(str::to_string).unwrap_or_else(|| format!("upload-{}", crate::util::new_uuid()));
+    let mut store = shared.store.lock().unwrap();
+    store.clean_up(settings.cleanup_after, &running_references(shared));
+    match store.add_upload(&name, kind, req.body.clone(), persistent, settings.upload_store_limit) {
+        Some(id) => Response::text(200, id.to_string()),
+        None => Response::error(500, "The File Store is full (upload_store_limit)", Some(&name)),
+    }
+}
+
+/// The File Store references (ids and names) of the operations still running.
+fn running_references(shared: &Shared) -> Vec<String> {
+    shared.ops.lock().unwrap().values().filter(|op| !op.is_done()).flat_map(|op| op.uses.clone()).collect()
+}
+
+/// `/filestore/delete/{id}`: true when deleted; 404 unknown; a file a running operation uses is
+/// "still required" (400 JSON in the modern dialect, false in the legacy one).
+fn delete(shared: &Shared, settings: &Settings, id: &str) -> Response {
+    let Some(id) = percent_decode(id) else {
+        return Response::error(400, "Malformed File Store reference", None);
+    };
+    let running = running_references(shared);
+    let mut store = shared.store.lock().unwrap();
+    match store.delete(&id, &running) {
+        None => Response::error(404, "Managed file or directory not found in the File Store", Some(&id)),
+        Some(true) => Response::text(200, "true"),
+        Some(false) if settings.dialect == Dialect::Modern => {
+            Response::error(400, "Deletion failed: the file is still required by OL Connect", Some(&id))
+        }
+        Some(false) => Response::text(200, "false"),
     }
 }
 

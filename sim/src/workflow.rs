@@ -37,6 +37,8 @@ pub struct Operation {
     spool_size: u64,
     extension: &'static str,
     managed_folder: Option<u64>,
+    /// The File Store references (ids or names) of the resources it uses.
+    pub uses: Vec<String>,
 }
 
 /// Rejection of a configuration: status, message, parameter.
@@ -168,6 +170,7 @@ impl Operation {
                 "pdf"
             },
             managed_folder: None,
+            uses: Vec::new(),
         })
     }
 
