@@ -8,7 +8,7 @@ CFLAGS   := -std=c11 -Wall -Wextra -Wpedantic -Werror -g -Iinclude
 CXXFLAGS := -x c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -Iinclude
 LDSHARED := -L$(LIB_DIR) -lolconnect_wf -Wl,-rpath,$(abspath $(LIB_DIR)) -lpthread
 LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
-C_TESTS  := test_core test_workflow test_control
+C_TESTS  := test_core test_workflow test_control test_filestore
 WITH_SIM := scripts/with-sim.sh
 
 .PHONY: all lib demo deps test lint test-rust test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel

@@ -25,7 +25,14 @@ macro_rules! log_level_table {
     };
 }
 
+macro_rules! resource_kind_table {
+    ($($value:literal $variant:ident $c_name:ident $endpoint:literal $content_type:literal $extension:literal $doc:literal;)*) => {
+        &[$(($value, stringify!($c_name), $doc)),*]
+    };
+}
+
 const STATUSES: &[(i32, &str, &str)] = include!("src/ffi/status_table.rs");
+const RESOURCE_KINDS: &[(i32, &str, &str)] = include!("src/resource_kind_table.rs");
 const LOG_LEVELS: &[(i32, &str, &str)] = include!("src/log_level_table.rs");
 const RESULT_TYPES: &[(i32, &str, &str)] = include!("src/result_type_table.rs");
 
@@ -96,6 +103,11 @@ fn main() {
         RESULT_TYPES,
     ));
     after_includes.push_str(&c_enum("wf_log_level", "How much a line given to the log hook matters.", LOG_LEVELS));
+    after_includes.push_str(&c_enum(
+        "wf_resource_kind",
+        "What a File Store upload is (wf_upload; WF_RESOURCE_FROM_NAME chooses from the file name).",
+        RESOURCE_KINDS,
+    ));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     cbindgen::Builder::new()
         .with_config(config)

@@ -184,6 +184,43 @@ typedef int32_t wf_log_level;
 #endif // __cplusplus
 
 /**
+ * What a File Store upload is (wf_upload; WF_RESOURCE_FROM_NAME chooses from the file name).
+ */
+enum wf_resource_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A data file (any name without one of the extensions below).
+   */
+  WF_RESOURCE_DATA_FILE = 1,
+  /**
+   * A data mapping configuration (.OL-datamapper).
+   */
+  WF_RESOURCE_DATA_MAPPING = 2,
+  /**
+   * A template (.OL-template).
+   */
+  WF_RESOURCE_TEMPLATE = 3,
+  /**
+   * A job creation preset (.OL-jobpreset).
+   */
+  WF_RESOURCE_JOB_PRESET = 4,
+  /**
+   * An output creation preset (.OL-outputpreset).
+   */
+  WF_RESOURCE_OUTPUT_PRESET = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wf_resource_kind wf_resource_kind;
+#else
+typedef int32_t wf_resource_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The version of the ABI described by this header. Wrappers compare it with
  * `wf_abi_version()` right after loading the library and refuse to run on a mismatch.
  */
@@ -212,6 +249,18 @@ typedef int32_t wf_log_level;
 #define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
+ * `kind` of `wf_upload`: choose the kind from the file name (the `filename` given, else the
+ * file's own name): `.OL-datamapper`, `.OL-template`, `.OL-jobpreset`, `.OL-outputpreset`, any
+ * other name a data file.
+ */
+#define WF_RESOURCE_FROM_NAME 0
+
+/**
+ * The capacity `wf_upload` needs for the id it writes, NUL included.
+ */
+#define WF_FILE_ID_CAPACITY 1024
+
+/**
  * A switch that stops the calls of the client views made with it. Opaque; thread-safe.
  *
  * Methods: `wf_abort_new`, `wf_abort_trigger`, `wf_abort_is_triggered`, `wf_abort_reset`,
@@ -227,6 +276,14 @@ typedef struct wf_abort wf_abort;
  * `wf_client_clear_auth`, and every `wf_get_*`, `wf_submit`, `wf_wait`, `wf_cancel` call.
  */
 typedef struct wf_client wf_client;
+
+/**
+ * The bytes to send: a file, a caller's buffer, or a read callback. Opaque; used by one call at
+ * a time (a second call on it meanwhile is `WF_INVALID_ARGUMENT`); free with `wf_data_free`.
+ *
+ * Methods: `wf_data_from_file`, `wf_data_from_buffer`, `wf_data_from_reader`, `wf_data_free`.
+ */
+typedef struct wf_data wf_data;
 
 /**
  * A result fetched by `wf_get_result_ex`. Opaque; owned by the caller, freed with
@@ -273,6 +330,51 @@ typedef int32_t (*wf_transfer_fn)(void *user_data, const wf_transfer *transfer);
  * the client is shared). `message` is valid during the call only and never holds a secret.
  */
 typedef void (*wf_log_fn)(void *user_data, wf_log_level level, const char *message);
+
+/**
+ * Called to read the data of a `wf_data` made by `wf_data_from_reader`, on the thread of the
+ * call that sends it: fill `buf` with up to `capacity` bytes and return how many (0 at the
+ * end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`).
+ */
+typedef int64_t (*wf_read_fn)(void *user_data, uint8_t *buf, size_t capacity);
+
+/**
+ * One ad-hoc All-In-One job: the resources by File Store id or name, and its options.
+ */
+typedef struct {
+  /**
+   * The data mapping configuration (required).
+   */
+  const char *data_mapping;
+  /**
+   * The template (required).
+   */
+  const char *template_name;
+  /**
+   * The job creation preset; NULL or "0" for none.
+   */
+  const char *job_preset;
+  /**
+   * The output creation preset (required).
+   */
+  const char *output_preset;
+  /**
+   * Create the output on the server only, without sending it to its final destination.
+   */
+  bool create_only;
+  /**
+   * Synchronous runs: the result as text (the spool file paths) instead of its content.
+   */
+  bool result_as_text;
+  /**
+   * Print only this range of records, e.g. "1-5,8"; NULL: all.
+   */
+  const char *print_range;
+  /**
+   * The name to give the data file on the server; NULL: the server chooses.
+   */
+  const char *filename;
+} wf_adhoc_job;
 
 /**
  * Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
@@ -503,6 +605,109 @@ wf_status wf_client_set_log(const wf_client *client, wf_log_fn log, void *user_d
  * starved by new calls; `wf_wait` takes a slot per poll and none while it sleeps.
  */
 wf_status wf_client_set_max_concurrent(const wf_client *client, uint32_t max);
+
+/**
+ * Data from the file at `path`, checked now: `WF_IO_ERROR` when it does not exist, is not a
+ * regular file or cannot be read. Read when sent, and read again for the one replay a re-login
+ * may need. On `WF_OK`, `*out_data` is a new `wf_data` (free it with `wf_data_free`).
+ */
+wf_status wf_data_from_file(const char *path, wf_data **out_data);
+
+/**
+ * Data from the caller's buffer of `len` bytes, which must stay valid and unchanged until the
+ * `wf_data` is freed (it is not copied). NULL only with `len` 0.
+ */
+wf_status wf_data_from_buffer(const uint8_t *data, size_t len, wf_data **out_data);
+
+/**
+ * Data read through `read` with `user_data` when it is sent: `length` bytes, or -1 when unknown
+ * (then sent chunked). It can be sent once: a second call with it is `WF_INVALID_ARGUMENT`, and
+ * a 401/403 after it was sent is reported, not replayed (with login credentials the session is
+ * checked before sending).
+ */
+wf_status wf_data_from_reader(wf_read_fn read, void *user_data, int64_t length, wf_data **out_data);
+
+/**
+ * Frees a `wf_data`. NULL does nothing; it must not be in use by a call.
+ */
+void wf_data_free(wf_data *data);
+
+/**
+ * Uploads data to the File Store (`POST /rest/serverengine/filestore/{kind}`), streamed:
+ * memory stays constant whatever its size. `kind` is a `wf_resource_kind`, or
+ * `WF_RESOURCE_FROM_NAME`. `filename` (NULL: the file's own name, if any) names the upload;
+ * `persistent` files are never removed by the server's clean-up. Writes the Managed File ID (or
+ * name, as the server gives it) NUL-terminated into `id_out`, whose capacity `*id_len` must be
+ * at least `WF_FILE_ID_CAPACITY` (checked before anything is sent). Empty data is refused
+ * (`WF_INVALID_ARGUMENT`) before anything is sent; data that cannot be read is `WF_IO_ERROR`;
+ * a 400 from the server (2023.2+: "no data") is `WF_BAD_REQUEST`. Bytes sent are reported to a
+ * view's transfer callback, and a view's abort switch stops the upload.
+ */
+wf_status wf_upload(const wf_client *client,
+                    int32_t kind,
+                    wf_data *data,
+                    const char *filename,
+                    bool persistent,
+                    char *id_out,
+                    size_t *id_len);
+
+/**
+ * Deletes a managed file or folder (`/rest/serverengine/filestore/delete/{file_id}`). On
+ * `WF_OK`, `*out_deleted` is the server's answer (true: deleted). A file still required by OL
+ * Connect is `WF_BAD_REQUEST` (2023.2+ servers; older ones answer false), an unknown one
+ * `WF_NOT_FOUND`; the server's message is in `wf_last_error_message()`.
+ */
+wf_status wf_delete_managed(const wf_client *client, const char *file_id, bool *out_deleted);
+
+/**
+ * Whether a managed file or folder exists (`HEAD /rest/serverengine/filestore/file/{file_id}`,
+ * servers 2023.2 and later). On `WF_OK`, `*out_exists` says.
+ */
+wf_status wf_managed_exists(const wf_client *client, const char *file_id, bool *out_exists);
+
+/**
+ * Starts an ad-hoc All-In-One job (`POST /rest/serverengine/workflow/print/{dm}/{template}/
+ * {job preset}/{output preset}?async=true`) on `data`, sent as the request body; writes the
+ * operation id like `wf_submit` (same capacity rule, checked before sending). Then
+ * `wf_wait`, `wf_get_result*` and `wf_cancel` work as for a submitted job. Resource names are
+ * percent-encoded as path segments (`/`, `\`, `.`, `..` and control characters are refused).
+ */
+wf_status wf_submit_adhoc(const wf_client *client,
+                          const wf_adhoc_job *job,
+                          wf_data *data,
+                          char *op_id_buf,
+                          size_t *op_id_len);
+
+/**
+ * Runs an ad-hoc job synchronously (`async=false`) and streams its result to the file `path`
+ * with the guarantees of `wf_get_result_to_file` (checked before sending; complete or absent).
+ * `out_info` (NULL allowed) receives the result's type and set IDs as for
+ * `wf_get_result_to_file_ex`.
+ */
+wf_status wf_run_adhoc_to_file(const wf_client *client,
+                               const wf_adhoc_job *job,
+                               wf_data *data,
+                               const char *path,
+                               wf_result **out_info);
+
+/**
+ * Runs an ad-hoc job synchronously and hands its result to `write`, as `wf_get_result_stream`.
+ */
+wf_status wf_run_adhoc_stream(const wf_client *client,
+                              const wf_adhoc_job *job,
+                              wf_data *data,
+                              wf_write_fn write,
+                              void *user_data);
+
+/**
+ * Runs an ad-hoc job synchronously and gives its whole result in memory, as
+ * `wf_get_result_ex`: on `WF_OK`, `*out_result` is a new `wf_result` (free it with
+ * `wf_result_free`).
+ */
+wf_status wf_run_adhoc_ex(const wf_client *client,
+                          const wf_adhoc_job *job,
+                          wf_data *data,
+                          wf_result **out_result);
 
 /**
  * Fetches the result of a finished operation

@@ -93,3 +93,14 @@ fn log_levels_are_those_of_the_header_enum() {
         assert_eq!((name.as_str(), *value), (*c_name, *level as i32));
     }
 }
+
+#[test]
+fn resource_kinds_are_those_of_the_header_enum() {
+    let rows = enum_rows("wf_resource_kind");
+    let all = olconnect_wf::ResourceKind::all();
+    assert_eq!(rows.len(), all.len());
+    for ((name, value), (kind, c_name)) in rows.iter().zip(all) {
+        assert_eq!((name.as_str(), *value), (*c_name, *kind as i32));
+    }
+    assert!(COMMITTED.contains("#define WF_RESOURCE_FROM_NAME 0"));
+}

@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod control;
+pub mod filestore;
 mod handle;
 mod panic;
 mod ptr;

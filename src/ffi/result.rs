@@ -21,6 +21,12 @@ impl Handle for wf_result {
     type Rust = FfiResult;
 }
 
+impl FfiResult {
+    pub(crate) fn new(inner: OperationResult, paths: PathList) -> FfiResult {
+        FfiResult { inner, paths }
+    }
+}
+
 /// The result behind a handle; `None` for NULL.
 ///
 /// # Safety
@@ -147,7 +153,7 @@ pub unsafe extern "C" fn wf_get_result_ex(
         let slot = out(out_result, "out_result")?;
         let inner = c.fetch_result(op)?;
         let paths = inner.paths()?;
-        slot.set(handle::into_raw(FfiResult { inner, paths }));
+        slot.set(handle::into_raw(FfiResult::new(inner, paths)));
         Ok(wf_status::WF_OK)
     })
 }
@@ -282,7 +288,7 @@ pub unsafe extern "C" fn wf_get_result_to_file_ex(
         let path = unsafe { str_arg(path, "path") }?;
         let (_, meta) = c.result_to_file(op, Path::new(path))?;
         if !out_info.is_null() {
-            let info = FfiResult { inner: OperationResult::new(Vec::new(), meta), paths: PathList::default() };
+            let info = FfiResult::new(OperationResult::new(Vec::new(), meta), PathList::default());
             out(out_info, "out_info")?.set(handle::into_raw(info));
         }
         Ok(wf_status::WF_OK)

@@ -64,7 +64,7 @@ static inline int harness_finish(void) {
 }
 
 /* Sends one request to the simulator and returns the malloc'ed response body (NULL on error). */
-static char *sim_request(const char *method, const char *path, const char *body) {
+static inline char *sim_request(const char *method, const char *path, const char *body) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in addr;
   size_t blen = body ? strlen(body) : 0;
@@ -112,7 +112,7 @@ static char g_config[1024];
 
 /* An All-In-One configuration of every step with this output preset and runtime parameters
  * (e.g. "\"sim_output_size\":1000"). The returned text lives until the next call. */
-static const char *config(const char *preset, const char *params) {
+static inline const char *config(const char *preset, const char *params) {
   snprintf(g_config, sizeof g_config,
            "{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},"
            "\"contentcreation\":{\"config\":\"Invoice.OL-template\"},\"jobcreation\":{},"
