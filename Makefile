@@ -26,11 +26,12 @@ lib:
 $(BUILD):
 	mkdir -p $(BUILD)
 
-# The main job: start the simulator, log in, submit, wait with a progress bar, fetch to a file.
+# The main job: start the simulator, upload examples/invoices.csv, submit, wait with a progress
+# bar, download the result to a file, delete the upload.
 demo: lib | $(BUILD)
 	$(CC) $(CFLAGS) examples/fetch_result.c -o $(BUILD)/fetch_result $(LDSHARED)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
-	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf'
+	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf --data examples/invoices.csv'
 
 test: deps lint bench-smoke test-rust test-c test-cpp test-install test-python test-csharp
 

@@ -1,12 +1,14 @@
-/* The main job, end to end: log in, submit an All-In-One configuration, wait with a progress
- * bar, download the result to a file with a byte progress bar, and say what arrived. Ctrl-C
- * stops whichever call is running within a fraction of a second and leaves no partial file.
+/* The main job, end to end: log in, upload a local data file to the File Store, submit an
+ * All-In-One configuration that uses it, wait with a progress bar, download the result to a file
+ * with a byte progress bar, delete the upload, and say what arrived. Ctrl-C stops whichever call
+ * is running within a fraction of a second and leaves no partial file.
  *
- *   fetch_result BASE_URL [OUTPUT_FILE] [CONFIG_JSON_FILE]
+ *   fetch_result BASE_URL [OUTPUT_FILE] [--data DATA_FILE] [--config CONFIG_JSON_FILE]
  *
- * Credentials come from OLCONNECT_USER / OLCONNECT_PASSWORD (default ol-admin / secret, the
- * simulator's). Without a configuration file it runs every step on the demo File Store of
- * olconnect-sim. Copy the body of main() into your program. */
+ * With --data, the file is uploaded and the demo configuration maps it (an own --config names
+ * its data itself). Credentials come from OLCONNECT_USER / OLCONNECT_PASSWORD (default ol-admin /
+ * secret, the simulator's). The resources are those of olconnect-sim's demo File Store. Copy the
+ * body of main() into your program. */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
 #include <stdio.h>
@@ -23,8 +25,9 @@ static void on_sigint(int sig) {
   wf_abort_trigger(g_abort); /* one atomic store: safe in a signal handler */
 }
 
+/* %s: the data file, by Managed File ID or name. */
 static const char *DEMO_CONFIG =
-    "{\"datamining\":{\"identifier\":\"invoices.csv\",\"config\":\"Invoice.OL-datamapper\"},"
+    "{\"datamining\":{\"identifier\":\"%s\",\"config\":\"Invoice.OL-datamapper\"},"
     "\"contentcreation\":{\"config\":\"Invoice.OL-template\"},"
     "\"jobcreation\":{\"config\":\"Invoice.OL-jobpreset\"},"
     "\"outputcreation\":{\"config\":\"Invoice-PDF.OL-outputpreset\",\"createOnly\":false},"
@@ -56,6 +59,18 @@ static int32_t show_bytes(void *user_data, const wf_transfer *t) {
   return 0;
 }
 
+/* Uploads a local data file to the File Store; its Managed File ID goes to id_out. */
+static wf_status upload(wf_client *client, const char *path, char *id_out, size_t *id_len) {
+  wf_data *data = NULL;
+  wf_status st = wf_data_from_file(path, &data);
+  if (st == WF_OK) {
+    st = wf_upload(client, WF_RESOURCE_FROM_NAME, data, NULL, false, id_out, id_len);
+    wf_data_free(data);
+  }
+  if (st == WF_OK) printf("uploaded %s as %s\n", path, id_out);
+  return st;
+}
+
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "rb");
   char *text = NULL;
@@ -78,23 +93,71 @@ static int fail(const char *step, wf_status status) {
   return 1;
 }
 
-int main(int argc, char **argv) {
-  const char *base_url = argc > 1 ? argv[1] : "http://localhost:9340";
-  const char *output = argc > 2 ? argv[2] : "result.out";
-  const char *user = getenv("OLCONNECT_USER") ? getenv("OLCONNECT_USER") : "ol-admin";
-  const char *password = getenv("OLCONNECT_PASSWORD") ? getenv("OLCONNECT_PASSWORD") : "secret";
-  char *config_text = argc > 3 ? read_file(argv[3]) : NULL;
+/* Submits the configuration, waits with a progress bar, downloads the result to `output` with a
+ * byte progress bar and says what arrived. Returns 0 or 1. */
+static int run_job(wf_client *view, const char *config, const char *output) {
   char op_id[WF_OPERATION_ID_CAPACITY];
   size_t op_len = sizeof op_id;
+  wf_result *info = NULL;
+  wf_status st;
+  FILE *f;
+  long size = -1;
+  int type;
+  if ((st = wf_submit(view, config, op_id, &op_len)) != WF_OK) return fail("submit", st);
+  printf("operation %s submitted, waiting:\n", op_id);
+  if ((st = wf_wait(view, op_id, 10 * 60 * 1000, show_progress, NULL)) != WF_OK) return fail("wait", st);
+  st = wf_get_result_to_file_ex(view, op_id, output, &info);
+  fputc('\n', stderr);
+  if (st != WF_OK) return fail("fetching the result", st);
+  f = fopen(output, "rb");
+  if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+  if (f) fclose(f);
+  type = (int)wf_result_type_of(info);
+  printf("result: %s\n", TYPE_NAMES[type >= 0 && type <= 6 ? type : 0]);
+  printf("  data set %lld, content set %lld, job set %lld (-1: not reported)\n", (long long)wf_result_data_set_id(info),
+         (long long)wf_result_content_set_id(info), (long long)wf_result_job_set_id(info));
+  printf("  %ld bytes written to %s\n", size, output);
+  wf_result_free(info);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *base_url = "http://localhost:9340";
+  const char *output = "result.out";
+  const char *data_file = NULL;
+  const char *config_file = NULL;
+  const char *user = getenv("OLCONNECT_USER") ? getenv("OLCONNECT_USER") : "ol-admin";
+  const char *password = getenv("OLCONNECT_PASSWORD") ? getenv("OLCONNECT_PASSWORD") : "secret";
+  char *config_text = NULL;
+  char demo_config[1024];
+  char data_id[WF_FILE_ID_CAPACITY] = "invoices.csv"; /* the demo File Store's own data file */
+  size_t data_id_len = sizeof data_id;
+  bool uploaded = false;
+  int positional = 0, i;
   wf_client *client = NULL;
   wf_client *view = NULL; /* the same client; its calls stop on Ctrl-C and report bytes */
-  wf_result *info = NULL;
   struct sigaction on_ctrl_c;
   wf_status st;
   int rc = 0;
 
-  if (argc > 3 && !config_text) {
-    fprintf(stderr, "cannot read %s\n", argv[3]);
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+      data_file = argv[++i];
+    } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      config_file = argv[++i];
+    } else if (positional == 0) {
+      base_url = argv[i];
+      positional++;
+    } else if (positional == 1) {
+      output = argv[i];
+      positional++;
+    } else {
+      fprintf(stderr, "usage: %s BASE_URL [OUTPUT_FILE] [--data DATA_FILE] [--config CONFIG_JSON_FILE]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (config_file && !(config_text = read_file(config_file))) {
+    fprintf(stderr, "cannot read %s\n", config_file);
     return 1;
   }
   printf("olconnect-wf %s, server %s\n", wf_version(), base_url);
@@ -110,29 +173,18 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &on_ctrl_c, NULL);
   if ((st = wf_client_login(view, user, password)) != WF_OK) {
     rc = fail("login", st);
-  } else if ((st = wf_submit(view, config_text ? config_text : DEMO_CONFIG, op_id, &op_len)) != WF_OK) {
-    rc = fail("submit", st);
+  } else if (data_file && (st = upload(view, data_file, data_id, &data_id_len)) != WF_OK) {
+    rc = fail("uploading the data file", st);
   } else {
-    printf("operation %s submitted, waiting:\n", op_id);
-    if ((st = wf_wait(view, op_id, 10 * 60 * 1000, show_progress, NULL)) != WF_OK) {
-      rc = fail("wait", st);
-    } else if ((st = wf_get_result_to_file_ex(view, op_id, output, &info)) != WF_OK) {
-      fputc('\n', stderr);
-      rc = fail("fetching the result", st);
-    } else {
-      fputc('\n', stderr);
-      FILE *f = fopen(output, "rb");
-      long size = -1;
-      int type = (int)wf_result_type_of(info);
-      if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-      if (f) fclose(f);
-      printf("result: %s\n", TYPE_NAMES[type >= 0 && type <= 6 ? type : 0]);
-      printf("  data set %lld, content set %lld, job set %lld (-1: not reported)\n",
-             (long long)wf_result_data_set_id(info), (long long)wf_result_content_set_id(info),
-             (long long)wf_result_job_set_id(info));
-      printf("  %ld bytes written to %s\n", size, output);
-      wf_result_free(info);
-    }
+    uploaded = data_file != NULL;
+    snprintf(demo_config, sizeof demo_config, DEMO_CONFIG, data_id);
+    rc = run_job(view, config_text ? config_text : demo_config, output);
+  }
+  if (uploaded) {
+    /* Through the client, not the view: the upload is deleted even after Ctrl-C. */
+    bool deleted = false;
+    if ((st = wf_delete_managed(client, data_id, &deleted)) != WF_OK) fail("deleting the upload", st);
+    else printf("  upload %s deleted\n", data_id);
   }
   if (rc != 0 && wf_abort_is_triggered(g_abort)) {
     fprintf(stderr, "interrupted: nothing partial was left behind\n");

@@ -8,7 +8,7 @@ mod exit;
 mod progress;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use olconnect_wf::{AbortHandle, CallControls, Client, Error, LogLevel, ResultMeta, ResultType, Transfer};
+use olconnect_wf::{AbortHandle, CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
 use progress::{ByteProgress, JobProgress, Mode};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -90,7 +90,24 @@ enum Command {
         /// Seconds the job may take (0: no limit)
         #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
         timeout: f64,
+        /// A local data file: uploaded, used as the configuration's data mapping input, deleted after
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
     },
+    /// Upload a data file or resource to the File Store; print its id
+    Upload {
+        file: PathBuf,
+        /// The name on the server (default: the file's name; its extension selects the kind)
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Keep it from the server's clean-up
+        #[arg(long)]
+        persistent: bool,
+    },
+    /// Delete a File Store file or folder
+    Delete { file_id: String },
+    /// Say whether a File Store file or folder exists (exit 4 when it does not)
+    Exists { file_id: String },
     /// Submit a configuration; print the operation id
     Submit {
         /// The All-In-One configuration (JSON file; - for standard input)
@@ -234,6 +251,17 @@ fn millis(s: f64) -> u32 {
     }
 }
 
+/// The configuration with its data mapping input replaced by the uploaded file `id`.
+fn with_data_file(config: &str, id: &str) -> Result<String, Failure> {
+    let mut v: Value =
+        serde_json::from_str(config).map_err(|e| Failure::Usage(format!("the configuration is not JSON: {e}")))?;
+    let Some(step) = v.get_mut("datamining").and_then(Value::as_object_mut) else {
+        return Err(Failure::Usage("--data needs a configuration with a datamining step".into()));
+    };
+    step.insert("identifier".into(), Value::String(id.into()));
+    Ok(v.to_string())
+}
+
 fn read_config(path: &Path) -> Result<String, Failure> {
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
@@ -287,14 +315,61 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let s = connect(cli)?;
     let calls = s.calls();
     match &cli.command {
-        Command::Run { config, output, timeout } => {
-            let config = read_config(config)?;
-            let op = calls.submit(&config)?;
-            if s.mode == Mode::Lines {
-                eprintln!("operation {op} submitted");
+        Command::Run { config, output, timeout, data } => {
+            let mut config = read_config(config)?;
+            let uploaded = match data {
+                Some(file) => {
+                    let id = calls.upload(None, &mut Data::file(file)?, None, false)?;
+                    config = with_data_file(&config, &id)?;
+                    if s.mode == Mode::Lines {
+                        eprintln!("uploaded {} as {id}", file.display());
+                    }
+                    Some(id)
+                }
+                None => None,
+            };
+            let outcome = (|| {
+                let op = calls.submit(&config)?;
+                if s.mode == Mode::Lines {
+                    eprintln!("operation {op} submitted");
+                }
+                s.wait(&op, *timeout)?;
+                s.to_file(&op, output)
+            })();
+            if let Some(id) = uploaded {
+                // Through the client, not the Ctrl-C view: the upload goes even after Ctrl-C.
+                if let Err(e) = s.client.delete_managed(&id) {
+                    eprintln!("olcwf: the upload {id} could not be deleted: {}", e.message);
+                }
             }
-            s.wait(&op, *timeout)?;
-            s.to_file(&op, output)?;
+            outcome?;
+        }
+        Command::Upload { file, name, persistent } => {
+            let id = calls.upload(None, &mut Data::file(file)?, name.as_deref(), *persistent)?;
+            if s.json {
+                println!("{}", json!({ "file_id": id }));
+            } else {
+                println!("{id}");
+            }
+        }
+        Command::Delete { file_id } => {
+            if !calls.delete_managed(file_id)? {
+                return Err(Failure::Local(format!("the server did not delete {file_id}")));
+            }
+        }
+        Command::Exists { file_id } => {
+            let exists = calls.managed_exists(file_id)?;
+            if s.json {
+                println!("{}", json!({ "file_id": file_id, "exists": exists }));
+            } else {
+                println!("{}", if exists { "yes" } else { "no" });
+            }
+            if !exists {
+                return Err(Failure::Call(Error::new(
+                    olconnect_wf::Status::NotFound,
+                    format!("{file_id} is not in the File Store"),
+                )));
+            }
         }
         Command::Submit { config } => {
             let op = calls.submit(&read_config(config)?)?;

@@ -210,6 +210,35 @@ fn ctrl_c_stops_a_download_with_130_and_leaves_no_file() {
 }
 
 #[test]
+fn run_takes_a_local_data_file_and_deletes_its_upload() {
+    let sim = sim();
+    let dir = temp_dir("data");
+    let data = dir.join("mine.csv");
+    std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
+    let out = dir.join("out.pdf");
+    let o = run(olcwf(&sim)
+        .arg("run")
+        .arg(config(&dir, r#""sim_output_size":999"#))
+        .arg("-o")
+        .arg(&out)
+        .arg("--data")
+        .arg(&data));
+    assert_code(&o, 0);
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), 999);
+    let uploads: Vec<_> = sim.requests().into_iter().filter(|r| r.target.contains("/filestore/DataFile")).collect();
+    assert_eq!(uploads.len(), 1);
+    assert!(sim.requests().iter().any(|r| r.target.contains("/filestore/delete/")), "the upload was deleted");
+
+    let o = run(olcwf(&sim).arg("upload").arg(&data).arg("--persistent"));
+    assert_code(&o, 0);
+    let id = stdout(&o).trim().to_string();
+    assert_eq!(stdout(&run(olcwf(&sim).args(["exists", &id]))).trim(), "yes");
+    assert_code(&run(olcwf(&sim).args(["delete", &id])), 0);
+    assert_code(&run(olcwf(&sim).args(["exists", &id])), 4);
+    assert_code(&run(olcwf(&sim).arg("upload").arg(dir.join("absent.csv"))), 7);
+}
+
+#[test]
 fn every_command_has_help() {
     for cmd in [
         "run",
@@ -225,6 +254,9 @@ fn every_command_has_help() {
         "version",
         "login",
         "completions",
+        "upload",
+        "delete",
+        "exists",
     ] {
         let o = Command::new(OLCWF).args([cmd, "--help"]).output().unwrap();
         assert_code(&o, 0);
