@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
+HEADER_PATH = REPO / "include" / "olconnect_wf.h"
 SIM = Path(os.environ.get("OLCONNECT_SIM", REPO / "target" / "release" / "olconnect-sim"))
 
 

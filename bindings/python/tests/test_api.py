@@ -27,6 +27,10 @@ def test_status_numbers_match_the_header():
     assert int(re.search(r"#define WF_ABI_VERSION (\d+)", HEADER).group(1)) == _ffi.ABI_VERSION
 
 
+def test_resource_kinds_match_the_header():
+    assert {f"WF_RESOURCE_{k.name}": k.value for k in wf.ResourceKind} == header_enum("wf_resource_kind")
+
+
 def test_result_types_match_the_header():
     assert {f"WF_RESULT_{t.name}": t.value for t in wf.ResultType} == header_enum("wf_result_type")
 

@@ -4,7 +4,7 @@
 ...     result = c.run(config, to_file="out.pdf")
 """
 from ._async import AsyncClient
-from ._client import Abort, Client, Progress, Result, ResultType
+from ._client import Abort, Client, Progress, ResourceKind, Result, ResultType
 from ._errors import (
     AbortedError,
     AuthError,
@@ -47,6 +47,7 @@ __all__ = [
     "NotFoundError",
     "OutOfMemoryError",
     "Progress",
+    "ResourceKind",
     "Result",
     "ResultType",
     "ServerError",

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Un
 
 from . import _errors
 from ._errors import InvalidArgumentError, error_for
-from ._ffi import LOG_FN, PROGRESS_FN, TRANSFER_FN, WRITE_FN, abort_p, client_p, lib, result_p
+from ._ffi import LOG_FN, PROGRESS_FN, READ_FN, TRANSFER_FN, WRITE_FN, AdhocJob, abort_p, client_p, data_p, lib, result_p
 
 #: Where the library's log lines go (one per HTTP exchange at INFO, retries and re-logins at
 #: WARNING, failed calls at ERROR; never a secret).
@@ -43,6 +43,23 @@ class ResultType(enum.IntEnum):
     OUTPUT_STREAMED = 4
     OUTPUT_PATHS = 5
     OUTPUT_MANAGED = 6
+
+
+class ResourceKind(enum.IntEnum):
+    """What an upload is (wf_resource_kind); by default it comes from the file name."""
+
+    def __str__(self) -> str:
+        return self.name
+
+    DATA_FILE = 1
+    DATA_MAPPING = 2
+    TEMPLATE = 3
+    JOB_PRESET = 4
+    OUTPUT_PRESET = 5
+
+
+#: Data to send: a path (str or os.PathLike), bytes-like, or a binary file object.
+DataSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 
 
 class Progress(NamedTuple):
@@ -334,11 +351,15 @@ class Client:
         stop with :class:`AbortedError` when ``abort.trigger()`` is called from another thread."""
         return _AbortScope(abort)
 
-    def _native(self, fn: Any, *args: Any, on_bytes: Optional[OnBytes] = None, guard: Optional[_CallbackGuard] = None) -> int:
+    def _native(
+        self, fn: Any, *args: Any, on_bytes: Optional[OnBytes] = None, on_sent: Optional[OnBytes] = None,
+        guard: Optional[_CallbackGuard] = None,
+    ) -> int:
         """Calls ``fn(view, *args)`` on a view of this client whose call can be stopped: by
         Ctrl-C (the transfer callback runs at least every 100 ms on this thread, so a pending
         KeyboardInterrupt is raised there and stops the call), by this thread's abort switch,
-        and by ``on_bytes`` returning False. Returns the native status; a callback's exception
+        and by ``on_bytes`` (bytes received) or ``on_sent`` (bytes sent) returning False.
+        Returns the native status; a callback's exception
         is raised instead."""
         guard = guard if guard is not None else _CallbackGuard()
 
@@ -347,9 +368,11 @@ class Client:
                 return 1
             try:
                 info = t.contents
+                if on_sent is not None and info.sent:
+                    if on_sent(info.sent, info.send_total if info.send_total >= 0 else None) is False:
+                        return 1
                 if on_bytes is not None and info.received:
-                    total = info.receive_total if info.receive_total >= 0 else None
-                    if on_bytes(info.received, total) is False:
+                    if on_bytes(info.received, info.receive_total if info.receive_total >= 0 else None) is False:
                         return 1
                 return 0
             except BaseException as e:  # KeyboardInterrupt lands here; carried out below
@@ -503,6 +526,73 @@ class Client:
         _check(self._native(lib.wf_download_managed, _encode(str(file_id), "file_id"), name, encoded, on_bytes=on_bytes))
         return os.fsdecode(encoded)
 
+    # -- local data ---------------------------------------------------------------------------
+
+    def upload(
+        self, data: DataSource, *, kind: Optional[ResourceKind] = None, filename: Optional[str] = None,
+        persistent: bool = False, on_bytes: Optional[OnBytes] = None,
+    ) -> str:
+        """Uploads a data file or a resource to the File Store (streamed, in constant memory);
+        returns its Managed File ID. ``data``: a path, bytes, or a binary file object. ``kind``
+        defaults to the one the name's extension selects (``filename``, else the file's name).
+        ``on_bytes(sent, total)`` reports the upload."""
+        guard = _CallbackGuard()
+        buf = ctypes.create_string_buffer(1024)
+        size = c_size_t(1024)
+        with _Data(data, guard) as handle:
+            status = self._native(
+                lib.wf_upload, int(kind or 0), handle, _encode(filename, "filename"), bool(persistent), buf, byref(size),
+                on_sent=on_bytes, guard=guard,
+            )
+        _check(status)
+        return buf.value.decode("utf-8")
+
+    def delete(self, file_id: Union[str, int]) -> bool:
+        """Deletes a File Store file or folder; the server's answer (True: deleted)."""
+        deleted = c_bool(False)
+        _check(self._native(lib.wf_delete_managed, _encode(str(file_id), "file_id"), byref(deleted)))
+        return deleted.value
+
+    def exists(self, file_id: Union[str, int]) -> bool:
+        """Whether a File Store file or folder exists (servers 2023.2+)."""
+        found = c_bool(False)
+        _check(self._native(lib.wf_managed_exists, _encode(str(file_id), "file_id"), byref(found)))
+        return found.value
+
+    def submit_adhoc(
+        self, data: DataSource, *, data_mapping: str, template: str, output_preset: str, job_preset: Optional[str] = None,
+        create_only: bool = False, print_range: Optional[str] = None, filename: Optional[str] = None,
+        on_bytes: Optional[OnBytes] = None,
+    ) -> str:
+        """Starts an ad-hoc All-In-One job whose data is ``data``; returns the operation id."""
+        job = _adhoc_job(data_mapping, template, output_preset, job_preset, create_only, False, print_range, filename)
+        guard = _CallbackGuard()
+        buf = ctypes.create_string_buffer(OPERATION_ID_CAPACITY)
+        size = c_size_t(OPERATION_ID_CAPACITY)
+        with _Data(data, guard) as handle:
+            status = self._native(lib.wf_submit_adhoc, byref(job), handle, buf, byref(size), on_sent=on_bytes, guard=guard)
+        _check(status)
+        return buf.value.decode("utf-8")
+
+    def run_adhoc(
+        self, data: DataSource, *, data_mapping: str, template: str, output_preset: str, job_preset: Optional[str] = None,
+        to_file: Optional[PathLike] = None, create_only: bool = False, result_as_text: bool = False,
+        print_range: Optional[str] = None, filename: Optional[str] = None,
+    ) -> Result:
+        """Runs an ad-hoc All-In-One job synchronously: the result streamed to ``to_file``
+        (complete or absent), else in memory (``result_as_text``: the spool file paths)."""
+        job = _adhoc_job(data_mapping, template, output_preset, job_preset, create_only, result_as_text, print_range, filename)
+        guard = _CallbackGuard()
+        handle_out = result_p()
+        with _Data(data, guard) as handle:
+            if to_file is not None:
+                encoded = _path(to_file, "to_file")
+                status = self._native(lib.wf_run_adhoc_to_file, byref(job), handle, encoded, byref(handle_out), guard=guard)
+            else:
+                status = self._native(lib.wf_run_adhoc_ex, byref(job), handle, byref(handle_out), guard=guard)
+        _check(status)
+        return _from_result(handle_out, file=os.fsdecode(encoded) if to_file is not None else None)
+
     # -- workflow -----------------------------------------------------------------------------
 
     def submit(self, config: Union[Dict[str, Any], str]) -> str:
@@ -572,6 +662,64 @@ class Client:
             if status != _errors.BUFFER_TOO_SMALL:
                 _check(status)
                 return buf.value.decode("utf-8")
+
+
+class _Data:
+    """A wf_data for one call: from a path, a bytes-like object (not copied for bytes and
+    bytearray) or a file object (read through a callback; its exceptions come out of the call)."""
+
+    def __init__(self, source: DataSource, guard: _CallbackGuard) -> None:
+        self.handle = data_p()
+        self._keep: Any = None
+        if isinstance(source, (str, os.PathLike)):
+            _check(lib.wf_data_from_file(_path(source, "data"), byref(self.handle)))
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            raw = bytes(source) if isinstance(source, memoryview) else source
+            if isinstance(raw, bytearray):
+                buf = (ctypes.c_uint8 * len(raw)).from_buffer(raw) if raw else None
+            else:
+                buf = ctypes.c_char_p(raw)
+            self._keep = (raw, buf)
+            _check(lib.wf_data_from_buffer(ctypes.cast(buf, ctypes.c_void_p) if buf is not None else None, len(raw), byref(self.handle)))
+        elif hasattr(source, "read"):
+            length = -1
+            try:
+                length = os.fstat(source.fileno()).st_size - source.tell()
+            except (AttributeError, OSError, ValueError):
+                pass
+
+            def read(_user: Any, buf: Any, capacity: int) -> int:
+                try:
+                    chunk = source.read(capacity)
+                    if not isinstance(chunk, (bytes, bytearray)):
+                        raise TypeError("the file object must be opened in binary mode")
+                    ctypes.memmove(buf, bytes(chunk), len(chunk))
+                    return len(chunk)
+                except BaseException as e:
+                    guard.error = guard.error or e
+                    return -1
+
+            self._keep = READ_FN(read)
+            _check(lib.wf_data_from_reader(self._keep, None, length, byref(self.handle)))
+        else:
+            raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "data must be a path, bytes or a binary file object")
+
+    def __enter__(self) -> "ctypes._Pointer":
+        return self.handle
+
+    def __exit__(self, *exc_info: Any) -> None:
+        lib.wf_data_free(self.handle)
+
+
+def _adhoc_job(
+    data_mapping: str, template: str, output_preset: str, job_preset: Optional[str], create_only: bool,
+    result_as_text: bool, print_range: Optional[str], filename: Optional[str],
+) -> AdhocJob:
+    return AdhocJob(
+        _encode(data_mapping, "data_mapping"), _encode(template, "template"), _encode(job_preset, "job_preset"),
+        _encode(output_preset, "output_preset"), bool(create_only), bool(result_as_text),
+        _encode(print_range, "print_range"), _encode(filename, "filename"),
+    )
 
 
 class _AbortScope:

@@ -37,6 +37,23 @@ class _Opaque(ctypes.Structure):
 client_p = POINTER(_Opaque)
 result_p = POINTER(_Opaque)
 abort_p = POINTER(_Opaque)
+data_p = POINTER(_Opaque)
+
+
+class AdhocJob(ctypes.Structure):
+    """struct wf_adhoc_job."""
+
+    _fields_ = [
+        ("data_mapping", c_char_p),
+        ("template_name", c_char_p),
+        ("job_preset", c_char_p),
+        ("output_preset", c_char_p),
+        ("create_only", c_bool),
+        ("result_as_text", c_bool),
+        ("print_range", c_char_p),
+        ("filename", c_char_p),
+    ]
+
 
 
 class Transfer(ctypes.Structure):
@@ -51,6 +68,8 @@ WRITE_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(c_uint8), c_size_t)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_int32)
 #: int32_t (*)(void *user_data, const wf_transfer *transfer)
 TRANSFER_FN = CFUNCTYPE(c_int32, c_void_p, POINTER(Transfer))
+#: int64_t (*)(void *user_data, uint8_t *buf, size_t capacity)
+READ_FN = CFUNCTYPE(c_int64, c_void_p, POINTER(c_uint8), c_size_t)
 #: void (*)(void *user_data, wf_log_level level, const char *message)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_int32, c_char_p)
 
@@ -113,6 +132,16 @@ _SIGNATURES = {
     "wf_client_with_controls": ([client_p, abort_p, c_uint32, TRANSFER_FN, c_void_p, POINTER(client_p)], c_int32),
     "wf_client_set_log": ([client_p, LOG_FN, c_void_p], c_int32),
     "wf_client_set_max_concurrent": ([client_p, c_uint32], c_int32),
+    "wf_data_from_file": ([c_char_p, POINTER(data_p)], c_int32),
+    "wf_data_from_buffer": ([c_void_p, c_size_t, POINTER(data_p)], c_int32),
+    "wf_data_from_reader": ([READ_FN, c_void_p, c_int64, POINTER(data_p)], c_int32),
+    "wf_data_free": ([data_p], None),
+    "wf_upload": ([client_p, c_int32, data_p, c_char_p, c_bool, c_void_p, POINTER(c_size_t)], c_int32),
+    "wf_delete_managed": ([client_p, c_char_p, POINTER(c_bool)], c_int32),
+    "wf_managed_exists": ([client_p, c_char_p, POINTER(c_bool)], c_int32),
+    "wf_submit_adhoc": ([client_p, POINTER(AdhocJob), data_p, c_void_p, POINTER(c_size_t)], c_int32),
+    "wf_run_adhoc_to_file": ([client_p, POINTER(AdhocJob), data_p, c_char_p, POINTER(result_p)], c_int32),
+    "wf_run_adhoc_ex": ([client_p, POINTER(AdhocJob), data_p, POINTER(result_p)], c_int32),
     "wf_get_result": ([client_p, c_char_p, c_void_p, POINTER(c_size_t)], c_int32),
     "wf_get_result_ex": ([client_p, c_char_p, POINTER(result_p)], c_int32),
     "wf_result_data": ([result_p, POINTER(c_size_t)], c_void_p),
