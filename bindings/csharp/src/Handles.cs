@@ -39,6 +39,19 @@ namespace OLConnect.Workflow
         }
     }
 
+    internal sealed class DataHandle : SafeHandle
+    {
+        public DataHandle() : base(IntPtr.Zero, true) { }
+
+        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.wf_data_free(handle);
+            return true;
+        }
+    }
+
     internal sealed class ResultHandle : SafeHandle
     {
         public ResultHandle() : base(IntPtr.Zero, true) { }

@@ -34,6 +34,31 @@ namespace OLConnect.Workflow
         string GetManagedResultJson(string opId);
         /// <summary>Downloads managed output from the File Store to a file.</summary>
         void DownloadManaged(string fileId, string path, string fileName = null);
+        /// <summary>Uploads a local file to the File Store; returns its Managed File ID.</summary>
+        string Upload(string path, ResourceKind? kind = null, string fileName = null, bool persistent = false);
+        /// <summary>Uploads bytes to the File Store; returns their Managed File ID.</summary>
+        string Upload(byte[] content, string fileName, ResourceKind? kind = null, bool persistent = false);
+        /// <summary>Uploads what a stream holds to the File Store; returns its Managed File ID.</summary>
+        string Upload(Stream content, string fileName, ResourceKind? kind = null, bool persistent = false);
+        /// <summary>Deletes a File Store file or folder.</summary>
+        bool Delete(string fileId);
+        /// <summary>Whether a File Store file or folder exists.</summary>
+        bool Exists(string fileId);
+        /// <summary>Starts an ad-hoc All-In-One job on a local file; returns the operation id.</summary>
+        string SubmitAdhoc(AdhocJob job, string dataPath);
+        /// <summary>Starts an ad-hoc All-In-One job on bytes; returns the operation id.</summary>
+        string SubmitAdhoc(AdhocJob job, byte[] content);
+        /// <summary>Starts an ad-hoc All-In-One job on a stream; returns the operation id.</summary>
+        string SubmitAdhoc(AdhocJob job, Stream content);
+        /// <summary>Runs an ad-hoc job synchronously on bytes.</summary>
+        WorkflowResult RunAdhoc(AdhocJob job, byte[] content, string toFile = null);
+        /// <summary>Runs an ad-hoc job synchronously on a local file.</summary>
+        WorkflowResult RunAdhoc(AdhocJob job, string dataPath, string toFile = null);
+        /// <summary>Runs an ad-hoc job synchronously on a stream.</summary>
+        WorkflowResult RunAdhoc(AdhocJob job, Stream content, string toFile = null);
+        /// <summary>Uploads a local file without blocking the caller.</summary>
+        Task<string> UploadAsync(string path, ResourceKind? kind = null, string fileName = null, bool persistent = false,
+            CancellationToken cancel = default(CancellationToken), IProgress<TransferProgress> sent = null);
         /// <summary>Submits a JSON All-In-One configuration; returns the operation id.</summary>
         string Submit(string configJson);
         /// <summary>The progress of an operation.</summary>

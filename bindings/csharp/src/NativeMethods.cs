@@ -20,6 +20,24 @@ namespace OLConnect.Workflow
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void LogCallback(IntPtr userData, int level, IntPtr message);
 
+    /// <summary>int64_t (*)(void *user_data, uint8_t *buf, size_t capacity)</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate long ReadCallback(IntPtr userData, IntPtr buffer, UIntPtr capacity);
+
+    /// <summary>struct wf_adhoc_job: strings as pointers to NUL-terminated UTF-8.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeAdhocJob
+    {
+        public IntPtr DataMapping;
+        public IntPtr TemplateName;
+        public IntPtr JobPreset;
+        public IntPtr OutputPreset;
+        [MarshalAs(UnmanagedType.U1)] public bool CreateOnly;
+        [MarshalAs(UnmanagedType.U1)] public bool ResultAsText;
+        public IntPtr PrintRange;
+        public IntPtr Filename;
+    }
+
     /// <summary>struct wf_transfer.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct NativeTransfer
@@ -109,6 +127,40 @@ namespace OLConnect.Workflow
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_client_set_max_concurrent(ClientHandle client, uint max);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_data_from_file(byte[] path, out DataHandle data);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_data_from_buffer(IntPtr data, UIntPtr length, out DataHandle handle);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_data_from_reader(ReadCallback read, IntPtr userData, long length, out DataHandle data);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void wf_data_free(IntPtr data);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_upload(ClientHandle client, int kind, DataHandle data, byte[] filename,
+            [MarshalAs(UnmanagedType.U1)] bool persistent, byte[] idOut, ref UIntPtr idLength);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_delete_managed(ClientHandle client, byte[] fileId, [MarshalAs(UnmanagedType.U1)] out bool deleted);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_managed_exists(ClientHandle client, byte[] fileId, [MarshalAs(UnmanagedType.U1)] out bool exists);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_submit_adhoc(ClientHandle client, ref NativeAdhocJob job, DataHandle data, byte[] opId, ref UIntPtr opIdLength);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_run_adhoc_to_file(ClientHandle client, ref NativeAdhocJob job, DataHandle data, byte[] path, out ResultHandle info);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_run_adhoc_ex(ClientHandle client, ref NativeAdhocJob job, DataHandle data, out ResultHandle result);
+
+        /// <summary>WF_FILE_ID_CAPACITY.</summary>
+        internal const int FileIdCapacity = 1024;
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_get_result_ex(ClientHandle client, byte[] opId, out ResultHandle result);

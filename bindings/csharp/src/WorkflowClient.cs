@@ -310,6 +310,136 @@ namespace OLConnect.Workflow
                 Native.Utf8(fileName, "fileName", allowNull: true), Native.Utf8(path, "path")));
         }
 
+        // -- local data -------------------------------------------------------------------------------
+
+        /// <summary>Uploads a local file to the File Store (streamed); returns its Managed File ID.
+        /// The kind defaults to the one the name's extension selects.</summary>
+        public string Upload(string path, ResourceKind? kind = null, string fileName = null, bool persistent = false)
+        {
+            using (var data = new NativeData(path)) return Upload(Handle, data, kind, fileName, persistent);
+        }
+
+        /// <summary>Uploads bytes to the File Store under <paramref name="fileName"/>; returns its id.</summary>
+        public string Upload(byte[] content, string fileName, ResourceKind? kind = null, bool persistent = false)
+        {
+            using (var data = new NativeData(content)) return Upload(Handle, data, kind, fileName, persistent);
+        }
+
+        /// <summary>Uploads what <paramref name="content"/> holds (read once, streamed); returns its id.
+        /// An exception the stream throws comes out of this call.</summary>
+        public string Upload(Stream content, string fileName, ResourceKind? kind = null, bool persistent = false)
+        {
+            using (var data = new NativeData(content)) return Upload(Handle, data, kind, fileName, persistent);
+        }
+
+        private static string Upload(ClientHandle h, NativeData data, ResourceKind? kind, string fileName, bool persistent)
+        {
+            var id = new byte[NativeMethods.FileIdCapacity];
+            var length = new UIntPtr((uint)id.Length);
+            data.Check(NativeMethods.wf_upload(h, kind.HasValue ? (int)kind.Value : 0, data.Handle,
+                Native.Utf8(fileName, "fileName", allowNull: true), persistent, id, ref length));
+            return Native.FromUtf8(id, (int)length.ToUInt64());
+        }
+
+        /// <summary>Deletes a File Store file or folder; the server's answer (true: deleted).</summary>
+        public bool Delete(string fileId)
+        {
+            bool deleted;
+            Native.Check(NativeMethods.wf_delete_managed(Handle, Native.Utf8(fileId, "fileId"), out deleted));
+            return deleted;
+        }
+
+        /// <summary>Whether a File Store file or folder exists (servers 2023.2+).</summary>
+        public bool Exists(string fileId)
+        {
+            bool exists;
+            Native.Check(NativeMethods.wf_managed_exists(Handle, Native.Utf8(fileId, "fileId"), out exists));
+            return exists;
+        }
+
+        /// <summary>Starts an ad-hoc All-In-One job on a local file; returns the operation id.</summary>
+        public string SubmitAdhoc(AdhocJob job, string dataPath)
+        {
+            using (var data = new NativeData(dataPath)) return SubmitAdhoc(Handle, job, data);
+        }
+
+        /// <summary>Starts an ad-hoc All-In-One job on these bytes; returns the operation id.</summary>
+        public string SubmitAdhoc(AdhocJob job, byte[] content)
+        {
+            using (var data = new NativeData(content)) return SubmitAdhoc(Handle, job, data);
+        }
+
+        /// <summary>Starts an ad-hoc All-In-One job on what the stream holds; returns the operation id.</summary>
+        public string SubmitAdhoc(AdhocJob job, Stream content)
+        {
+            using (var data = new NativeData(content)) return SubmitAdhoc(Handle, job, data);
+        }
+
+        private static string SubmitAdhoc(ClientHandle h, AdhocJob job, NativeData data)
+        {
+            if (job == null) throw new ArgumentNullException("job");
+            var native = job.ToNative();
+            try
+            {
+                var id = new byte[NativeMethods.OperationIdCapacity];
+                var length = new UIntPtr((uint)id.Length);
+                data.Check(NativeMethods.wf_submit_adhoc(h, ref native, data.Handle, id, ref length));
+                return Native.FromUtf8(id, (int)length.ToUInt64());
+            }
+            finally
+            {
+                AdhocJob.Free(native);
+            }
+        }
+
+        /// <summary>Runs an ad-hoc job synchronously on these bytes: the result streamed to
+        /// <paramref name="toFile"/> (complete or absent), else in memory.</summary>
+        public WorkflowResult RunAdhoc(AdhocJob job, byte[] content, string toFile = null)
+        {
+            using (var data = new NativeData(content)) return RunAdhoc(Handle, job, data, toFile);
+        }
+
+        /// <summary>Runs an ad-hoc job synchronously on a local file (see the byte[] overload).</summary>
+        public WorkflowResult RunAdhoc(AdhocJob job, string dataPath, string toFile = null)
+        {
+            using (var data = new NativeData(dataPath)) return RunAdhoc(Handle, job, data, toFile);
+        }
+
+        /// <summary>Runs an ad-hoc job synchronously on what the stream holds (see the byte[] overload).</summary>
+        public WorkflowResult RunAdhoc(AdhocJob job, Stream content, string toFile = null)
+        {
+            using (var data = new NativeData(content)) return RunAdhoc(Handle, job, data, toFile);
+        }
+
+        private static WorkflowResult RunAdhoc(ClientHandle h, AdhocJob job, NativeData data, string toFile)
+        {
+            if (job == null) throw new ArgumentNullException("job");
+            var native = job.ToNative();
+            try
+            {
+                ResultHandle result;
+                data.Check(toFile != null
+                    ? NativeMethods.wf_run_adhoc_to_file(h, ref native, data.Handle, Native.Utf8(toFile, "toFile"), out result)
+                    : NativeMethods.wf_run_adhoc_ex(h, ref native, data.Handle, out result));
+                return WorkflowResult.From(result);
+            }
+            finally
+            {
+                AdhocJob.Free(native);
+            }
+        }
+
+        /// <summary>Uploads a local file without blocking the caller; the token stops it within half
+        /// a second; bytes sent are reported to <paramref name="sent"/>.</summary>
+        public Task<string> UploadAsync(string path, ResourceKind? kind = null, string fileName = null, bool persistent = false,
+            CancellationToken cancel = default(CancellationToken), IProgress<TransferProgress> sent = null)
+        {
+            return Task.Run(() => Controlled(cancel, null, h =>
+            {
+                using (var data = new NativeData(path)) return Upload(h, data, kind, fileName, persistent);
+            }, sent), cancel);
+        }
+
         // -- workflow ----------------------------------------------------------------------------
 
         /// <summary>Submits a JSON All-In-One configuration; returns the operation id.</summary>
@@ -393,7 +523,8 @@ namespace OLConnect.Workflow
         /// connecting, waiting, downloading), reporting bytes received to
         /// <paramref name="bytes"/>. A cancelled call throws OperationCanceledException and leaves
         /// no partial file.</summary>
-        private T Controlled<T>(CancellationToken cancel, IProgress<TransferProgress> bytes, Func<ClientHandle, T> call)
+        private T Controlled<T>(CancellationToken cancel, IProgress<TransferProgress> bytes, Func<ClientHandle, T> call,
+            IProgress<TransferProgress> sent = null)
         {
             cancel.ThrowIfCancellationRequested();
             using (var abort = AbortHandle.Create())
@@ -403,9 +534,10 @@ namespace OLConnect.Workflow
                 {
                     try
                     {
-                        if (bytes == null) return 0;
+                        if (bytes == null && sent == null) return 0;
                         var t = (NativeTransfer)Marshal.PtrToStructure(info, typeof(NativeTransfer));
-                        if (t.Received > 0) bytes.Report(new TransferProgress((long)t.Received, t.ReceiveTotal >= 0 ? t.ReceiveTotal : (long?)null));
+                        if (bytes != null && t.Received > 0) bytes.Report(new TransferProgress((long)t.Received, t.ReceiveTotal >= 0 ? t.ReceiveTotal : (long?)null));
+                        if (sent != null && t.Sent > 0) sent.Report(new TransferProgress((long)t.Sent, t.SendTotal >= 0 ? t.SendTotal : (long?)null));
                         return 0;
                     }
                     catch (Exception e)

@@ -340,6 +340,48 @@ static class Tests
         }
     }
 
+    sealed class BrokenStream : MemoryStream
+    {
+        public override bool CanSeek { get { return false; } }
+        public override int Read(byte[] buffer, int offset, int count) { throw new IOException("the source broke"); }
+    }
+
+    [Test]
+    static void LocalDataUploadsAndAdhocJobs()
+    {
+        var csv = Encoding.ASCII.GetBytes("id,name\n1,Ann\n2,Bob\n");
+        using (var c = Client())
+        {
+            var path = Path.Combine(Dir, "mine.csv");
+            File.WriteAllBytes(path, csv);
+            var ids = new[] {
+                c.Upload(path), c.Upload(csv, "b.csv", ResourceKind.DataFile, true), c.Upload(new MemoryStream(csv), "c.csv"),
+                c.UploadAsync(path, null, "d.csv", false, CancellationToken.None, new Recorder<TransferProgress>()).Result,
+            };
+            foreach (var id in ids)
+            {
+                Assert(c.Exists(id), "exists " + id);
+                c.DownloadManaged(id, Path.Combine(Dir, "back-" + id));
+                Assert(File.ReadAllBytes(Path.Combine(Dir, "back-" + id)).SequenceEqual(csv), "byte for byte");
+            }
+            Assert(c.Delete(ids[0]) && !c.Exists(ids[0]), "deleted");
+            Throws<NotFoundException>(() => c.Delete(ids[0]));
+            Assert(Throws<IOException>(() => c.Upload(new BrokenStream(), "broken.csv")).Message == "the source broke", "the stream's exception");
+            Throws<LocalIOException>(() => c.Upload(Path.Combine(Dir, "missing.csv")));
+
+            var job = new AdhocJob { DataMapping = "Invoice.OL-datamapper", Template = "Invoice.OL-template", OutputPreset = "Invoice-PDF.OL-outputpreset" };
+            var op = c.SubmitAdhoc(job, csv);
+            c.Wait(op);
+            Assert(c.GetResult(op).Length > 0, "async ad-hoc");
+            var file = Path.Combine(Dir, "adhoc.pdf");
+            var r = c.RunAdhoc(job, path, file);
+            Assert(new FileInfo(file).Length > 0 && r.Data.Length == 0, "sync ad-hoc to a file");
+            job.OutputPreset = "Invoice-Split.OL-outputpreset";
+            job.ResultAsText = true;
+            Assert(Encoding.UTF8.GetString(c.RunAdhoc(job, new MemoryStream(csv)).Data).Split(',').Length == 3, "paths as text");
+        }
+    }
+
     sealed class CancellingStream : MemoryStream
     {
         readonly CancellationTokenSource source;
@@ -466,6 +508,11 @@ static class Tests
         {
             ResultType value;
             Assert(Enum.TryParse(Pascal(row.Key, "WF_RESULT_"), out value) && (int)value == row.Value, row.Key);
+        }
+        foreach (var row in HeaderEnum("wf_resource_kind"))
+        {
+            OLConnect.Workflow.ResourceKind value;
+            Assert(Enum.TryParse(Pascal(row.Key, "WF_RESOURCE_"), out value) && (int)value == row.Value, row.Key);
         }
         foreach (var row in HeaderEnum("wf_log_level"))
         {

@@ -1,0 +1,137 @@
+// Local data for uploads and ad-hoc jobs: a file path, a byte array (pinned, not copied) or a
+// Stream (read through a callback; an exception it throws comes out of the call).
+using System;
+using System.IO;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace OLConnect.Workflow
+{
+    /// <summary>What an upload is (the C wf_resource_kind); by default it comes from the file name.</summary>
+    public enum ResourceKind
+    {
+        /// <summary>A data file (any name without one of the extensions below).</summary>
+        DataFile = 1,
+        /// <summary>A data mapping configuration (.OL-datamapper).</summary>
+        DataMapping = 2,
+        /// <summary>A template (.OL-template).</summary>
+        Template = 3,
+        /// <summary>A job creation preset (.OL-jobpreset).</summary>
+        JobPreset = 4,
+        /// <summary>An output creation preset (.OL-outputpreset).</summary>
+        OutputPreset = 5,
+    }
+
+    /// <summary>An ad-hoc All-In-One job: the resources by File Store id or name, and its options.</summary>
+    public sealed class AdhocJob
+    {
+        /// <summary>The data mapping configuration (required).</summary>
+        public string DataMapping { get; set; }
+        /// <summary>The template (required).</summary>
+        public string Template { get; set; }
+        /// <summary>The job creation preset; null for none.</summary>
+        public string JobPreset { get; set; }
+        /// <summary>The output creation preset (required).</summary>
+        public string OutputPreset { get; set; }
+        /// <summary>Create the output on the server only.</summary>
+        public bool CreateOnly { get; set; }
+        /// <summary>Synchronous runs: the result as text (the spool file paths).</summary>
+        public bool ResultAsText { get; set; }
+        /// <summary>Print only this range of records, e.g. "1-5,8".</summary>
+        public string PrintRange { get; set; }
+        /// <summary>The name to give the data file on the server.</summary>
+        public string Filename { get; set; }
+
+        /// <summary>The C struct, its strings in unmanaged memory freed by <see cref="Free"/>.</summary>
+        internal NativeAdhocJob ToNative()
+        {
+            return new NativeAdhocJob
+            {
+                DataMapping = Utf8Pointer(DataMapping, "DataMapping", false),
+                TemplateName = Utf8Pointer(Template, "Template", false),
+                JobPreset = Utf8Pointer(JobPreset, "JobPreset", true),
+                OutputPreset = Utf8Pointer(OutputPreset, "OutputPreset", false),
+                CreateOnly = CreateOnly,
+                ResultAsText = ResultAsText,
+                PrintRange = Utf8Pointer(PrintRange, "PrintRange", true),
+                Filename = Utf8Pointer(Filename, "Filename", true),
+            };
+        }
+
+        internal static void Free(NativeAdhocJob job)
+        {
+            foreach (var p in new[] { job.DataMapping, job.TemplateName, job.JobPreset, job.OutputPreset, job.PrintRange, job.Filename })
+                if (p != IntPtr.Zero) Marshal.FreeHGlobal(p);
+        }
+
+        private static IntPtr Utf8Pointer(string value, string name, bool optional)
+        {
+            var bytes = Native.Utf8(value, name, optional);
+            if (bytes == null) return IntPtr.Zero;
+            var p = Marshal.AllocHGlobal(bytes.Length);
+            Marshal.Copy(bytes, 0, p, bytes.Length);
+            return p;
+        }
+    }
+
+    /// <summary>A wf_data for one call.</summary>
+    internal sealed class NativeData : IDisposable
+    {
+        internal readonly DataHandle Handle;
+        private GCHandle pinned;
+        private ReadCallback reader;
+        private ExceptionDispatchInfo failure;
+
+        internal NativeData(string path)
+        {
+            Native.Check(NativeMethods.wf_data_from_file(Native.Utf8(path, "path"), out Handle));
+        }
+
+        internal NativeData(byte[] data)
+        {
+            if (data == null) throw new ArgumentNullException("data");
+            pinned = GCHandle.Alloc(data, GCHandleType.Pinned);
+            Native.Check(NativeMethods.wf_data_from_buffer(pinned.AddrOfPinnedObject(), new UIntPtr((uint)data.Length), out Handle));
+        }
+
+        internal NativeData(Stream stream)
+        {
+            if (stream == null) throw new ArgumentNullException("stream");
+            long length = -1;
+            try { if (stream.CanSeek) length = stream.Length - stream.Position; } catch (NotSupportedException) { }
+            var buffer = new byte[0];
+            reader = (user, target, capacity) =>
+            {
+                try
+                {
+                    int want = (int)Math.Min(capacity.ToUInt64(), 1 << 20);
+                    if (buffer.Length < want) buffer = new byte[want];
+                    int n = stream.Read(buffer, 0, want);
+                    Marshal.Copy(buffer, 0, target, n);
+                    return n;
+                }
+                catch (Exception e)
+                {
+                    failure = ExceptionDispatchInfo.Capture(e);
+                    return -1;
+                }
+            };
+            Native.Check(NativeMethods.wf_data_from_reader(reader, IntPtr.Zero, length, out Handle));
+        }
+
+        /// <summary>Rethrows what the Stream threw, else checks the status.</summary>
+        internal void Check(int status)
+        {
+            if (failure != null) failure.Throw();
+            Native.Check(status);
+        }
+
+        public void Dispose()
+        {
+            Handle.Dispose();
+            if (pinned.IsAllocated) pinned.Free();
+            GC.KeepAlive(reader);
+        }
+    }
+}
