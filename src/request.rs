@@ -128,8 +128,8 @@ impl Client {
 
     fn login_exchange(&self, agent: &Agent, basic: &Secret) -> Result<(Secret, Option<Duration>)> {
         let what = "login";
-        let held = self.secrets();
         // The credentials being tried are not installed yet: scrub them as well.
+        let held = self.secrets();
         let secrets: Vec<&Secret> = held.iter().chain([basic]).collect();
         let url = self.url(&format!("{SERVICE}/authentication/login"));
         let mut resp = agent
@@ -195,7 +195,7 @@ impl Client {
         let (mut header, generation) = self.shared.auth.header(&login)?;
         let had_credentials = !matches!(header, AuthHeader::None);
         let mut resp = self.send_data_once(&agent, call, &header, data, content_type)?;
-        let mut status = resp.status().as_u16();
+        let status = resp.status().as_u16();
         if (status == 401 || status == 403) && self.shared.auth.can_relogin() {
             let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
             if !data.replayable() {
@@ -217,15 +217,8 @@ impl Client {
             });
             header = self.shared.auth.relogin(generation, &login)?.0;
             resp = self.send_data_once(&agent, call, &header, data, content_type)?;
-            status = resp.status().as_u16();
         }
-        if !(200..300).contains(&status) {
-            let held = self.secrets();
-            let secrets: Vec<&Secret> = held.iter().chain(header.secret()).collect();
-            return Err(http_error(&call.what, &mut resp, had_credentials, &secrets));
-        }
-        check_identity(&call.what, &resp)?;
-        Ok(resp)
+        self.accepted(call, resp, had_credentials, &header)
     }
 
     fn send_data_once(
@@ -247,11 +240,8 @@ impl Client {
         if let Some(local) = sending.failure(&call.what) {
             return Err(local);
         }
-        let resp = outcome.map_err(|e| {
-            let held = self.secrets();
-            let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
-            transport_error(&call.what, e, self.is_https(), &secrets)
-        })?;
+        let resp = outcome
+            .map_err(|e| self.scrubbed(auth, |secrets| transport_error(&call.what, e, self.is_https(), secrets)))?;
         // The whole body went out: report it, whatever the interval since the last report.
         interrupt::report_final().map_err(Interrupt::into_error)?;
         self.log_exchange(call, &resp, started);
@@ -278,9 +268,7 @@ impl Client {
                     interrupt::sleep(*d).map_err(Interrupt::into_error)?;
                 }
                 _ => {
-                    let held = self.secrets();
-                    let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
-                    return Err(transport_error(&call.what, e, self.is_https(), &secrets));
+                    return Err(self.scrubbed(auth, |secrets| transport_error(&call.what, e, self.is_https(), secrets)))
                 }
             }
         }
@@ -295,7 +283,7 @@ impl Client {
         let mut header = header;
         let started = Instant::now();
         let mut resp = self.send_with_retries(&agent, call, &header)?;
-        let mut status = resp.status().as_u16();
+        let status = resp.status().as_u16();
         self.log_exchange(call, &resp, started);
         if (status == 401 || status == 403) && self.shared.auth.can_relogin() {
             // The token may have expired or been revoked: log in again once, replay once.
@@ -306,16 +294,32 @@ impl Client {
             header = self.shared.auth.relogin(generation, &login)?.0;
             let started = Instant::now();
             resp = self.send_with_retries(&agent, call, &header)?;
-            status = resp.status().as_u16();
             self.log_exchange(call, &resp, started);
         }
-        if !(200..300).contains(&status) {
-            let held = self.secrets();
-            let secrets: Vec<&Secret> = held.iter().chain(header.secret()).collect();
-            return Err(http_error(&call.what, &mut resp, had_credentials, &secrets));
+        self.accepted(call, resp, had_credentials, &header)
+    }
+
+    /// A 2xx response is the caller's (once its content coding is checked); anything else
+    /// becomes an [`Error`] carrying the server's words, scrubbed.
+    fn accepted(
+        &self,
+        call: &Call,
+        mut resp: Response<Body>,
+        had_credentials: bool,
+        auth: &AuthHeader,
+    ) -> Result<Response<Body>> {
+        if !(200..300).contains(&resp.status().as_u16()) {
+            return Err(self.scrubbed(auth, |secrets| http_error(&call.what, &mut resp, had_credentials, secrets)));
         }
         check_identity(&call.what, &resp)?;
         Ok(resp)
+    }
+
+    /// Runs `f` with every secret the client holds plus the one sent with this exchange.
+    fn scrubbed<R>(&self, auth: &AuthHeader, f: impl FnOnce(&[&Secret]) -> R) -> R {
+        let held = self.secrets();
+        let secrets: Vec<&Secret> = held.iter().chain(auth.secret()).collect();
+        f(&secrets)
     }
 
     /// One log line per exchange: method, path, status, announced length, time to the answer.

@@ -167,17 +167,7 @@ fn cancel_while_a_poll_is_in_flight_is_aborted_even_when_the_poll_gets_404() {
     let sim = sim_with(|s| s.op_duration = Duration::from_secs(60));
     let c = Arc::new(basic_client(&sim));
     let op = streamed_op(&c, 10);
-    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
-    let waiter = {
-        let (c, op) = (c.clone(), op.clone());
-        std::thread::spawn(move || {
-            c.wait(&op, None, &mut |_| {
-                let _ = seen_tx.send(());
-                true
-            })
-        })
-    };
-    seen_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let waiter = running_waiter(&c, &op);
     // The next poll is delayed, so the cancel lands while it is in flight; the server has
     // dropped the operation by the time it answers, so that poll gets 404.
     sim.add_fault(FaultRule::once(Fault::Delay(Duration::from_millis(800))).on_path("getProgress"));

@@ -103,18 +103,7 @@ fn cancel_stops_a_wait_on_the_same_client() {
     let sim = sim_with(|s| s.op_duration = Duration::from_secs(60));
     let c = Arc::new(basic_client(&sim));
     let op = streamed_op(&c, 10);
-    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
-    let waiter = {
-        let (c, op) = (c.clone(), op.clone());
-        std::thread::spawn(move || {
-            c.wait(&op, None, &mut |_| {
-                let _ = seen_tx.send(());
-                true
-            })
-        })
-    };
-    // Cancel once the waiter has seen the operation running, not after a guessed delay.
-    seen_rx.recv_timeout(Duration::from_secs(10)).expect("the waiter reports progress");
+    let waiter = running_waiter(&c, &op);
     c.cancel(&op).unwrap();
     let e = waiter.join().unwrap().unwrap_err();
     assert_eq!(e.status, Status::Aborted, "{}", e.message);

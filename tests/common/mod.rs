@@ -48,6 +48,21 @@ pub fn streamed_op(c: &Client, size: u64) -> String {
     submit(c, &print_config("Invoice-PDF.OL-outputpreset", &format!(r#""sim_output_size":{size}"#)))
 }
 
+/// A thread waiting for `op` on `c`, returned once it has seen the operation running (so a
+/// test acts on a wait in progress, not after a guessed delay).
+pub fn running_waiter(c: &std::sync::Arc<Client>, op: &str) -> std::thread::JoinHandle<olconnect_wf::Result<()>> {
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    let (c, op) = (c.clone(), op.to_string());
+    let waiter = std::thread::spawn(move || {
+        c.wait(&op, None, &mut |_| {
+            let _ = seen_tx.send(());
+            true
+        })
+    });
+    seen_rx.recv_timeout(Duration::from_secs(10)).expect("the waiter reports progress");
+    waiter
+}
+
 /// How many logged requests have a target containing `text`.
 pub fn count(sim: &Simulator, text: &str) -> usize {
     sim.requests().iter().filter(|r| r.target.contains(text)).count()
