@@ -30,11 +30,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 OPERATION_ID_CAPACITY = 128
 
 
-class ResultType(enum.IntEnum):
-    """What a result holds, from the server's X-Result-Type header. Prints as its name."""
+class _NamedIntEnum(enum.IntEnum):
+    """An IntEnum of a C enum that prints as its name."""
 
     def __str__(self) -> str:
         return self.name
+
+
+class ResultType(_NamedIntEnum):
+    """What a result holds, from the server's X-Result-Type header. Prints as its name."""
 
     UNKNOWN = 0
     DATA_SET_ID = 1
@@ -45,11 +49,8 @@ class ResultType(enum.IntEnum):
     OUTPUT_MANAGED = 6
 
 
-class ResourceKind(enum.IntEnum):
-    """What an upload is (wf_resource_kind); by default it comes from the file name."""
-
-    def __str__(self) -> str:
-        return self.name
+class ResourceKind(_NamedIntEnum):
+    """What an upload is (wf_resource_kind); by default it comes from the file name. Prints as its name."""
 
     DATA_FILE = 1
     DATA_MAPPING = 2
