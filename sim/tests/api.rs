@@ -1,4 +1,4 @@
-//! The simulator against the REST facts of spec/olconnect-api.md, over raw HTTP, plus bad input
+//! The simulator against the REST facts of docs/rest-api.md, over raw HTTP, plus bad input
 //! that must get a documented status and a JSON Error, never a crash or a hang.
 
 use olconnect_sim::{Dialect, Fault, FaultRule, Settings, Simulator};

@@ -121,6 +121,21 @@ static inline const char *config(const char *preset, const char *params) {
   return g_config;
 }
 
+/* A client logged in as the simulator's user. */
+static inline wf_client *logged_in_client(void) {
+  wf_client *c = NULL;
+  CHECK_STATUS(wf_client_new(g_base_url, &c), WF_OK);
+  CHECK_STATUS(wf_client_login(c, "ol-admin", "secret"), WF_OK);
+  return c;
+}
+
+/* Submits and checks the operation id came back whole into `op` (of `cap` bytes). */
+static inline void submit(wf_client *c, const char *cfg, char *op, size_t cap) {
+  size_t len = cap;
+  CHECK_STATUS(wf_submit(c, cfg, op, &len), WF_OK);
+  CHECK(len == strlen(op) + 1);
+}
+
 /* Adds a fault rule, e.g. {"kind":"close_mid_body","bytes":1000}. */
 static inline void sim_fault(const char *json) { free(sim_request("POST", "/sim/faults", json)); }
 

@@ -23,18 +23,6 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-static wf_client *logged_in_client(void) {
-  wf_client *c = NULL;
-  CHECK_STATUS(wf_client_new(g_base_url, &c), WF_OK);
-  CHECK_STATUS(wf_client_login(c, "ol-admin", "secret"), WF_OK);
-  return c;
-}
-
-static void submit(wf_client *c, const char *config_json, char *op, size_t cap) {
-  size_t len = cap;
-  CHECK_STATUS(wf_submit(c, config_json, op, &len), WF_OK);
-}
-
 struct waiting {
   wf_client *view;
   const char *op;

@@ -9,19 +9,6 @@
 #define SPLIT_PRESET "Invoice-Split.OL-outputpreset"
 
 
-static wf_client *logged_in_client(void) {
-  wf_client *c = NULL;
-  CHECK_STATUS(wf_client_new(g_base_url, &c), WF_OK);
-  CHECK_STATUS(wf_client_login(c, "ol-admin", "secret"), WF_OK);
-  return c;
-}
-
-static void submit(wf_client *c, const char *cfg, char *op, size_t cap) {
-  size_t len = cap;
-  CHECK_STATUS(wf_submit(c, cfg, op, &len), WF_OK);
-  CHECK(len == strlen(op) + 1);
-}
-
 static void test_versions_and_names(void) {
   g_test = "versions_and_names";
   CHECK(strcmp(wf_version(), WF_VERSION) == 0);

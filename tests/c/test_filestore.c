@@ -5,13 +5,6 @@
 
 static const char CSV[] = "id,name,amount\n1,Alice,10.00\n2,Bob,20.00\n";
 
-static wf_client *logged_in_client(void) {
-  wf_client *c = NULL;
-  CHECK_STATUS(wf_client_new(g_base_url, &c), WF_OK);
-  CHECK_STATUS(wf_client_login(c, "ol-admin", "secret"), WF_OK);
-  return c;
-}
-
 struct source {
   const char *data;
   size_t left;

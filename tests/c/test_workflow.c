@@ -16,11 +16,6 @@ static wf_client *client(void) {
   return c;
 }
 
-static void submit(wf_client *c, const char *cfg, char *op) {
-  size_t len = WF_OPERATION_ID_CAPACITY;
-  CHECK_STATUS(wf_submit(c, cfg, op, &len), WF_OK);
-}
-
 static int file_size(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 ? (int)st.st_size : -1;
@@ -84,7 +79,7 @@ static void test_progress_and_wait(void) {
   int never = -1, first = 1;
   wf_client *c = client();
   g_test = "progress_and_wait";
-  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":900"), op);
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":900"), op, WF_OPERATION_ID_CAPACITY);
   CHECK_STATUS(wf_get_progress(c, op, &percent, &done), WF_OK);
   CHECK(percent >= 0 && percent < 100 && !done);
   CHECK_STATUS(wf_get_progress(c, op, NULL, &done), WF_INVALID_ARGUMENT);
@@ -97,7 +92,7 @@ static void test_progress_and_wait(void) {
   CHECK(percent == 100 && done);
   CHECK_STATUS(wf_wait(c, op, 0, NULL, NULL), WF_OK);
 
-  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), op);
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), op, WF_OPERATION_ID_CAPACITY);
   g_calls = 0;
   g_last = -1;
   CHECK_STATUS(wf_wait(c, op, 0, on_progress, &first), WF_ABORTED);
@@ -107,7 +102,7 @@ static void test_progress_and_wait(void) {
 
   /* The field behaviour: 404 once finished operations leave the active list. */
   sim_settings("{\"progress_gone_after_ms\":0}");
-  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":400"), op);
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":400"), op, WF_OPERATION_ID_CAPACITY);
   CHECK_STATUS(wf_wait(c, op, 10000, NULL, NULL), WF_OK);
   CHECK_STATUS(wf_get_progress(c, op, &percent, &done), WF_NOT_FOUND);
   sim_settings("{\"progress_gone_after_ms\":null}");
@@ -132,7 +127,7 @@ static void test_cancel(void) {
   struct waiter w;
   wf_client *c = client();
   g_test = "cancel";
-  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), op);
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), op, WF_OPERATION_ID_CAPACITY);
   w.client = c;
   w.op = op;
   w.status = WF_OK;
@@ -157,7 +152,7 @@ static void test_text_managed_operations(void) {
   const char *id;
   wf_client *c = client();
   g_test = "text_managed_operations";
-  submit(c, config("Invoice-Split.OL-outputpreset", "\"sim_output_size\":5000"), op);
+  submit(c, config("Invoice-Split.OL-outputpreset", "\"sim_output_size\":5000"), op, WF_OPERATION_ID_CAPACITY);
   sim_clear_log();
   CHECK_STATUS(wf_get_result_text(c, op, text, &len), WF_BUFFER_TOO_SMALL);
   CHECK(len > 4);
@@ -182,7 +177,7 @@ static void test_text_managed_operations(void) {
     CHECK_STATUS(wf_download_managed(c, file_id, "../x", path), WF_INVALID_ARGUMENT);
   }
 
-  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), running);
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), running, WF_OPERATION_ID_CAPACITY);
   len = 0;
   CHECK_STATUS(wf_get_operations(c, NULL, &len), WF_BUFFER_TOO_SMALL);
   ops = (char *)malloc(len + 1024);
@@ -215,7 +210,7 @@ static void test_stream_and_files(void) {
   FILE *f;
   wf_client *c = client();
   g_test = "stream_and_files";
-  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_output_size\":3000000"), op);
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_output_size\":3000000"), op, WF_OPERATION_ID_CAPACITY);
   CHECK_STATUS(wf_get_result_stream(c, op, write_chunk, &s), WF_OK);
   CHECK(s.total == 3000000 && s.chunks >= 12);
   s.total = 0;
