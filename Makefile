@@ -8,6 +8,10 @@ CFLAGS   := -std=c11 -Wall -Wextra -Wpedantic -Werror -g -Iinclude
 CXXFLAGS := -x c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -Iinclude
 LDSHARED := -L$(LIB_DIR) -lolconnect_wf -Wl,-rpath,$(abspath $(LIB_DIR)) -lpthread
 LDSTATIC := $(LIB_DIR)/libolconnect_wf.a -lpthread -ldl -lm
+# AddressSanitizer (with its leak checker) and UndefinedBehaviorSanitizer on the C side; any
+# report ends the test binary with a failure.
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANENV   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 C_TESTS  := test_core test_workflow test_control test_filestore
 WITH_SIM := scripts/with-sim.sh
 
@@ -54,26 +58,29 @@ lint:
 test-rust:
 	$(CARGO) test --workspace
 
-# C tests: as C and as C++, linked dynamically and statically, and under valgrind.
+# C tests: as C and as C++, linked dynamically and statically, under valgrind, and built with
+# the address and undefined-behaviour sanitizers.
 test-c: lib | $(BUILD)
 	for t in $(C_TESTS); do \
 	  $(CC) $(CFLAGS) tests/c/$$t.c -o $(BUILD)/$$t $(LDSHARED) && \
 	  $(CXX) $(CXXFLAGS) tests/c/$$t.c -o $(BUILD)/$${t}_cpp $(LDSHARED) && \
-	  $(CC) $(CFLAGS) tests/c/$$t.c -o $(BUILD)/$${t}_static $(LDSTATIC) || exit 1; \
+	  $(CC) $(CFLAGS) tests/c/$$t.c -o $(BUILD)/$${t}_static $(LDSTATIC) && \
+	  $(CC) $(CFLAGS) $(SANFLAGS) tests/c/$$t.c -o $(BUILD)/$${t}_sanitized $(LDSHARED) || exit 1; \
 	done
 	$(CC) $(CFLAGS) examples/fetch_result.c -o $(BUILD)/fetch_result $(LDSHARED)
-	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/run.sh \
-	  $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)_cpp $(BUILD)/$(t)_static $(BUILD)/$(t)_valgrind)
+	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/run.sh \
+	  $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)_cpp $(BUILD)/$(t)_static $(BUILD)/$(t)_valgrind $(BUILD)/$(t)_sanitized)
 	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result
 
-# The C++ wrapper (include/olconnect_wf.hpp), built as C++17 and C++20, run against the simulator.
+# The C++ wrapper (include/olconnect_wf.hpp), built as C++17 and C++20 (and as C++17 with the
+# sanitizers), run against the simulator.
+CPPTEST := $(CXX) -Wall -Wextra -Wpedantic -Werror -g -Iinclude tests/cpp/test_wrapper.cpp
 test-cpp: lib | $(BUILD)
-	for std in c++17 c++20; do \
-	  $(CXX) -std=$$std -Wall -Wextra -Wpedantic -Werror -g -Iinclude tests/cpp/test_wrapper.cpp \
-	    -o $(BUILD)/test_wrapper_$$std $(LDSHARED) || exit 1; \
-	done
-	$(WITH_SIM) --control true --op-duration-ms 0 -- sh -c \
-	  'cd $(BUILD) && ./test_wrapper_c++17 "$$SIM_URL" && ./test_wrapper_c++20 "$$SIM_URL"'
+	$(CPPTEST) -std=c++17 -o $(BUILD)/test_wrapper_c++17 $(LDSHARED)
+	$(CPPTEST) -std=c++20 -o $(BUILD)/test_wrapper_c++20 $(LDSHARED)
+	$(CPPTEST) -std=c++17 $(SANFLAGS) -o $(BUILD)/test_wrapper_sanitized $(LDSHARED)
+	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 -- sh -c \
+	  'cd $(BUILD) && ./test_wrapper_c++17 "$$SIM_URL" && ./test_wrapper_c++20 "$$SIM_URL" && ./test_wrapper_sanitized "$$SIM_URL"'
 
 # Install into a temporary prefix and build against it with pkg-config and CMake.
 test-install: lib
