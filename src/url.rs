@@ -28,7 +28,14 @@ pub fn redacted(url: &str) -> String {
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let userinfo = if authority.contains('@') { "…@" } else { "" };
     let scheme = if scheme.is_empty() { String::new() } else { format!("{scheme}://") };
-    format!("{scheme}{userinfo}{host_port}{path}").escape_debug().to_string()
+    let shown = format!("{scheme}{userinfo}{host_port}{path}");
+    // The password may also be written elsewhere in the URL (its host, path, or what stands
+    // before "://"): then the whole URL is withheld.
+    let password = authority.rsplit_once('@').and_then(|(u, _)| u.split_once(':')).map_or("", |(_, p)| p);
+    if !password.is_empty() && shown.contains(password) {
+        return "… (withheld: it contains the password)".to_string();
+    }
+    shown.escape_debug().to_string()
 }
 
 fn split<'a>(url: &'a str, default_scheme: Option<&'static str>) -> std::result::Result<Parts<'a>, String> {
@@ -188,6 +195,16 @@ mod tests {
     fn redaction_drops_userinfo_query_and_fragment() {
         assert_eq!(redacted("http://u:pw@h:1/p?q=secret#f"), "http://…@h:1/p");
         assert_eq!(redacted("h:1"), "h:1");
+    }
+
+    #[test]
+    fn redaction_withholds_a_url_that_repeats_its_password() {
+        // Found by the `urls` fuzz target: the password written again in the path was shown.
+        let shown = redacted("http://u:hunter2@h:1/hunter2");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!redacted("u:s3cr3t@s3cr3t.example:1").contains("s3cr3t"));
+        assert!(!redacted("wwww/://:wwww@h").contains("wwww"), "nor in what looks like a scheme");
+        assert_eq!(redacted("http://u:pw@h:1/p"), "http://…@h:1/p");
     }
 
     #[test]
