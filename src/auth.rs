@@ -25,11 +25,14 @@ impl Secret {
     }
 
     /// The forms in which this secret could appear in a server's answer: itself and, for a
-    /// Basic header, its base64 part, the decoded `user:password` pair and the password.
+    /// Basic header, its base64 part (with and without padding), the decoded `user:password`
+    /// pair and the password.
     fn forms(&self) -> Vec<Zeroizing<String>> {
         let mut forms = vec![self.0.clone()];
         if let Some(b64) = self.0.strip_prefix("Basic ") {
             forms.push(Zeroizing::new(b64.to_string()));
+            // Echoed without its padding, it still gives the credentials away.
+            forms.push(Zeroizing::new(b64.trim_end_matches('=').to_string()));
             let decoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default());
             if let Ok(pair) = std::str::from_utf8(&decoded) {
                 forms.push(Zeroizing::new(pair.to_string()));
@@ -335,6 +338,17 @@ mod tests {
         // "h<redacted>cte", which holds "<reda" again.
         let basic = basic_header("d>", "<reda").unwrap();
         assert_eq!(scrub("h<redacte", &[&basic]), None);
+    }
+
+    #[test]
+    fn base64_without_its_padding_is_scrubbed() {
+        // Found by the `http_response` fuzz target: an echo of the Basic header's base64 without
+        // its trailing '=' went through.
+        let basic = basic_header("ol-admin", "fuzz-secret-pw").unwrap();
+        let b64 = basic.expose().strip_prefix("Basic ").unwrap();
+        assert!(b64.ends_with('='));
+        let clean = scrub(&format!("echo {}!", b64.trim_end_matches('=')), &[&basic]).unwrap();
+        assert_eq!(clean, "echo <redacted>!");
     }
 
     #[test]
