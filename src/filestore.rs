@@ -151,12 +151,13 @@ impl Client {
             .accept("text/plain");
             let _slot = self.slot()?;
             let body = self.send_read(&call, TEXT_LIMIT)?;
-            match String::from_utf8_lossy(&body).trim().to_ascii_lowercase().as_str() {
+            let answer = String::from_utf8_lossy(&body);
+            match answer.trim().to_ascii_lowercase().as_str() {
                 "true" => Ok(true),
                 "false" => Ok(false),
-                other => Err(Error::new(
+                _ => Err(Error::new(
                     Status::UnexpectedResponse,
-                    format!("{}: the answer '{}' is neither true nor false", call.what, other.escape_debug()),
+                    format!("{}: the answer '{}' is neither true nor false", call.what, self.quote(&answer)),
                 )),
             }
         })

@@ -30,6 +30,12 @@ fn clean(words: &str, secrets: &[&Secret]) -> String {
         .unwrap_or_else(|| "(the details are withheld: they contained the credentials)".to_string())
 }
 
+/// Words from an answer the client cannot use (a 2xx body or a header), fit to quote in a
+/// message: cut to a readable length, control characters out, every secret in play scrubbed.
+fn quoted(words: &str, secrets: &[&Secret]) -> String {
+    clean(&server_message(Some("text/plain"), words.as_bytes()), secrets)
+}
+
 /// Maps a transport failure before any response arrived.
 fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -> Error {
     use ureq::Error as E;
@@ -143,7 +149,7 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(http_error(what, &mut resp, true, &secrets));
         }
-        check_identity(what, &resp)?;
+        check_identity(what, &resp, &secrets)?;
         let lifetime =
             header(&resp, "Token-Expires-In").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
         // Reserved whole up front so that the token is never left behind by a reallocation.
@@ -311,8 +317,13 @@ impl Client {
         if !(200..300).contains(&resp.status().as_u16()) {
             return Err(self.scrubbed(auth, |secrets| http_error(&call.what, &mut resp, had_credentials, secrets)));
         }
-        check_identity(&call.what, &resp)?;
+        self.scrubbed(auth, |secrets| check_identity(&call.what, &resp, secrets))?;
         Ok(resp)
+    }
+
+    /// Words from a 2xx answer the client cannot use, fit to quote in a message (see [`quoted`]).
+    pub(crate) fn quote(&self, words: &str) -> String {
+        self.scrubbed(&AuthHeader::None, |secrets| quoted(words, secrets))
     }
 
     /// Runs `f` with every secret the client holds plus the one sent with this exchange.
@@ -375,13 +386,13 @@ fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secr
 
 /// Refuses a body sent with a content coding: the client asked for `identity`, and coded bytes
 /// are not the result.
-fn check_identity(what: &str, resp: &Response<Body>) -> Result<()> {
+fn check_identity(what: &str, resp: &Response<Body>, secrets: &[&Secret]) -> Result<()> {
     match header(resp, "Content-Encoding").map(|v| v.trim().to_string()) {
         Some(coding) if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") => Err(Error::new(
             Status::UnexpectedResponse,
             format!(
                 "{what}: the server sent the body encoded as '{}' although the client asked for it unencoded (Accept-Encoding: identity); these bytes are not the result and were not delivered",
-                coding.escape_debug()
+                quoted(&coding, secrets)
             ),
         )
         .with_http(resp.status().as_u16())),

@@ -37,7 +37,7 @@ impl Client {
             parse_progress(&text).ok_or_else(|| {
                 Error::new(
                     Status::UnexpectedResponse,
-                    format!("getProgress of operation '{op_id}': unparsable progress '{}'", text.trim().escape_debug()),
+                    format!("getProgress of operation '{op_id}': unparsable progress '{}'", self.quote(&text)),
                 )
             })
         })

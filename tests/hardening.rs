@@ -392,3 +392,31 @@ fn text_answers_are_capped() {
     assert_eq!(e.status, Status::UnexpectedResponse);
     assert_eq!(c.operations().unwrap_err().status, Status::UnexpectedResponse);
 }
+
+#[test]
+fn server_words_quoted_from_a_usable_status_are_scrubbed_too() {
+    // Found by the `http_response` fuzz target: an unparsable progress answer was quoted in the
+    // message as the server sent it, echoed password included. The same holds for a File Store
+    // delete answer and a content coding header.
+    let password = "Pa55word-echoed";
+    let answers = [
+        response("200 OK", &[("Content-Type", "text/plain")], format!("42 {password}\0").as_bytes()),
+        response("200 OK", &[("Content-Type", "text/plain")], format!("maybe {password}").as_bytes()),
+        response("200 OK", &[("Content-Encoding", &format!("x-{password}"))], b"12"),
+    ];
+    for (i, answer) in answers.into_iter().enumerate() {
+        let server = Scripted::answering(answer);
+        let c = Client::new(&server.url()).unwrap();
+        c.set_basic_auth("ol-admin", password).unwrap();
+        let e = match i {
+            0 => c.progress("op").unwrap_err(),
+            1 => c.delete_managed("file").unwrap_err(),
+            _ => c.fetch_result("op").unwrap_err(),
+        };
+        assert_eq!(e.status, Status::UnexpectedResponse, "{}", e.message);
+        // Not in any letter case either.
+        assert!(!e.message.to_lowercase().contains(&password.to_lowercase()), "{}", e.message);
+        assert!(!e.message.contains('\0'), "{}", e.message);
+        assert!(e.message.contains("<redacted>"), "{}", e.message);
+    }
+}
