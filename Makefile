@@ -15,7 +15,7 @@ SANENV   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stac
 C_TESTS  := test_core test_workflow test_control test_filestore
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo deps test lint fuzz-smoke test-rust test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
+.PHONY: all lib demo deps test lint fuzz-smoke test-netns test-rust test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -37,9 +37,13 @@ demo: lib | $(BUILD)
 	$(WITH_SIM) --op-duration-ms 3000 --output-size 5000000 -- \
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf --data examples/invoices.csv'
 
-test: deps lint bench-smoke test-rust test-c test-cpp test-install test-python test-csharp fuzz-smoke
+test: deps lint bench-smoke test-rust test-c test-cpp test-install test-python test-csharp test-netns fuzz-smoke
 
-# Every fuzz target for a few seconds (longer runs: scripts/fuzz.sh SECONDS, docs/reliability.md).
+# Real network faults across a veth pair into a network namespace (root; skips otherwise).
+test-netns: lib
+	tests/netns/run.sh
+
+# Every fuzz target for a few seconds (longer runs: scripts/fuzz.sh SECONDS, docs/RELIABILITY.md).
 fuzz-smoke:
 	scripts/fuzz.sh 5
 
