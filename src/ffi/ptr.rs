@@ -86,3 +86,89 @@ pub(crate) fn out<T>(p: *mut T, name: &str) -> Result<Out<T>> {
         Ok(Out(p))
     }
 }
+
+/// The pointer helpers and the handle casts, on their own: plain memory, no network, so they
+/// also run under Miri (`cargo +nightly miri test --lib ffi::`; docs/RELIABILITY.md).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::handle::Handle;
+    use crate::ffi::result::{wf_result_data, wf_result_free, wf_result_path, wf_result_path_count, FfiResult};
+    use crate::ffi::wf_result;
+    use crate::result::{OperationResult, PathList, ResultMeta, ResultType};
+    use crate::Status;
+
+    #[test]
+    fn strings_null_valid_and_not_utf8() {
+        assert_eq!(unsafe { str_arg(std::ptr::null(), "url") }.unwrap_err().status, Status::InvalidArgument);
+        assert_eq!(unsafe { str_arg(c"héllo".as_ptr(), "url") }.unwrap(), "héllo");
+        let bad = [0xffu8 as c_char, 0x41, 0];
+        let e = unsafe { str_arg(bad.as_ptr(), "url") }.unwrap_err();
+        assert!(e.message.contains("not valid UTF-8"), "{}", e.message);
+        assert_eq!(unsafe { opt_str_arg(std::ptr::null(), "proxy") }.unwrap(), None);
+        assert_eq!(unsafe { opt_str_arg(c"x".as_ptr(), "proxy") }.unwrap(), Some("x"));
+    }
+
+    #[test]
+    fn out_buffers_are_checked_before_use() {
+        let mut storage = [0u8; 8];
+        let mut len = storage.len();
+        let (buf, cap) = unsafe { out_buffer(storage.as_mut_ptr(), &mut len, "out_buf") }.unwrap();
+        buf.copy_from_slice(b"12345678");
+        *cap = 8;
+        assert_eq!(&storage, b"12345678");
+        assert!(unsafe { out_buffer(storage.as_mut_ptr(), std::ptr::null_mut(), "out_buf") }.is_err());
+        let mut zero = 0usize;
+        assert!(unsafe { out_buffer(std::ptr::null_mut(), &mut zero, "out_buf") }.unwrap().0.is_empty());
+        let mut some = 4usize;
+        assert!(unsafe { out_buffer(std::ptr::null_mut(), &mut some, "out_buf") }.is_err());
+        let mut huge = usize::MAX;
+        assert!(unsafe { out_buffer(storage.as_mut_ptr(), &mut huge, "out_buf") }.is_err());
+    }
+
+    #[test]
+    fn out_pointers_are_written_only_when_set() {
+        let mut slot = 7i64;
+        out(&mut slot as *mut i64, "id").unwrap().set(42);
+        assert_eq!(slot, 42);
+        assert!(out(std::ptr::null_mut::<i64>(), "id").is_err());
+    }
+
+    struct Probe;
+    impl Handle for Probe {
+        type Rust = Vec<String>;
+    }
+
+    #[test]
+    fn handles_round_trip_and_free_once() {
+        let p = handle::into_raw::<Probe>(vec!["a".to_string()]);
+        assert_eq!(unsafe { handle::try_ref(p) }.unwrap()[0], "a");
+        assert!(unsafe { handle::try_ref::<Probe>(std::ptr::null()) }.is_none());
+        unsafe { handle::free(p) };
+        unsafe { handle::free::<Probe>(std::ptr::null_mut()) };
+    }
+
+    #[test]
+    fn result_handles_give_data_and_paths_through_the_c_functions() {
+        let body = b"/spool/a.pdf,/spool/b.pdf".to_vec();
+        let paths = PathList::parse(&body).unwrap();
+        let meta = ResultMeta {
+            result_type: ResultType::OutputPaths,
+            data_set_id: None,
+            content_set_id: None,
+            job_set_id: None,
+        };
+        let r = handle::into_raw::<wf_result>(FfiResult::new(OperationResult::new(body.clone(), meta), paths));
+        unsafe {
+            let mut len = 0usize;
+            let data = wf_result_data(r, &mut len);
+            assert_eq!(std::slice::from_raw_parts(data, len), &body[..]);
+            assert_eq!(wf_result_path_count(r), 2);
+            assert_eq!(CStr::from_ptr(wf_result_path(r, 1)).to_str().unwrap(), "/spool/b.pdf");
+            assert!(wf_result_path(r, 2).is_null());
+            assert_eq!(wf_result_path_count(std::ptr::null()), 0);
+            wf_result_free(r);
+            wf_result_free(std::ptr::null_mut());
+        }
+    }
+}
