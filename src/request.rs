@@ -134,8 +134,8 @@ impl Client {
 
     fn login_exchange(&self, agent: &Agent, basic: &Secret) -> Result<(Secret, Option<Duration>)> {
         let what = "login";
-        // The credentials being tried are not installed yet: scrub them as well.
         let held = self.secrets();
+        // The credentials being tried are not installed yet: scrub them as well.
         let secrets: Vec<&Secret> = held.iter().chain([basic]).collect();
         let url = self.url(&format!("{SERVICE}/authentication/login"));
         let mut resp = agent
@@ -149,7 +149,9 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(http_error(what, &mut resp, true, &secrets));
         }
-        check_identity(what, &resp, &secrets)?;
+        if let Some(coding) = unasked_coding(&resp) {
+            return Err(coded_body_error(what, &coding, status, &secrets));
+        }
         let lifetime =
             header(&resp, "Token-Expires-In").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
         // Reserved whole up front so that the token is never left behind by a reallocation.
@@ -314,10 +316,14 @@ impl Client {
         had_credentials: bool,
         auth: &AuthHeader,
     ) -> Result<Response<Body>> {
-        if !(200..300).contains(&resp.status().as_u16()) {
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
             return Err(self.scrubbed(auth, |secrets| http_error(&call.what, &mut resp, had_credentials, secrets)));
         }
-        self.scrubbed(auth, |secrets| check_identity(&call.what, &resp, secrets))?;
+        // The secrets are gathered only for an error, not for every answer.
+        if let Some(coding) = unasked_coding(&resp) {
+            return Err(self.scrubbed(auth, |secrets| coded_body_error(&call.what, &coding, status, secrets)));
+        }
         Ok(resp)
     }
 
@@ -384,18 +390,21 @@ fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secr
     Error::from_http(what, status, &clean(&words, secrets), had_credentials)
 }
 
-/// Refuses a body sent with a content coding: the client asked for `identity`, and coded bytes
-/// are not the result.
-fn check_identity(what: &str, resp: &Response<Body>, secrets: &[&Secret]) -> Result<()> {
-    match header(resp, "Content-Encoding").map(|v| v.trim().to_string()) {
-        Some(coding) if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") => Err(Error::new(
-            Status::UnexpectedResponse,
-            format!(
-                "{what}: the server sent the body encoded as '{}' although the client asked for it unencoded (Accept-Encoding: identity); these bytes are not the result and were not delivered",
-                quoted(&coding, secrets)
-            ),
-        )
-        .with_http(resp.status().as_u16())),
-        _ => Ok(()),
-    }
+/// The content coding of a body sent coded although the client asked for `identity`.
+fn unasked_coding(resp: &Response<Body>) -> Option<String> {
+    header(resp, "Content-Encoding")
+        .map(|v| v.trim().to_string())
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+}
+
+/// Refuses a body sent with a content coding: coded bytes are not the result.
+fn coded_body_error(what: &str, coding: &str, http_status: u16, secrets: &[&Secret]) -> Error {
+    Error::new(
+        Status::UnexpectedResponse,
+        format!(
+            "{what}: the server sent the body encoded as '{}' although the client asked for it unencoded (Accept-Encoding: identity); these bytes are not the result and were not delivered",
+            quoted(coding, secrets)
+        ),
+    )
+    .with_http(http_status)
 }
