@@ -3,7 +3,7 @@
 # of `make test`), starting from the committed seeds in fuzz/seeds/<target> and the corpus kept
 # in fuzz/corpus/<target>. Any crash fails the run; libFuzzer leaves the input that made it in
 # fuzz/artifacts/<target>/. Needs the nightly toolchain; installs cargo-fuzz when missing.
-# Longer runs and their figures: docs/reliability.md.
+# Longer runs and their figures: docs/RELIABILITY.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
