@@ -276,10 +276,7 @@ pub unsafe extern "C" fn wf_submit_adhoc(
             return finish_fetch(Fetched::TooSmall(super::WF_OPERATION_ID_CAPACITY), len, Retry::NothingSent);
         }
         let id = unsafe { with_data(data, |d| c.submit_adhoc(&job, d)) }?;
-        buf[..id.len()].copy_from_slice(id.as_bytes());
-        buf[id.len()] = 0;
-        *len = id.len() + 1;
-        Ok(wf_status::WF_OK)
+        super::workflow::copy_text(id.as_bytes(), "ad-hoc All-In-One", buf, len)
     })
 }
 
