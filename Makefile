@@ -76,9 +76,9 @@ test-c: lib | $(BUILD)
 	  $(CC) $(CFLAGS) $(SANFLAGS) tests/c/$$t.c -o $(BUILD)/$${t}_sanitized $(LDSHARED) || exit 1; \
 	done
 	$(CC) $(CFLAGS) examples/fetch_result.c -o $(BUILD)/fetch_result $(LDSHARED)
-	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/run.sh \
+	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- tests/c/run.sh \
 	  $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)_cpp $(BUILD)/$(t)_static $(BUILD)/$(t)_valgrind $(BUILD)/$(t)_sanitized)
-	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result
+	$(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result
 
 # The C++ wrapper (include/olconnect_wf.hpp), built as C++17 and C++20 (and as C++17 with the
 # sanitizers), run against the simulator.
@@ -87,12 +87,12 @@ test-cpp: lib | $(BUILD)
 	$(CPPTEST) -std=c++17 -o $(BUILD)/test_wrapper_c++17 $(LDSHARED)
 	$(CPPTEST) -std=c++20 -o $(BUILD)/test_wrapper_c++20 $(LDSHARED)
 	$(CPPTEST) -std=c++17 $(SANFLAGS) -o $(BUILD)/test_wrapper_sanitized $(LDSHARED)
-	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 -- sh -c \
+	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- sh -c \
 	  'cd $(BUILD) && ./test_wrapper_c++17 "$$SIM_URL" && ./test_wrapper_c++20 "$$SIM_URL" && ./test_wrapper_sanitized "$$SIM_URL"'
 
 # Install into a temporary prefix and build against it with pkg-config and CMake.
 test-install: lib
-	$(WITH_SIM) --control true --op-duration-ms 0 -- tests/install/run.sh
+	$(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- tests/install/run.sh
 
 # Python: the wheel (tagged py3-none-manylinux, checked with auditwheel; the sdist builds a wheel
 # from its own Rust sources), installed into a fresh venv and tested with no cargo on the PATH.
@@ -118,7 +118,7 @@ test-csharp: lib | $(BUILD)
 	mcs -langversion:7.2 -warnaserror -target:library -doc:$(CS_OUT)/OLConnect.Workflow.xml $(CS_REFS) \
 	  -out:$(CS_OUT)/OLConnect.Workflow.dll bindings/csharp/src/*.cs
 	mcs -langversion:7.2 -warnaserror -r:$(CS_OUT)/OLConnect.Workflow.dll $(CS_REFS) -out:$(CS_OUT)/tests.exe bindings/csharp/tests/*.cs
-	$(WITH_SIM) --control true --op-duration-ms 0 -- \
+	$(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- \
 	  sh -c 'cd $(CS_OUT) && LD_LIBRARY_PATH=$(abspath $(LIB_DIR)) mono tests.exe "$$SIM_URL" $(abspath include/olconnect_wf.h)'
 
 # Benchmarks (figures go to bench/RESULTS.md); the smoke run keeps them from rotting.

@@ -20,7 +20,7 @@ if [ -z "${SIM_URL:-}" ]; then
   cc -O2 -std=c11 -Wall -Wextra -Werror bench/src/curlbench.c -o "$B/curlbench" -lcurl
   test -x "$B/venv/bin/python" || python3 -m venv "$B/venv"
   "$B/venv/bin/pip" install -q --disable-pip-version-check requests ./bindings/python
-  exec scripts/with-sim.sh --op-duration-ms 0 --log-capacity 0 --control true -- "$0" "$@"
+  exec scripts/with-sim.sh --op-duration-ms 0 --spool-content pattern --log-capacity 0 --control true -- "$0" "$@"
 fi
 
 smoke=${BENCH_SMOKE:-}

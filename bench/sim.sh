@@ -10,7 +10,7 @@ source bench/lib.sh
 if [ -z "${SIM_URL:-}" ]; then
   scripts/install-deps.sh
   cargo build --release -q -p olconnect-sim
-  exec scripts/with-sim.sh --security false --op-duration-ms 0 --log-capacity 0 -- "$0" "$@"
+  exec scripts/with-sim.sh --security false --op-duration-ms 0 --spool-content pattern --log-capacity 0 -- "$0" "$@"
 fi
 
 smoke=${BENCH_SMOKE:-}

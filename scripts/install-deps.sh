@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what the tests need and the machine lacks: the C toolchain,
 # valgrind, Mono (C# tests), libcurl headers, wrk and GNU time (benchmark smoke run), cmake and
-# pkg-config (install tests), iproute2 and nftables (network fault tests). Does
+# pkg-config (install tests), iproute2 and nftables (network fault tests), poppler-utils and
+# qpdf (the simulator's PDFs are opened and checked), nginx-light (benchmark reference server). Does
 # nothing when all is there; needs root (or sudo) otherwise.
 set -euo pipefail
 missing=()
@@ -21,6 +22,10 @@ need objcopy binutils
 need ip iproute2
 need tc iproute2
 need nft nftables
+need pdftoppm poppler-utils
+need pdfinfo poppler-utils
+need qpdf qpdf
+need nginx nginx-light
 [ -x /usr/bin/time ] || missing+=(time)
 # The C# wrapper parses the server's JSON with the framework's own JsonReaderWriterFactory.
 [ -f /usr/lib/mono/4.5/System.Runtime.Serialization.dll ] || missing+=(libmono-system-runtime-serialization4.0-cil)

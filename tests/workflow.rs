@@ -142,7 +142,7 @@ fn text_managed_operations_and_version() {
 
 #[test]
 fn managed_output_downloads_as_file_or_zip() {
-    let sim = sim_with(|s| s.output_size = 70_000);
+    let sim = sim_with(|s| s.output_size = Some(70_000));
     let c = basic_client(&sim);
     let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", ""));
     let mut buf = vec![0u8; 4096];
@@ -244,7 +244,11 @@ fn idempotent_calls_retry_a_refused_connection() {
     drop(sim);
     let restart = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(400));
-        olconnect_sim::Simulator::bind(addr, Settings { security: false, ..Default::default() }).unwrap()
+        olconnect_sim::Simulator::bind(
+            addr,
+            Settings { security: false, spool_content: SpoolContent::Pattern, ..Default::default() },
+        )
+        .unwrap()
     });
     let e = c.progress("op-after-restart").unwrap_err();
     let _sim = restart.join().unwrap();

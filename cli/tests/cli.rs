@@ -2,7 +2,7 @@
 //! failures included (wrong password, unknown operation, server down, Ctrl-C during a download),
 //! `--help` of each command, and no control characters when the output is not a terminal.
 
-use olconnect_sim::{Fault, FaultRule, Settings, Simulator};
+use olconnect_sim::{Fault, FaultRule, Settings, Simulator, SpoolContent};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -11,7 +11,12 @@ use std::time::{Duration, Instant};
 const OLCWF: &str = env!("CARGO_BIN_EXE_olcwf");
 
 fn sim() -> Simulator {
-    Simulator::start(Settings { op_duration: Duration::from_millis(300), ..Default::default() }).unwrap()
+    Simulator::start(Settings {
+        op_duration: Duration::from_millis(300),
+        spool_content: SpoolContent::Pattern,
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 /// `olcwf` with the simulator's URL and credentials in the environment, nothing inherited.

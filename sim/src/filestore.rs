@@ -1,8 +1,9 @@
 //! The simulated File Store: the demo resources that configurations name, and the managed
 //! output folders of finished operations.
 
-use crate::output::{spool_part, zip_body, Body, Part};
+use crate::output::{zip_body, Body, Part};
 use crate::settings::Settings;
+use crate::spool::Spool;
 use std::io;
 
 /// What kind of resource an entry is, by its file name extension.
@@ -29,11 +30,19 @@ enum Content {
     Text(String),
     /// An upload, byte for byte.
     Bytes(Vec<u8>),
-    /// A managed output folder: file names, each a spool file of this size.
-    Spool {
-        files: Vec<String>,
-        size: u64,
-    },
+    /// A managed output folder: the spool files of an operation.
+    Spool(Spool),
+}
+
+impl Entry {
+    /// The bytes of a data file or upload (empty for a folder).
+    pub fn data(&self) -> &[u8] {
+        match &self.content {
+            Content::Text(t) => t.as_bytes(),
+            Content::Bytes(b) => b,
+            Content::Spool(_) => &[],
+        }
+    }
 }
 
 /// Names and ids of the demo resources, listed by `--help`.
@@ -157,10 +166,10 @@ impl FileStore {
     }
 
     /// Registers the managed output folder of an operation; returns its id.
-    pub fn add_output_folder(&mut self, name: &str, files: Vec<String>, size: u64) -> u64 {
+    pub fn add_output_folder(&mut self, name: &str, spool: Spool) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        let content = Content::Spool { files, size };
+        let content = Content::Spool(spool);
         self.entries.push(Entry { id, name: name.to_string(), kind: ResourceKind::Folder, content, uploaded: None });
         id
     }
@@ -173,7 +182,6 @@ impl FileStore {
         settings: &Settings,
     ) -> Option<io::Result<(Body, String, &'static str)>> {
         let entry = self.find(reference)?;
-        let spool = |size| spool_part(size, settings.output_file.as_ref());
         match (&entry.content, rel) {
             (Content::Text(t), None) => {
                 Some(Ok((Body::Bytes(t.clone().into_bytes()), entry.name.clone(), "application/octet-stream")))
@@ -182,14 +190,17 @@ impl FileStore {
                 Some(Ok((Body::Bytes(b.clone()), entry.name.clone(), "application/octet-stream")))
             }
             (Content::Text(_) | Content::Bytes(_), Some(_)) => None,
-            (Content::Spool { files, size }, Some(rel)) => {
-                let name = files.iter().find(|f| f.as_str() == rel)?;
-                Some(spool(*size).map(|p| (Body::Parts(vec![p]), name.clone(), "application/octet-stream")))
+            (Content::Spool(spool), Some(rel)) => {
+                let index = spool.names().iter().position(|f| f.as_str() == rel)?;
+                let name = rel.to_string();
+                Some(spool.content(index, settings).map(|p| (Body::Parts(vec![p]), name, "application/octet-stream")))
             }
-            (Content::Spool { files, size }, None) => {
-                let zipped = files
-                    .iter()
-                    .map(|f| spool(*size).map(|p| (f.clone(), p)))
+            (Content::Spool(spool), None) => {
+                let zipped = spool
+                    .names()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| spool.content(i, settings).map(|p| (f, p)))
                     .collect::<io::Result<Vec<(String, Part)>>>()
                     .and_then(zip_body);
                 Some(zipped.map(|b| (b, format!("{}.zip", entry.name), "application/zip")))

@@ -3,8 +3,10 @@
 
 use crate::filestore::{FileStore, ResourceKind};
 use crate::http::Response;
-use crate::output::{spool_part, Body};
+use crate::output::Body;
+use crate::records::Records;
 use crate::settings::{EarlyResult, Settings};
+use crate::spool::{Format, Spool};
 use crate::util::{epoch_millis, new_uuid};
 use serde_json::{json, Map, Value};
 use std::time::{Duration, Instant};
@@ -33,9 +35,7 @@ pub struct Operation {
     data_set: Option<i64>,
     content_set: Option<i64>,
     job_set: Option<i64>,
-    spool_files: usize,
-    spool_size: u64,
-    extension: &'static str,
+    spool: Spool,
     managed_folder: Option<u64>,
     /// The File Store references (ids or names) of the resources it uses.
     pub uses: Vec<String>,
@@ -59,6 +59,27 @@ fn reference(v: Option<&Value>) -> Option<String> {
 /// The `sim_*` runtime parameters a test may put in any step's `parameters` object.
 fn sim_parameter<'a>(config: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     STEPS.iter().find_map(|s| config.get(*s)?.get("parameters")?.get(key))
+}
+
+/// The records an operation's output renders: those of its data file when it maps data, else
+/// one per record ID (content creation) or job ID (output creation) the configuration lists.
+fn records_of(config: &Map<String, Value>, store: &FileStore, maps_data: bool) -> Records {
+    if maps_data {
+        let data = reference(config["datamining"].get("identifier")).and_then(|r| store.find(&r));
+        return data.map(|e| Records::from_data(&e.name, e.data())).unwrap_or_default();
+    }
+    for (step, label) in [("contentcreation", "Data record ID"), ("outputcreation", "Job ID")] {
+        let ids: Vec<String> = config
+            .get(step)
+            .and_then(|s| s.get("identifiers"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| reference(Some(v))).collect())
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            return Records::from_ids(label, &ids);
+        }
+    }
+    Records::default()
 }
 
 impl Operation {
@@ -147,8 +168,18 @@ impl Operation {
         let spool_files =
             number("sim_spool_files").unwrap_or(if preset_name.contains("split") { 3 } else { 1 }).max(1) as usize;
         let outcome = [Outcome::DataSet, Outcome::ContentSet, Outcome::JobSet, Outcome::Output][last];
+        let id = new_uuid();
+        let records = if steps[3] { records_of(config, store, steps[0]) } else { Records::default() };
+        let spool = Spool::new(
+            Format::of_preset(&preset_name),
+            spool_files,
+            number("sim_output_size").or(settings.output_size),
+            records,
+            &id,
+            settings,
+        );
         Ok(Operation {
-            id: new_uuid(),
+            id,
             started: Instant::now(),
             start_epoch_ms: epoch_millis(),
             duration: number("sim_duration_ms").map(Duration::from_millis).unwrap_or(settings.op_duration),
@@ -160,15 +191,7 @@ impl Operation {
             data_set: steps[0].then(&mut *entity_ids),
             content_set: steps[1].then(&mut *entity_ids),
             job_set: steps[2].then(&mut *entity_ids),
-            spool_files,
-            spool_size: number("sim_output_size").unwrap_or(settings.output_size),
-            extension: if preset_name.contains("afp") {
-                "afp"
-            } else if preset_name.contains("ps") && !preset_name.contains("pdf") {
-                "ps"
-            } else {
-                "pdf"
-            },
+            spool,
             managed_folder: None,
             uses: Vec::new(),
         })
@@ -216,13 +239,9 @@ impl Operation {
         v
     }
 
-    fn spool_names(&self) -> Vec<String> {
-        (1..=self.spool_files).map(|i| format!("job_{i:04}.{}", self.extension)).collect()
-    }
-
     fn spool_paths(&self, settings: &Settings) -> Vec<String> {
         let dir = settings.spool_dir.trim_end_matches('/');
-        self.spool_names().into_iter().map(|n| format!("{dir}/{}/{n}", self.id)).collect()
+        self.spool.names().into_iter().map(|n| format!("{dir}/{}/{n}", self.id)).collect()
     }
 
     fn entity_id(&self) -> i64 {
@@ -267,8 +286,8 @@ impl Operation {
                 Response::new(200, "application/octet-stream", Body::Bytes(self.entity_id().to_string().into_bytes()));
             return self.add_id_headers(r, self.entity_type());
         }
-        if self.spool_files == 1 {
-            return match spool_part(self.spool_size, settings.output_file.as_ref()) {
+        if self.spool.files == 1 {
+            return match self.spool.content(0, settings) {
                 Ok(part) => self.add_id_headers(
                     Response::new(200, "application/octet-stream", Body::Parts(vec![part])),
                     "Output-Streamed",
@@ -307,11 +326,11 @@ impl Operation {
                 Some(&self.id),
             );
         }
-        let names = self.spool_names();
+        let names = self.spool.names();
         let folder = match self.managed_folder {
             Some(id) => id,
             None => {
-                let id = store.add_output_folder(&format!("output-{}", self.id), names.clone(), self.spool_size);
+                let id = store.add_output_folder(&format!("output-{}", self.id), self.spool.clone());
                 self.managed_folder = Some(id);
                 id
             }

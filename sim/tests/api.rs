@@ -1,7 +1,7 @@
 //! The simulator against the REST facts of docs/rest-api.md, over raw HTTP, plus bad input
 //! that must get a documented status and a JSON Error, never a crash or a hang.
 
-use olconnect_sim::{Dialect, Fault, FaultRule, Settings, Simulator};
+use olconnect_sim::{Dialect, Fault, FaultRule, Settings, Simulator, SpoolContent};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -58,8 +58,9 @@ fn call(sim: &Simulator, method: &str, path: &str, extra_headers: &str, body: &s
     raw(sim, req.as_bytes())
 }
 
+/// A simulator whose spool files are deterministic bytes (tests/output.rs checks the PDFs).
 fn sim_with(change: impl FnOnce(&mut Settings)) -> Simulator {
-    let mut s = Settings { op_duration: Duration::ZERO, ..Default::default() };
+    let mut s = Settings { op_duration: Duration::ZERO, spool_content: SpoolContent::Pattern, ..Default::default() };
     change(&mut s);
     Simulator::start(s).unwrap()
 }

@@ -1,7 +1,7 @@
 //! Shared set-up of the integration tests: a simulator on a free port and small helpers.
 #![allow(dead_code, unused_imports)]
 
-pub use olconnect_sim::{Fault, FaultRule, Settings, Simulator};
+pub use olconnect_sim::{Fault, FaultRule, Settings, Simulator, SpoolContent};
 pub use olconnect_wf::{Client, Status};
 use std::time::Duration;
 
@@ -10,9 +10,10 @@ pub mod scripted;
 pub const USER: &str = "ol-admin";
 pub const PASSWORD: &str = "secret";
 
-/// A simulator with security on, fast operations, and the given changes.
+/// A simulator with security on, fast operations, spool files of deterministic bytes (so that
+/// tests compare them with `generated_bytes`), and the given changes.
 pub fn sim_with(change: impl FnOnce(&mut Settings)) -> Simulator {
-    let mut s = Settings { op_duration: Duration::ZERO, ..Default::default() };
+    let mut s = Settings { op_duration: Duration::ZERO, spool_content: SpoolContent::Pattern, ..Default::default() };
     change(&mut s);
     Simulator::start(s).expect("simulator starts")
 }

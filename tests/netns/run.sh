@@ -53,7 +53,7 @@ ip netns exec "$ns" ip addr add 10.77.0.2/24 dev "$peer"
 ip netns exec "$ns" ip link set "$peer" up
 ip netns exec "$ns" ip link set lo up
 
-ip netns exec "$ns" "$sim" --bind 10.77.0.2 --port 9340 --op-duration-ms 0 >"$work/sim.log" 2>&1 &
+ip netns exec "$ns" "$sim" --bind 10.77.0.2 --port 9340 --op-duration-ms 0 --spool-content pattern >"$work/sim.log" 2>&1 &
 sim_pid=$!
 export OLCONNECT_URL=http://10.77.0.2:9340 OLCONNECT_USER=ol-admin OLCONNECT_PASSWORD=secret
 for _ in $(seq 50); do "$cli" -q version >/dev/null 2>&1 && break; sleep 0.1; done

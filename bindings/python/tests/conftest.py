@@ -19,7 +19,7 @@ class Sim:
         if not SIM.is_file():
             pytest.fail(f"{SIM} is missing: run `cargo build --release --workspace` first")
         self.proc = subprocess.Popen(
-            [str(SIM), "--port", "0", "--control", "true", "--op-duration-ms", "0", *flags],
+            [str(SIM), "--port", "0", "--control", "true", "--op-duration-ms", "0", "--spool-content", "pattern", *flags],
             stdout=subprocess.PIPE,
             text=True,
         )
