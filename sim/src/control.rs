@@ -26,10 +26,21 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             shared.log.clear();
             ok()
         }
+        // One rule (a JSON object or a PATH:KIND[:KEY=VALUE...] string) or a list of them; all or none.
         ("POST", "/sim/faults") => {
-            match body().and_then(|v| FaultRule::from_json(&v).map_err(|e| Response::error(400, &e, None))) {
-                Ok(rule) => {
-                    shared.faults.lock().unwrap().push(rule);
+            let rules = body().and_then(|v| {
+                let list = match v {
+                    Value::Array(items) => items,
+                    one => vec![one],
+                };
+                list.iter()
+                    .map(FaultRule::from_json)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| Response::error(400, &e, None))
+            });
+            match rules {
+                Ok(rules) => {
+                    shared.faults.lock().unwrap().extend(rules);
                     ok()
                 }
                 Err(resp) => resp,

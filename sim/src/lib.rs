@@ -9,7 +9,9 @@
 //! println!("{}", sim.url());
 //! ```
 
+mod accesslog;
 mod auth;
+mod config;
 mod control;
 mod faults;
 mod filestore;
@@ -26,7 +28,8 @@ mod tls;
 mod util;
 mod workflow;
 
-pub use faults::{Fault, FaultRule};
+pub use config::Startup;
+pub use faults::{Fault, FaultRule, FAULT_KEYS, FAULT_KINDS};
 pub use filestore::DEMO as DEMO_FILE_STORE;
 pub use output::generated_bytes;
 pub use requestlog::LoggedRequest;
@@ -55,10 +58,17 @@ impl Simulator {
 
     /// Starts on the given address (port 0 picks a free one).
     pub fn bind(addr: SocketAddr, settings: Settings) -> io::Result<Simulator> {
+        Simulator::launch(addr, Startup { settings, faults: Vec::new() })
+    }
+
+    /// Starts on the given address with fault rules in force from the first request on.
+    pub fn launch(addr: SocketAddr, startup: Startup) -> io::Result<Simulator> {
+        let Startup { settings, faults } = startup;
         let tls = tls::server_config(&settings)?;
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(settings));
+        shared.faults.lock().unwrap().extend(faults);
         let for_thread = shared.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let thread = std::thread::Builder::new()

@@ -1,6 +1,7 @@
 //! Connection handling, fault selection and the router of the REST API; the `/sim/` control
 //! routes are in `control`, the request log in `requestlog`, the shared state in `state`.
 
+use crate::accesslog::{self, Counted, Exchange};
 use crate::auth;
 use crate::control;
 use crate::faults::Fault;
@@ -11,12 +12,12 @@ use crate::state::Shared;
 use crate::util::percent_decode;
 use crate::workflow::Operation;
 use serde_json::{json, Value};
-use std::io::BufReader;
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PREFIX: &str = "/rest/serverengine";
 
@@ -36,28 +37,52 @@ pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<Arc<r
 fn handle_connection(stream: TcpStream, shared: &Shared, tls: Option<Arc<rustls::ServerConfig>>) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let peer = stream.peer_addr().ok();
     match tls {
-        None => serve(BufReader::with_capacity(64 * 1024, stream), shared),
+        None => serve(BufReader::with_capacity(64 * 1024, stream), shared, peer),
         Some(config) => {
             let Ok(conn) = rustls::ServerConnection::new(config) else { return };
-            serve(BufReader::with_capacity(64 * 1024, rustls::StreamOwned::new(conn, stream)), shared)
+            serve(BufReader::with_capacity(64 * 1024, rustls::StreamOwned::new(conn, stream)), shared, peer)
         }
     }
 }
 
-fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared) {
+/// Writes an answer, then its access log line when the log is on (`log`: who asked what, since when).
+fn answer(
+    stream: &mut dyn Wire,
+    resp: &Response,
+    head_only: bool,
+    fault: Option<&Fault>,
+    log: (&Shared, Option<SocketAddr>, Option<&Request>, Instant),
+) -> std::io::Result<bool> {
+    let (shared, peer, request, started) = log;
+    let mut counted = Counted { inner: stream, written: 0 };
+    let result = write_response(&mut counted, resp, head_only, fault);
+    if shared.settings.read().unwrap().access_log {
+        let took = started.elapsed();
+        accesslog::log(&Exchange { peer, request, status: resp.status, bytes: counted.written, took, fault });
+    }
+    result
+}
+
+fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared, peer: Option<SocketAddr>) {
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return;
         }
         let max_body = shared.settings.read().unwrap().max_body;
         let body_fault = |path: &str| take_fault(shared, path, true);
+        // The clock of the access log starts with the request's first byte, not the idle wait.
+        if reader.fill_buf().map_or(true, |b| b.is_empty()) {
+            return;
+        }
+        let started = Instant::now();
         let req = match read_request(&mut reader, max_body, &body_fault) {
             Ok(r) => r,
             Err(ReadError::Closed) => return,
             Err(ReadError::Bad(status, msg)) => {
                 let resp = Response::error(status, &msg, None).with_header("Connection", "close");
-                let _ = write_response(reader.get_mut(), &resp, false, None);
+                let _ = answer(reader.get_mut(), &resp, false, None, (shared, peer, None, started));
                 return;
             }
         };
@@ -77,7 +102,7 @@ fn serve<S: Wire>(mut reader: BufReader<S>, shared: &Shared) {
             (resp, fault)
         };
         let resp = if req.close { resp.with_header("Connection", "close") } else { resp };
-        match write_response(reader.get_mut(), &resp, head_only, fault.as_ref()) {
+        match answer(reader.get_mut(), &resp, head_only, fault.as_ref(), (shared, peer, Some(&req), started)) {
             Ok(true) if !req.close => continue,
             _ => return,
         }

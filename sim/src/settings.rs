@@ -302,12 +302,6 @@ impl Settings {
         Ok(())
     }
 
-    /// Applies a TOML document whose top-level keys are those of [`KEYS`].
-    pub fn apply_toml(&mut self, text: &str) -> Result<(), String> {
-        let table: toml::Table = text.parse().map_err(|e| format!("invalid TOML: {e}"))?;
-        self.apply(&toml_to_json(toml::Value::Table(table)))
-    }
-
     /// The settings as JSON (users without passwords), for `GET /sim/settings`.
     pub fn to_json(&self) -> Value {
         json!({
@@ -357,37 +351,9 @@ fn parse_user(v: &Value) -> Result<User, String> {
     }
 }
 
-fn toml_to_json(v: toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => json!(i),
-        toml::Value::Float(f) => json!(f),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn toml_file_sets_every_kind_of_value() {
-        let mut s = Settings::default();
-        s.apply_toml(
-            "security = false\ndialect = \"legacy\"\ntoken_ttl = 5\npath_separator = \";\"\n\
-             users = [\"a:b:data\", { name = \"m\", password = \"p\", roles = [\"monitor\"] }]\n",
-        )
-        .unwrap();
-        assert!(!s.security);
-        assert_eq!(s.dialect, Dialect::Legacy);
-        assert_eq!(s.token_ttl, Duration::from_secs(5));
-        assert_eq!(s.path_separator, ";");
-        assert_eq!(s.users.len(), 2);
-        assert_eq!(s.users[1].roles, vec![Role::Monitor]);
-    }
 
     #[test]
     fn bad_values_are_refused_with_a_reason() {

@@ -1,76 +1,19 @@
 //! The simulator against the REST facts of docs/rest-api.md, over raw HTTP, plus bad input
 //! that must get a documented status and a JSON Error, never a crash or a hang.
 
+mod common;
+
+use common::*;
 use olconnect_sim::{Dialect, Fault, FaultRule, Settings, Simulator, SpoolContent};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
-
-const BASIC: &str = "Authorization: Basic b2wtYWRtaW46c2VjcmV0\r\n"; // ol-admin:secret
-const AIO: &str = "/rest/serverengine/workflow/print";
-
-struct Answer {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json_error(&self) -> serde_json::Value {
-        assert_eq!(self.header("content-type").as_deref(), Some("application/json"), "{}", self.head);
-        let v: serde_json::Value = serde_json::from_slice(&self.body).expect("a JSON Error body");
-        assert_eq!(v["error"]["status"], self.status);
-        assert!(v["error"]["message"].is_string());
-        v
-    }
-}
-
-/// Sends raw bytes and reads the whole answer (the connection is closed by `Connection: close`
-/// or by the server).
-fn raw(sim: &Simulator, request: &[u8]) -> Answer {
-    let mut s = TcpStream::connect(sim.addr()).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(request).unwrap();
-    let mut all = Vec::new();
-    s.read_to_end(&mut all).expect("the server answers and closes, never hangs");
-    let split = all.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head");
-    let head = String::from_utf8(all[..split].to_vec()).unwrap();
-    let status = head[9..12].parse().unwrap();
-    Answer { status, head, body: all[split + 4..].to_vec() }
-}
-
-fn call(sim: &Simulator, method: &str, path: &str, extra_headers: &str, body: &str) -> Answer {
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: sim\r\n{extra_headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    raw(sim, req.as_bytes())
-}
 
 /// A simulator whose spool files are deterministic bytes (tests/output.rs checks the PDFs).
 fn sim_with(change: impl FnOnce(&mut Settings)) -> Simulator {
     let mut s = Settings { op_duration: Duration::ZERO, spool_content: SpoolContent::Pattern, ..Default::default() };
     change(&mut s);
     Simulator::start(s).unwrap()
-}
-
-const FULL: &str = r#"{"datamining":{"identifier":"invoices.csv","config":"Invoice.OL-datamapper"},"contentcreation":{"config":"Invoice.OL-template"},"jobcreation":{"config":"Invoice.OL-jobpreset"},"outputcreation":{"config":"Invoice-PDF.OL-outputpreset","parameters":{"sim_output_size":1000}},"returnIdInHeader":true}"#;
-
-fn submit(sim: &Simulator, config: &str) -> String {
-    let a = call(sim, "POST", &format!("{AIO}/submit"), &format!("{BASIC}Content-Type: application/json\r\n"), config);
-    assert_eq!(a.status, 202, "{}", a.text());
-    a.header("operationId").unwrap()
 }
 
 #[test]
@@ -362,50 +305,4 @@ fn control_routes_drive_the_simulator_over_http() {
     assert!(sim.requests().is_empty());
     let stats: serde_json::Value = serde_json::from_slice(&call(&sim, "GET", "/sim/stats", "", "").body).unwrap();
     assert!(stats["connections"].as_u64().unwrap() >= 5);
-}
-
-#[test]
-fn the_binary_prints_its_address_first_and_reads_toml() {
-    let dir = std::env::temp_dir().join(format!("sim-toml-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("sim.toml");
-    std::fs::write(&config, "security = false\nserver_version = \"2023.1.0\"\n").unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_olconnect-sim"))
-        .args(["--port", "0", "--config", config.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut first = Vec::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
-        first.push(byte[0]);
-    }
-    let line = String::from_utf8(first).unwrap();
-    let addr = line.strip_prefix("listening on http://127.0.0.1:").expect(&line);
-    let port: u16 = addr.parse().unwrap();
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.write_all(b"GET /rest/serverengine/authentication/version HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("2023.1.0"), "{answer}");
-
-    let help = std::process::Command::new(env!("CARGO_BIN_EXE_olconnect-sim")).arg("--help").output().unwrap();
-    let help = String::from_utf8(help.stdout).unwrap();
-    for name in [
-        "Invoice.OL-datamapper",
-        "Invoice.OL-template",
-        "Invoice.OL-jobpreset",
-        "Invoice-PDF.OL-outputpreset",
-        "--dialect",
-    ] {
-        assert!(help.contains(name), "--help lists {name}");
-    }
-    let bad =
-        std::process::Command::new(env!("CARGO_BIN_EXE_olconnect-sim")).args(["--dialect", "x"]).output().unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("dialect"));
 }
