@@ -14,6 +14,7 @@
 #   lib/cmake/olconnect_wf/                    find_package(olconnect_wf): olconnect_wf::olconnect_wf
 #                                              (shared) and olconnect_wf::olconnect_wf_static
 #   bin/olconnect-sim                          the simulator (stripped)
+#   share/doc/olconnect_wf/olconnect-sim.sample.toml   its sample configuration file
 #   bin/olcwf                                  the command-line client, when built (stripped)
 #   share/olconnect_wf/install-manifest.txt    what was installed; uninstall removes exactly that
 # The .pc and CMake files locate everything relative to themselves, so a DESTDIR staging tree
@@ -35,7 +36,7 @@ if [ "$action" = uninstall ]; then
   done <"$manifest"
   rm -f "$manifest"
   # Remove the folders this install created, when empty (never the prefix's common ones).
-  for dir in share/olconnect_wf lib/cmake/olconnect_wf lib/.debug; do
+  for dir in share/olconnect_wf share/doc/olconnect_wf lib/cmake/olconnect_wf lib/.debug; do
     rmdir "$root/$dir" 2>/dev/null || true
   done
   echo "uninstalled from $root"
@@ -80,6 +81,8 @@ put "$work/libolconnect_wf.a" lib/libolconnect_wf.a 644
 
 put include/olconnect_wf.h include/olconnect_wf.h 644
 put include/olconnect_wf.hpp include/olconnect_wf.hpp 644
+
+put sim/olconnect-sim.sample.toml share/doc/olconnect_wf/olconnect-sim.sample.toml 644
 
 for bin in olconnect-sim olcwf; do
   if [ -f "$release/$bin" ]; then

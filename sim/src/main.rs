@@ -36,7 +36,7 @@ fn after_long_help() -> String {
     s.push_str(
         "  e.g. --fault 'getResult:close-mid-body:after=65536:times=1' --fault '*:delay:ms=200:times=always'\n\n\
          FILES\n  --config FILE  TOML: any setting below (with underscores) and faults = [\"PATH:KIND...\", ...].\n  \
-         A commented sample is olconnect-sim.sample.toml (installed under share/doc/olconnect-wf).\n  \
+         A commented sample is olconnect-sim.sample.toml (installed under share/doc/olconnect_wf).\n  \
          Flags given on the command line override the file.\n\n\
          CONTROL ROUTES (with --control true)\n  POST/DELETE /sim/faults, GET/DELETE /sim/requests, GET/POST /sim/settings,\n  \
          POST /sim/expire-tokens, GET /sim/stats.\n\n\

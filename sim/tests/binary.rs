@@ -140,8 +140,10 @@ fn help_is_a_manual_and_bad_arguments_exit_2() {
     ] {
         assert!(help.contains(needed), "--help has {needed}");
     }
+    let docs = include_str!("../../docs/simulator.md");
     for (kind, _, _) in olconnect_sim::FAULT_KINDS {
         assert!(help.contains(kind), "--help lists the fault {kind}");
+        assert!(docs.contains(&format!("| `{kind}` |")), "docs/simulator.md documents the fault {kind}");
     }
     let bad =
         std::process::Command::new(env!("CARGO_BIN_EXE_olconnect-sim")).args(["--dialect", "x"]).output().unwrap();

@@ -33,6 +33,16 @@ check "the shared library is stripped" sh -c "! readelf -S '$lib/libolconnect_wf
 check "its debug info is apart and linked" sh -c "readelf -S '$lib/.debug/libolconnect_wf.so.$version.debug' | grep -q '\.debug_info' && readelf -S '$lib/libolconnect_wf.so.$version' | grep -q gnu_debuglink"
 check "the static library has no debug info" sh -c "! readelf -S '$lib/libolconnect_wf.a' 2>/dev/null | grep -q '\.debug_info'"
 check "the simulator is installed" test -x "$prefix/bin/olconnect-sim"
+check "its --help is a manual" sh -c "\"$prefix/bin/olconnect-sim\" --help | grep -q 'close-mid-body'"
+sample="$prefix/share/doc/olconnect_wf/olconnect-sim.sample.toml"
+check "its sample configuration is installed" test -f "$sample"
+check "the installed simulator starts with the installed sample" sh -c "
+  \"$prefix/bin/olconnect-sim\" --port 0 --config '$sample' >'$work/sim.out' 2>&1 & pid=\$!
+  for _ in \$(seq 100); do grep -q '^listening on http://' '$work/sim.out' && break; sleep 0.05; done
+  kill \$pid; grep -q '^listening on http://' '$work/sim.out'"
+check "cargo install --path sim installs the simulator alone" sh -c "
+  CARGO_TARGET_DIR=target cargo install --quiet --locked --path sim --root '$work/cargo-root' &&
+  '$work/cargo-root/bin/olconnect-sim' --version | grep -q 'olconnect-sim $version'"
 check "olcwf is installed and runs" sh -c "\"$prefix/bin/olcwf\" --version | grep -q \"olcwf $version\""
 
 export PKG_CONFIG_PATH="$lib/pkgconfig"
