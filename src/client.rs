@@ -15,8 +15,9 @@ use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
 
-/// Size of the buffer each connection reads the socket into.
-const INPUT_BUFFER: usize = 64 * 1024;
+/// Size of the buffers of the stack's own transport layers (TLS, SOCKS); plain TCP connections
+/// read into buffers that grow for large bodies (src/buffers.rs).
+const INPUT_BUFFER: usize = crate::buffers::INPUT_START;
 
 #[derive(Clone)]
 struct Options {

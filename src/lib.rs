@@ -9,6 +9,7 @@
 
 pub mod auth;
 mod body;
+mod buffers;
 pub mod client;
 pub mod data;
 pub mod error;

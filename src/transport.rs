@@ -5,6 +5,7 @@
 //! HTTP CONNECT proxies are layered on top of it by the stack's own connectors, so the TLS
 //! handshake and everything after it are stoppable too (connecting to a SOCKS proxy is not).
 
+use crate::buffers::GrowingBuffers;
 use crate::interrupt::{self, Interrupt, TICK};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -13,8 +14,8 @@ use std::time::{Duration, Instant};
 use ureq::config::Config;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
-    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, RustlsConnector,
-    SocksConnector, Transport,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, NextTimeout, RustlsConnector, SocksConnector,
+    Transport,
 };
 use ureq::{Agent, Error, Timeout};
 
@@ -70,8 +71,7 @@ impl<In: Transport> Connector<In> for StoppableTcpConnector {
                     if details.config.no_delay() {
                         stream.set_nodelay(true)?;
                     }
-                    let buffers =
-                        LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+                    let buffers = GrowingBuffers::new(details.config.output_buffer_size());
                     return Ok(Some(Either::B(StoppableTcp::new(stream, buffers))));
                 }
                 // Stopping the call, or running out of time, ends the attempts.
@@ -166,7 +166,7 @@ fn socket_address(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t)
 /// A TCP connection whose reads and writes wait one step at a time.
 pub(crate) struct StoppableTcp {
     stream: TcpStream,
-    buffers: LazyBuffers,
+    buffers: GrowingBuffers,
     /// The socket timeouts last set, to set them only when they change.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
@@ -179,7 +179,7 @@ impl std::fmt::Debug for StoppableTcp {
 }
 
 impl StoppableTcp {
-    fn new(stream: TcpStream, buffers: LazyBuffers) -> StoppableTcp {
+    fn new(stream: TcpStream, buffers: GrowingBuffers) -> StoppableTcp {
         StoppableTcp { stream, buffers, read_timeout: None, write_timeout: None }
     }
 }
@@ -244,6 +244,8 @@ impl Transport for StoppableTcp {
         }
         let mut probe = [0u8; 1];
         let open = matches!((&self.stream).read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        // Between requests: a buffer grown for a large body goes back to its starting size.
+        self.buffers.shrink();
         open && self.stream.set_nonblocking(false).is_ok()
     }
 }
