@@ -1,8 +1,10 @@
 /* libcurl side of the benchmarks, doing what a careful C programmer would by hand. Prints
  * "<seconds> <bytes or calls>".
  *   curlbench file  URL OP PATH    POST getResult, body written to PATH (fwrite callback)
- *   curlbench mem   URL OP SIZE    body into a preallocated buffer of SIZE bytes
- *   curlbench small URL OP N       N POSTs of a small result reusing one easy handle */
+ *   curlbench mem   URL OP SIZE [fresh|resident]  body into a preallocated buffer of SIZE bytes
+ *                                  (fresh: pages untouched; resident: written before the clock)
+ *   curlbench small URL OP N       N POSTs of a small result reusing one easy handle; also
+ *                                  prints the median and 99th percentile call time in µs */
 #define _POSIX_C_SOURCE 200809L
 #include <curl/curl.h>
 #include <stdio.h>
@@ -54,10 +56,14 @@ static void run(CURL *h) {
   }
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
 int main(int argc, char **argv) {
   CURL *h;
   double t0;
-  if (argc != 5) return 2;
+  if (argc != 5 && argc != 6) return 2;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   h = setup(argv[2], argv[3]);
   if (strcmp(argv[1], "file") == 0) {
@@ -75,7 +81,8 @@ int main(int argc, char **argv) {
     m.cap = (size_t)strtoull(argv[4], NULL, 10);
     m.len = 0;
     m.data = (char *)malloc(m.cap);
-    memset(m.data, 0, m.cap);
+    if (!m.data) return 1;
+    if (argc == 6 && strcmp(argv[5], "resident") == 0) memset(m.data, 1, m.cap); /* not calloc-able */
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_mem);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &m);
     t0 = now();
@@ -86,15 +93,22 @@ int main(int argc, char **argv) {
     long n = atol(argv[4]), i;
     char buf[256];
     struct membuf m = {buf, 0, sizeof buf};
+    double *took = (double *)malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)), total;
+    if (!took || n < 1) return 2;
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_mem);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &m);
     run(h); /* warm up the connection */
     t0 = now();
     for (i = 0; i < n; i++) {
+      double t = now();
       m.len = 0;
       run(h);
+      took[i] = now() - t;
     }
-    printf("%.6f %ld\n", now() - t0, n);
+    total = now() - t0;
+    qsort(took, (size_t)n, sizeof *took, by_value);
+    printf("%.6f %ld %.1f %.1f\n", total, n, took[n / 2] * 1e6, took[(n * 99) / 100] * 1e6);
+    free(took);
   } else {
     return 2;
   }

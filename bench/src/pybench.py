@@ -3,6 +3,7 @@
     pybench.py requests-file URL OP PATH   requests, stream=True, iter_content(1 MiB) to a file
     pybench.py requests-small URL OP N     N POSTs through one requests.Session
     pybench.py wf-file URL OP PATH         olconnect_wf Client.get_result_to_file
+    pybench.py wf-fastfile URL OP PATH     the same with durable_files=False (no fsync)
     pybench.py wf-small URL OP N           N Client.get_result calls on one client
 """
 import sys
@@ -35,8 +36,9 @@ def main() -> None:
     else:
         import olconnect_wf as wf
 
-        with wf.Client(url, username="ol-admin", password="secret", basic=True) as c:
-            if mode == "wf-file":
+        durable = mode != "wf-fastfile"
+        with wf.Client(url, username="ol-admin", password="secret", basic=True, durable_files=durable) as c:
+            if mode in ("wf-file", "wf-fastfile"):
                 t0 = time.perf_counter()
                 c.get_result_to_file(op, arg)
                 print(f"{time.perf_counter() - t0:.6f} 0")

@@ -2,9 +2,12 @@
  *   wfbench file    URL OP PATH          wf_get_result_to_file (synced, the default)
  *   wfbench fastfile URL OP PATH         wf_get_result_to_file after wf_client_set_durable_files(false)
  *   wfbench stream  URL OP               wf_get_result_stream, discarding the bytes
- *   wfbench mem     URL OP SIZE          wf_get_result into a caller buffer of SIZE bytes
+ *   wfbench mem     URL OP SIZE [fresh|resident]  wf_get_result into a caller buffer of SIZE bytes:
+ *                                        fresh (default) straight from malloc, pages untouched;
+ *                                        resident: its pages written before the clock starts
  *   wfbench memex   URL OP               wf_get_result_ex (library-owned result)
- *   wfbench small   URL OP N             N x wf_get_result of a small result, one client
+ *   wfbench small   URL OP N             N x wf_get_result of a small result, one client; also
+ *                                        prints the median and 99th percentile call time in µs
  *   wfbench threads URL OP N T           N calls in all from T threads sharing one client */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -51,6 +54,11 @@ static void *small_calls(void *p) {
   return NULL;
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
   wf_client *c;
   double t0;
@@ -70,10 +78,12 @@ int main(int argc, char **argv) {
     t0 = now();
     check(wf_get_result_stream(c, argv[3], discard, &total), "wf_get_result_stream");
     printf("%.6f %zu\n", now() - t0, total);
-  } else if (strcmp(argv[1], "mem") == 0 && argc == 5) {
+  } else if (strcmp(argv[1], "mem") == 0 && (argc == 5 || argc == 6)) {
     size_t cap = (size_t)strtoull(argv[4], NULL, 10), len = cap;
     uint8_t *buf = (uint8_t *)malloc(cap);
-    memset(buf, 0, cap); /* touch the pages: both sides then start from resident memory */
+    if (!buf) return 1;
+    /* Non-zero, so that the compiler cannot turn malloc + memset into calloc (untouched pages). */
+    if (argc == 6 && strcmp(argv[5], "resident") == 0) memset(buf, 1, cap);
     t0 = now();
     check(wf_get_result(c, argv[3], buf, &len), "wf_get_result");
     printf("%.6f %zu\n", now() - t0, len);
@@ -86,9 +96,27 @@ int main(int argc, char **argv) {
     wf_result_data(r, &len);
     printf("%.6f %zu\n", now() - t0, len);
     wf_result_free(r);
-  } else if ((strcmp(argv[1], "small") == 0 && argc == 5) || (strcmp(argv[1], "threads") == 0 && argc == 6)) {
+  } else if (strcmp(argv[1], "small") == 0 && argc == 5) {
+    long n = atol(argv[4]), i;
+    double *took = (double *)malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)), total;
+    uint8_t buf[256];
+    size_t len = sizeof buf;
+    if (!took || n < 1) return 2;
+    check(wf_get_result(c, argv[3], buf, &len), "wf_get_result"); /* warm up the connection */
+    t0 = now();
+    for (i = 0; i < n; i++) {
+      double t = now();
+      len = sizeof buf;
+      check(wf_get_result(c, argv[3], buf, &len), "wf_get_result");
+      took[i] = now() - t;
+    }
+    total = now() - t0;
+    qsort(took, (size_t)n, sizeof *took, by_value);
+    printf("%.6f %ld %.1f %.1f\n", total, n, took[n / 2] * 1e6, took[(n * 99) / 100] * 1e6);
+    free(took);
+  } else if (strcmp(argv[1], "threads") == 0 && argc == 6) {
     long n = atol(argv[4]);
-    int threads = argc == 6 ? atoi(argv[5]) : 1, i;
+    int threads = atoi(argv[5]), i;
     pthread_t tids[64];
     struct job jobs[64];
     if (threads < 1 || threads > 64) return 2;

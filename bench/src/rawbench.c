@@ -1,0 +1,100 @@
+/* Ceilings for the into-memory benchmarks: a plain socket and one HTTP/1.1 request, no library.
+ * Prints "<seconds> <bytes>".
+ *   rawbench MODE URL OP SIZE [fresh|resident]
+ * MODE direct: read() straight into the caller's buffer; copy: read() into a 256 KiB buffer,
+ * then memcpy into the caller's buffer; discard: read() into a 64 KiB buffer and drop it.
+ * fresh: the buffer comes from malloc and its pages are untouched (what most callers do);
+ * resident: its pages are written before the clock starts. */
+#define _POSIX_C_SOURCE 200809L
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what) {
+  perror(what);
+  exit(1);
+}
+
+int main(int argc, char **argv) {
+  char host[256], port[16] = "80", req[1024], head[8192];
+  const char *p, *mode;
+  struct addrinfo hints, *ai;
+  size_t cap, got = 0, hl = 0, body_len;
+  int fd, fresh;
+  unsigned char *buf;
+  double t0;
+  if (argc < 5 || strncmp(argv[2], "http://", 7) != 0) return 2;
+  mode = argv[1];
+  fresh = argc < 6 || strcmp(argv[5], "resident") != 0;
+  p = argv[2] + 7;
+  {
+    const char *colon = strchr(p, ':'), *end = p + strcspn(p, "/");
+    size_t n = (size_t)((colon && colon < end ? colon : end) - p);
+    if (n >= sizeof host) return 2;
+    memcpy(host, p, n);
+    host[n] = 0;
+    if (colon && colon < end) snprintf(port, sizeof port, "%.*s", (int)(end - colon - 1), colon + 1);
+  }
+  cap = (size_t)strtoull(argv[4], NULL, 10);
+  buf = (unsigned char *)malloc(cap ? cap : 1);
+  if (!buf) die("malloc");
+  if (!fresh) memset(buf, 1, cap); /* non-zero: the compiler cannot turn it into calloc */
+  memset(&hints, 0, sizeof hints);
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host, port, &hints, &ai) != 0) die("getaddrinfo");
+  fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+  if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) die("connect");
+  snprintf(req, sizeof req,
+           "POST /rest/serverengine/workflow/print/getResult/%s HTTP/1.1\r\nHost: %s\r\n"
+           "Authorization: Basic b2wtYWRtaW46c2VjcmV0\r\nContent-Length: 0\r\n\r\n",
+           argv[3], host);
+  t0 = now();
+  if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) die("write");
+  /* The head, read a byte at a time so no body byte lands in it. */
+  while (hl < 4 || memcmp(head + hl - 4, "\r\n\r\n", 4) != 0) {
+    if (hl == sizeof head - 1 || read(fd, head + hl, 1) != 1) die("head");
+    hl++;
+  }
+  head[hl] = 0;
+  p = strstr(head, "Content-Length: ");
+  if (!p) p = strstr(head, "content-length: ");
+  if (!p) die("no Content-Length");
+  body_len = (size_t)strtoull(p + 16, NULL, 10);
+  if (strcmp(mode, "direct") == 0) {
+    if (body_len > cap) die("buffer too small");
+    while (got < body_len) {
+      ssize_t n = read(fd, buf + got, body_len - got);
+      if (n <= 0) die("read");
+      got += (size_t)n;
+    }
+  } else if (strcmp(mode, "copy") == 0 || strcmp(mode, "discard") == 0) {
+    size_t chunk = getenv("RAW_CHUNK") ? (size_t)atol(getenv("RAW_CHUNK")) : mode[0] == 'c' ? 256 * 1024 : 64 * 1024;
+    unsigned char *tmp = (unsigned char *)malloc(chunk);
+    if (!tmp || (mode[0] == 'c' && body_len > cap)) die("buffer");
+    while (got < body_len) {
+      size_t want = body_len - got < chunk ? body_len - got : chunk;
+      ssize_t n = read(fd, tmp, want);
+      if (n <= 0) die("read");
+      if (mode[0] == 'c') memcpy(buf + got, tmp, (size_t)n);
+      got += (size_t)n;
+    }
+    free(tmp);
+  } else {
+    return 2;
+  }
+  printf("%.6f %zu\n", now() - t0, got);
+  close(fd);
+  freeaddrinfo(ai);
+  free(buf);
+  return 0;
+}
