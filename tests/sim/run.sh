@@ -12,7 +12,7 @@ work=$(mktemp -d)
 out="$work/sim.out"
 target/release/olconnect-sim --port 0 --op-duration-ms 0 >"$out" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "^listening on" "$out" && break; sleep 0.05; done
 url=$(sed -n 's/^listening on //p' "$out")
 api="$url/rest/serverengine"
