@@ -81,9 +81,14 @@ impl Buffers for GrowingBuffers {
             self.input.resize(INPUT_START, 0);
         }
         if self.end == self.input.len() {
-            // Full: move the unconsumed bytes to the front, or grow when they fill it all.
+            // Full: move the unconsumed bytes to the front, or grow when they fill it all. The
+            // HTTP stack consumes a head within its own limit (64 KiB) and a body as it comes, so
+            // unconsumed bytes never need more than INPUT_MAX; past it no room is offered (the read
+            // then ends the answer as cut short) rather than memory without bound.
             let grow = if self.start == 0 { self.input.len() } else { 0 };
-            self.make_room(grow.max(1));
+            if self.start > 0 || self.input.len() < INPUT_MAX {
+                self.make_room(grow.clamp(1, INPUT_MAX));
+            }
         }
         self.offered = self.input.len() - self.end;
         &mut self.input[self.end..]
@@ -173,6 +178,17 @@ mod tests {
         let (tmp, out) = b.tmp_and_output();
         assert!(tmp.len() >= MIN_TMP && out.len() == 1024);
         assert!(b.shrink_keeps_buffered_input());
+        // Unconsumed bytes filling the largest size: no more room, never unbounded memory.
+        let mut b = GrowingBuffers::new(1024);
+        let mut total = 0;
+        while total < 4 * INPUT_MAX {
+            let n = read(&mut b, &vec![3u8; INPUT_MAX]);
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        assert!(total <= 2 * INPUT_MAX && b.capacity() <= 2 * INPUT_MAX, "{total} {}", b.capacity());
     }
 
     impl GrowingBuffers {
