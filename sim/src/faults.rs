@@ -168,21 +168,21 @@ impl FaultRule {
         };
         let message = || text("message").unwrap_or_else(|| "Simulated server failure".into());
         let ms = |k: &str, default| num(k, default).map(Duration::from_millis);
-        let kind = text("kind").ok_or("a fault needs a kind")?.replace('-', "_");
+        let kind = text("kind").ok_or("a fault needs a kind")?.replace('_', "-");
         let fault = match kind.as_str() {
             "delay" => Fault::Delay(ms("ms", 1000)?),
             "trickle" => {
                 Fault::Trickle { chunk: num("chunk", 1024)?.max(1) as usize, interval: ms("interval_ms", 10)? }
             }
-            "close_mid_body" => Fault::CloseMidBody(num("after", 0)?),
-            "short_body" => Fault::ShortBody(num("missing", num("after", 100)?)?.max(1)),
+            "close-mid-body" => Fault::CloseMidBody(num("after", 0)?),
+            "short-body" => Fault::ShortBody(num("missing", num("after", 100)?)?.max(1)),
             "chunked" => Fault::Chunked,
-            "error_500_json" => Fault::Error500Json(message()),
-            "error_500_text" => Fault::Error500Text(message()),
+            "error-500-json" => Fault::Error500Json(message()),
+            "error-500-text" => Fault::Error500Text(message()),
             "unavailable" => Fault::Unavailable,
             "drop" => Fault::Drop,
-            "close_mid_upload" => Fault::CloseMidUpload(num("after", 0)?),
-            "slow_upload" => {
+            "close-mid-upload" => Fault::CloseMidUpload(num("after", 0)?),
+            "slow-upload" => {
                 Fault::SlowUpload { chunk: num("chunk", 1024)?.max(1) as usize, interval: ms("interval_ms", 10)? }
             }
             other => {
@@ -291,7 +291,8 @@ mod tests {
                 spec.push(':');
                 spec.push_str(&kv.replace("...", "x"));
             }
-            assert!(FaultRule::parse(&spec).is_ok(), "{spec}");
+            let rule = FaultRule::parse(&spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
+            assert_eq!(rule.fault.name(), *kind, "the table, the parser and Fault::name agree");
         }
     }
 }

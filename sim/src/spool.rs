@@ -74,8 +74,13 @@ impl Spool {
         }
     }
 
+    /// The name of spool file `index` (0-based): `job_0001.pdf`, ...
+    pub fn name(&self, index: usize) -> String {
+        format!("job_{:04}.{}", index + 1, self.format.extension())
+    }
+
     pub fn names(&self) -> Vec<String> {
-        (1..=self.files).map(|i| format!("job_{i:04}.{}", self.format.extension())).collect()
+        (0..self.files).map(|i| self.name(i)).collect()
     }
 
     /// The content of spool file `index` (0-based): the operator's `output_file` if set; else a PDF
@@ -98,7 +103,7 @@ impl Spool {
         if pages.is_empty() {
             pages.push(vec![format!("No records in spool file {} of {}", index + 1, self.files)]);
         }
-        let title = format!("{} ({})", self.title, self.names()[index]);
+        let title = format!("{} ({})", self.title, self.name(index));
         Ok(Part::Seq(pdf::document(&title, &pages, self.size)))
     }
 }
