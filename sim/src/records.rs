@@ -44,6 +44,8 @@ fn delimiter(header: &[u8]) -> u8 {
 impl Records {
     /// Reads a data file: the first line names the fields, every further non-empty line is a record.
     pub fn from_data(source: &str, data: &[u8]) -> Records {
+        // A byte order mark (CSV files saved by spreadsheet programs) is not part of the first field.
+        let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
         let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter(&data[..header_end]))
@@ -119,6 +121,8 @@ mod tests {
         assert_eq!(r.page_lines(1), ["Record 2 of 2 (a.csv)", "id: 2", "name: Bob"]);
         let r = Records::from_data("b.csv", b"id;name\r\n1;A\r\n");
         assert_eq!((r.fields.len(), r.rows[0].len()), (2, 2));
+        let r = Records::from_data("bom.csv", b"\xef\xbb\xbfid,name\n1,A\n");
+        assert_eq!(r.fields, ["id", "name"]);
     }
 
     #[test]
