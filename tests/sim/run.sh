@@ -42,6 +42,11 @@ quiet() { "$@" >/dev/null; }
 check "qpdf --check finds no error" quiet qpdf --check "$work/one.pdf"
 check "pdftotext reads page 2's record" grep -q "Record 2 of 25 (data.csv)" <(pdftotext -f 2 -l 2 "$work/one.pdf" -)
 check "pdftotext reads Latin-1 text" grep -q "city: Zürich" <(pdftotext -f 25 -l 25 "$work/one.pdf" -)
+check "make demo's summary reads the page count with pdfinfo" grep -q "a PDF of 25 page(s), 2000000 bytes (read by pdfinfo)" <(scripts/pdf-pages.sh "$work/one.pdf")
+# ... and from the page tree on a machine without poppler (a PATH without pdfinfo).
+mkdir "$work/bin"
+for tool in bash head grep sed realpath stat awk; do ln -s "$(command -v $tool)" "$work/bin/$tool"; done
+check "... and without pdfinfo" grep -q "a PDF of 25 page(s), 2000000 bytes (read by its page tree" <(PATH="$work/bin" bash scripts/pdf-pages.sh "$work/one.pdf")
 pdftoppm -r 30 -png -f 25 -l 25 "$work/one.pdf" "$work/page"
 check "pdftoppm renders the last page" test -s "$work/page-25.png"
 
