@@ -3,6 +3,8 @@
 //! reads; it shrinks back when the connection is taken from the pool for its next request.
 //! See docs/architecture.md, "Reading bodies".
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use ureq::unversioned::transport::Buffers;
 
 /// Size of the read buffer of a new or reused connection (enough for any small answer).
@@ -23,10 +25,14 @@ pub(crate) struct GrowingBuffers {
     output: Vec<u8>,
     output_size: usize,
     progress: bool,
+    /// `end - start`, published for a reader that takes the socket over from the HTTP stack
+    /// (src/transport.rs, `Handover`): it must first take these bytes through the stack.
+    unconsumed: Arc<AtomicUsize>,
 }
 
 impl GrowingBuffers {
-    pub(crate) fn new(output_size: usize) -> GrowingBuffers {
+    pub(crate) fn new(output_size: usize, unconsumed: Arc<AtomicUsize>) -> GrowingBuffers {
+        unconsumed.store(0, Ordering::Relaxed);
         GrowingBuffers {
             input: Vec::new(),
             start: 0,
@@ -35,6 +41,7 @@ impl GrowingBuffers {
             output: Vec::new(),
             output_size: output_size.max(1),
             progress: false,
+            unconsumed,
         }
     }
 
@@ -57,6 +64,10 @@ impl GrowingBuffers {
         if self.input.len() - self.end < extra {
             self.input.resize(self.end + extra, 0);
         }
+    }
+
+    fn publish(&self) {
+        self.unconsumed.store(self.end - self.start, Ordering::Relaxed);
     }
 
     fn ensure_output(&mut self) {
@@ -97,6 +108,7 @@ impl Buffers for GrowingBuffers {
     fn input_appended(&mut self, amount: usize) {
         let amount = amount.min(self.input.len() - self.end);
         self.end += amount;
+        self.publish();
         // A read that filled all the room offered: the peer is sending faster than we read, so
         // read more at a time (up to INPUT_MAX).
         if amount > 0 && amount == self.offered && self.input.len() < INPUT_MAX {
@@ -112,6 +124,7 @@ impl Buffers for GrowingBuffers {
             self.start = 0;
             self.end = 0;
         }
+        self.publish();
     }
 
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
@@ -142,7 +155,7 @@ mod tests {
 
     #[test]
     fn full_reads_grow_the_buffer_up_to_the_maximum_and_reuse_shrinks_it() {
-        let mut b = GrowingBuffers::new(1024);
+        let mut b = GrowingBuffers::new(1024, Arc::default());
         let big = vec![7u8; 4 * INPUT_MAX];
         let mut sizes = Vec::new();
         for _ in 0..8 {
@@ -161,7 +174,7 @@ mod tests {
 
     #[test]
     fn unconsumed_input_is_kept_in_order_when_room_is_made() {
-        let mut b = GrowingBuffers::new(1024);
+        let mut b = GrowingBuffers::new(1024, Arc::default());
         let data: Vec<u8> = (0..INPUT_START).map(|i| i as u8).collect();
         read(&mut b, &data);
         b.input_consume(10);
@@ -171,7 +184,7 @@ mod tests {
         assert_eq!(&b.input()[..5], &data[10..15]);
         assert_eq!(&b.input()[b.input().len() - 3..], &[1, 2, 3]);
         // Unconsumed input filling the whole buffer (a long head): it grows rather than offer no room.
-        let mut b = GrowingBuffers::new(1024);
+        let mut b = GrowingBuffers::new(1024, Arc::default());
         read(&mut b, &vec![1u8; INPUT_START - 1]);
         read(&mut b, &[2u8]);
         assert!(!b.input_append_buf().is_empty());
@@ -179,7 +192,7 @@ mod tests {
         assert!(tmp.len() >= MIN_TMP && out.len() == 1024);
         assert!(b.shrink_keeps_buffered_input());
         // Unconsumed bytes filling the largest size: no more room, never unbounded memory.
-        let mut b = GrowingBuffers::new(1024);
+        let mut b = GrowingBuffers::new(1024, Arc::default());
         let mut total = 0;
         while total < 4 * INPUT_MAX {
             let n = read(&mut b, &vec![3u8; INPUT_MAX]);

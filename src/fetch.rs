@@ -287,7 +287,7 @@ fn deliver_live(
 ) -> Result<u64> {
     let expected = resp.body().content_length();
     interrupt::begin_receive(expected);
-    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let mut reader = crate::direct::reader(&mut resp, true);
     let mut buf = vec![0u8; STREAM_BUFFER];
     let mut total: u64 = 0;
     loop {

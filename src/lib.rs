@@ -12,6 +12,7 @@ mod body;
 mod buffers;
 pub mod client;
 pub mod data;
+mod direct;
 pub mod error;
 pub mod fetch;
 pub mod filestore;

@@ -6,6 +6,7 @@ use crate::auth::{self, AuthHeader, Credentials, Secret, Session};
 use crate::body::{self, ERROR_PREFIX};
 use crate::client::Client;
 use crate::data::Data;
+use crate::direct;
 use crate::error::{server_message, Error, Result, Status};
 use crate::interrupt::{self, Interrupt};
 use crate::log::LogLevel;
@@ -176,7 +177,10 @@ impl Client {
         auth: &AuthHeader,
     ) -> std::result::Result<Response<Body>, ureq::Error> {
         let url = self.url(&call.path);
-        match call.method {
+        // Notes on the response the connection it came through, for a large body to be read
+        // straight from the socket (src/direct.rs).
+        direct::before_request();
+        let mut resp = match call.method {
             Method::Get => decorate(agent.get(&url), call, auth).call(),
             Method::Head => decorate(agent.head(&url), call, auth).call(),
             Method::Post => match call.body {
@@ -185,7 +189,9 @@ impl Client {
                 }
                 None => decorate(agent.post(&url), call, auth).send_empty(),
             },
-        }
+        }?;
+        direct::after_response(&mut resp);
+        Ok(resp)
     }
 
     /// Sends a call whose body is `data` (an upload, an ad-hoc job) and returns its 2xx response.

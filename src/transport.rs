@@ -4,12 +4,19 @@
 //! (`interrupt::poll`) between steps, and never wait past the call's deadline. TLS, SOCKS and
 //! HTTP CONNECT proxies are layered on top of it by the stack's own connectors, so the TLS
 //! handshake and everything after it are stoppable too (connecting to a SOCKS proxy is not).
+//!
+//! A connection with nothing layered on it (plain HTTP, no proxy) can also be handed over to a
+//! reader of a large body, which then reads the socket straight into its own buffer
+//! ([`Handover`]; docs/architecture.md, "Reading bodies").
 
 use crate::buffers::GrowingBuffers;
 use crate::interrupt::{self, Interrupt, TICK};
+use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use ureq::config::Config;
 use ureq::unversioned::resolver::DefaultResolver;
@@ -71,8 +78,21 @@ impl<In: Transport> Connector<In> for StoppableTcpConnector {
                     if details.config.no_delay() {
                         stream.set_nodelay(true)?;
                     }
-                    let buffers = GrowingBuffers::new(details.config.output_buffer_size());
-                    return Ok(Some(Either::B(StoppableTcp::new(stream, buffers))));
+                    let stream = Arc::new(stream);
+                    let unconsumed = Arc::new(AtomicUsize::new(0));
+                    let buffers = GrowingBuffers::new(details.config.output_buffer_size(), unconsumed.clone());
+                    // Only the HTTP bytes themselves may be read past the stack: not under TLS,
+                    // not through a proxy (whose protocol may wrap them).
+                    let bare = !details.needs_tls() && details.config.proxy().is_none();
+                    let handover = bare.then(|| {
+                        Arc::new(Handover {
+                            stream: stream.clone(),
+                            unconsumed,
+                            taken: AtomicBool::new(false),
+                            per_read: details.config.timeout_per_read(),
+                        })
+                    });
+                    return Ok(Some(Either::B(StoppableTcp::new(stream, buffers, handover))));
                 }
                 // Stopping the call, or running out of time, ends the attempts.
                 Err(e @ (Error::Timeout(_) | Error::Io(_))) if is_final(&e) => return Err(e),
@@ -165,8 +185,10 @@ fn socket_address(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t)
 
 /// A TCP connection whose reads and writes wait one step at a time.
 pub(crate) struct StoppableTcp {
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     buffers: GrowingBuffers,
+    /// For a bare connection: what a body reader needs to take the socket over.
+    handover: Option<Arc<Handover>>,
     /// The socket timeouts last set, to set them only when they change.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
@@ -179,8 +201,8 @@ impl std::fmt::Debug for StoppableTcp {
 }
 
 impl StoppableTcp {
-    fn new(stream: TcpStream, buffers: GrowingBuffers) -> StoppableTcp {
-        StoppableTcp { stream, buffers, read_timeout: None, write_timeout: None }
+    fn new(stream: Arc<TcpStream>, buffers: GrowingBuffers, handover: Option<Arc<Handover>>) -> StoppableTcp {
+        StoppableTcp { stream, buffers, handover, read_timeout: None, write_timeout: None }
     }
 }
 
@@ -204,7 +226,7 @@ impl Transport for StoppableTcp {
                 self.stream.set_write_timeout(Some(step))?;
                 self.write_timeout = Some(step);
             }
-            match (&self.stream).write(&self.buffers.output()[written..amount]) {
+            match (&*self.stream).write(&self.buffers.output()[written..amount]) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
                 Ok(n) => written += n,
                 Err(e) if is_wait_over(&e) => {}
@@ -218,6 +240,14 @@ impl Transport for StoppableTcp {
         let timeout = timeout.for_read();
         let budget = timeout.not_zero().map(|d| *d);
         let start = Instant::now();
+        if let Some(h) = &self.handover {
+            LAST_READ.with(|last| {
+                let mut last = last.borrow_mut();
+                if !last.as_ref().is_some_and(|l| std::ptr::eq(l.as_ptr(), Arc::as_ptr(h))) {
+                    *last = Some(Arc::downgrade(h));
+                }
+            });
+        }
         loop {
             let step = next_step(budget, start, timeout.reason)?;
             if self.read_timeout != Some(step) {
@@ -225,7 +255,7 @@ impl Transport for StoppableTcp {
                 self.read_timeout = Some(step);
             }
             let input = self.buffers.input_append_buf();
-            match (&self.stream).read(input) {
+            match (&*self.stream).read(input) {
                 Ok(n) => {
                     self.buffers.input_appended(n);
                     return Ok(n > 0);
@@ -237,15 +267,94 @@ impl Transport for StoppableTcp {
     }
 
     fn is_open(&mut self) -> bool {
+        if self.handover.as_ref().is_some_and(|h| h.taken.load(Ordering::Relaxed)) {
+            // Read past the HTTP stack: where the next answer starts is known to nobody.
+            return false;
+        }
         // A pooled connection is reusable when reading would block: the peer has neither closed
         // it nor sent anything unasked.
         if self.stream.set_nonblocking(true).is_err() {
             return false;
         }
         let mut probe = [0u8; 1];
-        let open = matches!((&self.stream).read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        let open = matches!((&*self.stream).read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
         // Between requests: a buffer grown for a large body goes back to its starting size.
         self.buffers.shrink();
         open && self.stream.set_nonblocking(false).is_ok()
+    }
+}
+
+thread_local! {
+    /// The bare connection that last waited for input on this thread: the one that received
+    /// the response being handled, since a call's requests run on its thread one at a time.
+    /// Weak, so that it never keeps a closed connection's socket open.
+    static LAST_READ: RefCell<Option<Weak<Handover>>> = const { RefCell::new(None) };
+}
+
+/// Forgets the connection that last read on this thread (before a request whose response may
+/// come through a connection that cannot be handed over).
+pub(crate) fn forget_last_read() {
+    LAST_READ.with(|last| last.borrow_mut().take());
+}
+
+/// Takes the bare connection that received the response just returned on this thread, if it
+/// was one (see [`forget_last_read`]).
+pub(crate) fn take_last_read() -> Option<Arc<Handover>> {
+    LAST_READ.with(|last| last.borrow_mut().take()).and_then(|h| h.upgrade())
+}
+
+/// A bare connection, shared with a reader of a large body that takes its socket over once the
+/// HTTP stack has handed out the bytes it read already. After that the connection is never
+/// reused: the stack's view of the body is behind.
+pub(crate) struct Handover {
+    stream: Arc<TcpStream>,
+    /// Bytes the connection read that the HTTP stack has not consumed yet.
+    unconsumed: Arc<AtomicUsize>,
+    taken: AtomicBool,
+    /// The longest a read may wait with nothing arriving (the client's read timeout).
+    per_read: Option<Duration>,
+}
+
+impl std::fmt::Debug for Handover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handover").field("peer", &self.stream.peer_addr().ok()).finish()
+    }
+}
+
+impl Handover {
+    /// Bytes read from the socket that the HTTP stack still holds.
+    pub(crate) fn unconsumed(&self) -> usize {
+        self.unconsumed.load(Ordering::Relaxed)
+    }
+
+    /// Reads up to `buf.len()` bytes straight from the socket, waiting until all of them have
+    /// arrived (so a large buffer takes few reads) or the step ends with some; never waits past
+    /// the read timeout with nothing arriving, nor past the call's controls. The caller asks
+    /// only for bytes of the body still due. `Ok(0)`: the peer closed the connection.
+    pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.taken.store(true, Ordering::Relaxed);
+        let start = Instant::now();
+        loop {
+            let step = next_step(self.per_read, start, Timeout::RecvBody).map_err(|e| match e {
+                Error::Io(io) => io,
+                _ => io::Error::new(io::ErrorKind::TimedOut, "the server sent nothing within the read timeout"),
+            })?;
+            self.stream.set_read_timeout(Some(step))?;
+            // SAFETY: `buf` is valid for writes of its length; the socket is open while `self`
+            // holds the stream.
+            let n =
+                unsafe { libc::recv(self.stream.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_WAITALL) };
+            if n >= 0 {
+                // With the step's timeout, a wait that got part of the bytes ends with them.
+                return Ok(n as usize);
+            }
+            let e = io::Error::last_os_error();
+            if !is_wait_over(&e) {
+                return Err(e);
+            }
+        }
     }
 }

@@ -227,3 +227,106 @@ fn connection_problems_are_connect_failed() {
     assert_eq!(e.status, Status::ConnectFailed, "{}", e.message);
     assert!(e.message.contains("is the server running"), "{}", e.message);
 }
+
+/// A body large enough to be read straight from the socket (src/direct.rs, `DIRECT_MIN`), of
+/// a size that is no multiple of any read size.
+const LARGE: u64 = 9 * 1024 * 1024 + 77;
+
+/// A buffer whose pages are in memory (written), as opposed to `vec![0; n]`, whose pages are
+/// never touched.
+fn resident_buffer(len: usize) -> Vec<u8> {
+    vec![0xA5; len]
+}
+
+#[test]
+fn large_bodies_arrive_byte_exact_whether_read_past_the_stack_or_not() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, LARGE);
+    let expected = generated_bytes(0, LARGE as usize);
+
+    // Into a buffer in memory: read straight from the socket, so the connection is not pooled.
+    let mut buf = resident_buffer(LARGE as usize + 10);
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(LARGE as usize));
+    assert!(buf[..LARGE as usize] == expected[..], "resident buffer: content differs");
+    assert!(buf[LARGE as usize..].iter().all(|&b| b == 0xA5), "nothing written past the body");
+    let before = sim.connections_accepted();
+    c.progress(&op).unwrap();
+    assert_eq!(sim.connections_accepted(), before + 1, "a connection read past the stack is not reused");
+
+    // Into untouched pages: through the connection's buffer, and the connection is reused.
+    let mut fresh = vec![0u8; LARGE as usize];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut fresh).unwrap(), Fetched::Copied(LARGE as usize));
+    assert!(fresh == expected, "fresh buffer: content differs");
+    let before = sim.connections_accepted();
+    c.progress(&op).unwrap();
+    assert_eq!(sim.connections_accepted(), before, "the connection went back to the pool");
+
+    // Streamed, in pieces of every size the reader hands out.
+    let mut streamed = Vec::new();
+    assert_eq!(
+        c.stream_result(&op, &mut |chunk| {
+            streamed.extend_from_slice(chunk);
+            true
+        })
+        .unwrap(),
+        LARGE
+    );
+    assert!(streamed == expected, "stream: content differs");
+    let before = sim.connections_accepted();
+    c.progress(&op).unwrap();
+    assert_eq!(sim.connections_accepted(), before + 1, "the stream was read past the stack");
+
+    let dir = temp_dir("large-direct");
+    let dest = dir.join("out.pdf");
+    assert_eq!(c.result_to_file(&op, &dest).unwrap().0, LARGE);
+    assert!(std::fs::read(&dest).unwrap() == expected, "file: content differs");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Small bodies keep their connection whatever the buffer.
+    let small = streamed_op(&c, 100_000);
+    let mut buf = resident_buffer(100_000);
+    c.fetch_into(ResultEndpoint::Result, &small, &mut buf).unwrap();
+    let before = sim.connections_accepted();
+    c.progress(&small).unwrap();
+    assert_eq!(sim.connections_accepted(), before);
+}
+
+#[test]
+fn a_large_body_broken_or_silent_past_the_stack_is_an_error_never_a_short_result() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let op = streamed_op(&c, LARGE);
+    let dir = temp_dir("large-direct-faults");
+    let dest = dir.join("out.pdf");
+    for fault in [Fault::CloseMidBody(5 * 1024 * 1024 + 3), Fault::ShortBody(1000)] {
+        sim.add_fault(FaultRule::always(fault.clone()).on_path("getResult"));
+        let mut buf = resident_buffer(LARGE as usize);
+        let e = c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap_err();
+        assert_eq!(e.status, Status::UnexpectedResponse, "{fault:?}: {}", e.message);
+        assert!(e.message.contains("truncated") && e.message.contains("announced"), "{}", e.message);
+        let e = c.stream_result(&op, &mut |_| true).unwrap_err();
+        assert!(e.message.contains("truncated"), "{fault:?}: {}", e.message);
+        let e = c.result_to_file(&op, &dest).unwrap_err();
+        assert_eq!(e.status, Status::UnexpectedResponse, "{fault:?}: {}", e.message);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no partial or temporary file");
+        sim.clear_faults();
+    }
+    // Four MiB, then silence longer than the read timeout, connection open.
+    c.set_timeouts(2000, 300);
+    let stall = Fault::Trickle { chunk: 4 * 1024 * 1024, interval: Duration::from_millis(3000) };
+    sim.add_fault(FaultRule::always(stall).on_path("getResult"));
+    let started = std::time::Instant::now();
+    let e = c.fetch_into(ResultEndpoint::Result, &op, &mut resident_buffer(LARGE as usize)).unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(e.message.contains("went silent after 4194304 of"), "{}", e.message);
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    sim.clear_faults();
+    // Slow but never silent for 300 ms: pieces that no read size divides, 150 ms apart.
+    let slow = Fault::Trickle { chunk: 640 * 1024, interval: Duration::from_millis(150) };
+    sim.add_fault(FaultRule::always(slow).on_path("getResult"));
+    let mut buf = resident_buffer(LARGE as usize);
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(LARGE as usize));
+    assert!(buf == generated_bytes(0, LARGE as usize));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

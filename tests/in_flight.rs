@@ -324,3 +324,20 @@ fn an_abort_seen_inside_a_socket_read_ends_the_download() {
     assert_eq!(outcome.unwrap_err().status, Status::Aborted);
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
+
+#[test]
+fn a_large_body_read_straight_from_the_socket_is_stoppable() {
+    // Large enough to be read past the HTTP stack (src/direct.rs), into a buffer in memory and
+    // streamed; pieces 150 ms apart keep it going for seconds.
+    let sim = sim();
+    let c = basic_client(&sim);
+    let size = 9 * 1024 * 1024;
+    let op = streamed_op(&c, size as u64);
+    let slow = Fault::Trickle { chunk: 640 * 1024, interval: Duration::from_millis(150) };
+    sim.add_fault(FaultRule::always(slow).on_path("getResult"));
+    assert_stops("into a buffer in memory", &c, |c| {
+        let mut buf = vec![1u8; size];
+        c.fetch_into(olconnect_wf::ResultEndpoint::Result, &op, &mut buf).map(drop)
+    });
+    assert_stops("streamed", &c, |c| c.stream_result(&op, &mut |_| true).map(drop));
+}

@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use olconnect_wf::{Fetched, ResultEndpoint};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -53,6 +54,23 @@ fn https_verifies_by_default_and_accepts_a_ca_file_or_insecure_mode() {
     assert_eq!(c.server_version().unwrap(), b"2024.2.1.12345");
     let op = streamed_op(&c, 5_000_000);
     assert!(c.fetch_result(&op).unwrap().data == olconnect_sim::generated_bytes(0, 5_000_000));
+    // A body large enough to be read past the HTTP stack on plain HTTP (src/direct.rs) is
+    // decrypted by the stack here: exact, and the connection stays pooled.
+    let large = 9 * 1024 * 1024 + 5;
+    let op = streamed_op(&c, large as u64);
+    let mut buf = vec![0xA5u8; large];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(large));
+    assert!(buf == olconnect_sim::generated_bytes(0, large));
+    let mut streamed = Vec::new();
+    c.stream_result(&op, &mut |chunk| {
+        streamed.extend_from_slice(chunk);
+        true
+    })
+    .unwrap();
+    assert!(streamed == buf);
+    let before = sim.connections_accepted();
+    c.progress(&op).unwrap();
+    assert_eq!(sim.connections_accepted(), before, "the TLS connection was reused");
 
     c.set_tls_ca_file(Some(other_ca.to_str().unwrap())).unwrap();
     assert_eq!(c.server_version().unwrap_err().status, Status::TlsError);
@@ -120,6 +138,13 @@ fn a_proxy_carries_every_request_localhost_included() {
     c.set_proxy(Some(&format!("http://127.0.0.1:{port}"))).unwrap();
     let op = streamed_op(&c, 100_000);
     assert_eq!(c.fetch_result(&op).unwrap().data.len(), 100_000);
+    // A large body through the proxy (only bare connections are read past the stack,
+    // src/direct.rs) arrives exact.
+    let large = 9 * 1024 * 1024 + 5;
+    let big = streamed_op(&c, large as u64);
+    let mut buf = vec![0xA5u8; large];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &big, &mut buf).unwrap(), Fetched::Copied(large));
+    assert!(buf == olconnect_sim::generated_bytes(0, large));
     let through_proxy = tunnels.load(Ordering::SeqCst);
     assert!(through_proxy >= 1, "requests went around the proxy");
     let local = Client::new(&sim.url().replace("127.0.0.1", "localhost")).unwrap();

@@ -1,0 +1,121 @@
+//! Reading a large body straight from the socket. For a body of announced length on a bare
+//! connection (plain HTTP, no proxy), the reader takes the bytes the HTTP stack already holds
+//! through the stack, then reads the socket itself into the destination: no copy through the
+//! connection's buffer, and each read waits for a whole chunk (fewer, larger reads). The
+//! connection is then closed rather than pooled, so only bodies of at least [`DIRECT_MIN`] bytes
+//! take this path. Where it pays off and by how much: docs/architecture.md, "Reading bodies".
+
+use crate::transport::{self, Handover};
+use std::io::{self, Read};
+use std::sync::Arc;
+use ureq::http::Response;
+use ureq::{Body, BodyReader};
+
+/// Smallest body read past the stack: below it, keeping the connection for the next call is
+/// worth more than the faster reads.
+pub(crate) const DIRECT_MIN: u64 = 8 * 1024 * 1024;
+/// Most bytes one read from the socket waits for (measured best against both servers of
+/// bench/client.sh; larger chunks wait longer for no gain).
+const CHUNK: usize = 256 * 1024;
+
+/// The connection a response came through, when it may be handed over.
+#[derive(Clone)]
+struct Bare(Arc<Handover>);
+
+/// Before sending a request whose body may be read past the stack.
+pub(crate) fn before_request() {
+    transport::forget_last_read();
+}
+
+/// After its response arrived: notes on it the connection it came through.
+pub(crate) fn after_response(resp: &mut Response<Body>) {
+    if let Some(h) = transport::take_last_read() {
+        resp.extensions_mut().insert(Bare(h));
+    }
+}
+
+/// The body of a response as one reader: through the HTTP stack, or straight from the socket
+/// when `direct` is allowed and the body qualifies (announced length of at least
+/// [`DIRECT_MIN`], on a bare connection).
+pub(crate) fn reader(resp: &mut Response<Body>, direct: bool) -> BodyRead<'_> {
+    let bare = resp.extensions_mut().remove::<Bare>();
+    let length = resp.body().content_length();
+    let direct = match (bare, length) {
+        (Some(Bare(h)), Some(n)) if direct && n >= DIRECT_MIN => Some(Direct { handover: h, remaining: n }),
+        _ => None,
+    };
+    BodyRead { stack: resp.body_mut().with_config().limit(u64::MAX).reader(), direct }
+}
+
+pub(crate) struct BodyRead<'a> {
+    stack: BodyReader<'a>,
+    direct: Option<Direct>,
+}
+
+struct Direct {
+    handover: Arc<Handover>,
+    /// Bytes of the body not yet handed out.
+    remaining: u64,
+}
+
+impl Read for BodyRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(d) = &mut self.direct else { return self.stack.read(buf) };
+        let want = (buf.len() as u64).min(d.remaining) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let held = d.handover.unconsumed();
+        let n = if held > 0 {
+            // What the stack read with the head (or before) comes first, through the stack.
+            self.stack.read(&mut buf[..want.min(held)])?
+        } else {
+            d.handover.read(&mut buf[..want.min(CHUNK)])?
+        };
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        d.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Whether the pages of `buf` are in memory already (sampled: first, middle and last page).
+/// Reading a body straight into a buffer is faster when its pages are; into pages never
+/// touched, the first-touch faults inside the kernel's copy cost more than a copy through the
+/// connection's buffer (bench/RESULTS.md).
+pub(crate) fn is_resident(buf: &[u8]) -> bool {
+    if buf.is_empty() {
+        return false;
+    }
+    // SAFETY: a plain query.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    let Ok(page) = usize::try_from(page) else { return false };
+    if page == 0 {
+        return false;
+    }
+    let start = buf.as_ptr() as usize;
+    [start, start + buf.len() / 2, start + buf.len() - 1].iter().all(|&at| {
+        let mut state = 0u8;
+        // SAFETY: the page holding `at` is mapped (it holds a byte of `buf`); one page is asked
+        // about, so one byte of `state` is written.
+        let rc = unsafe { libc::mincore((at - at % page) as *mut libc::c_void, 1, &mut state) };
+        rc == 0 && state & 1 == 1
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_pages_are_resident_and_untouched_ones_are_not() {
+        let written = vec![1u8; 16 * 1024 * 1024];
+        assert!(is_resident(&written));
+        assert!(is_resident(&written[5..7]), "a slice within one page");
+        // Zeroed memory this large comes from the system as untouched pages.
+        let untouched = vec![0u8; 64 * 1024 * 1024];
+        assert!(!is_resident(&untouched));
+        assert!(!is_resident(&[]));
+    }
+}
