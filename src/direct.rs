@@ -75,7 +75,7 @@ impl Read for BodyRead<'_> {
         if n == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
-        d.remaining -= n as u64;
+        d.remaining = d.remaining.saturating_sub(n as u64);
         Ok(n)
     }
 }

@@ -201,6 +201,17 @@ impl std::fmt::Debug for StoppableTcp {
 }
 
 impl StoppableTcp {
+    /// Notes this connection, if bare, as the last one on this thread to read.
+    fn note_last_read(&self) {
+        let Some(h) = &self.handover else { return };
+        LAST_READ.with(|last| {
+            let mut last = last.borrow_mut();
+            if !last.as_ref().is_some_and(|l| std::ptr::eq(l.as_ptr(), Arc::as_ptr(h))) {
+                *last = Some(Arc::downgrade(h));
+            }
+        });
+    }
+
     fn new(stream: Arc<TcpStream>, buffers: GrowingBuffers, handover: Option<Arc<Handover>>) -> StoppableTcp {
         StoppableTcp { stream, buffers, handover, read_timeout: None, write_timeout: None }
     }
@@ -240,14 +251,6 @@ impl Transport for StoppableTcp {
         let timeout = timeout.for_read();
         let budget = timeout.not_zero().map(|d| *d);
         let start = Instant::now();
-        if let Some(h) = &self.handover {
-            LAST_READ.with(|last| {
-                let mut last = last.borrow_mut();
-                if !last.as_ref().is_some_and(|l| std::ptr::eq(l.as_ptr(), Arc::as_ptr(h))) {
-                    *last = Some(Arc::downgrade(h));
-                }
-            });
-        }
         loop {
             let step = next_step(budget, start, timeout.reason)?;
             if self.read_timeout != Some(step) {
@@ -258,6 +261,9 @@ impl Transport for StoppableTcp {
             match (&*self.stream).read(input) {
                 Ok(n) => {
                     self.buffers.input_appended(n);
+                    // Noted after the read, not before the wait: a call made from a callback
+                    // during the wait (on this thread) reads through its own connections.
+                    self.note_last_read();
                     return Ok(n > 0);
                 }
                 Err(e) if is_wait_over(&e) => {}

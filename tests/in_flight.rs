@@ -341,3 +341,39 @@ fn a_large_body_read_straight_from_the_socket_is_stoppable() {
     });
     assert_stops("streamed", &c, |c| c.stream_result(&op, &mut |_| true).map(drop));
 }
+
+#[test]
+fn a_call_made_from_a_callback_never_lends_its_connection_to_the_outer_call() {
+    // Regression: the outer call took the connection noted as the last one to read on its
+    // thread, noted when its wait for the answer began; a call made from its transfer callback
+    // during that wait read from another connection (pooled after it), and the outer call then
+    // read its large body from that one.
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let sim = sim();
+    let c = basic_client(&sim);
+    let size = 9 * 1024 * 1024 + 3;
+    let op = streamed_op(&c, size as u64);
+    // A body that takes several reads, so the nested call's connection reads last.
+    let nested_op = streamed_op(&c, 300_000);
+    sim.add_fault(FaultRule::once(Fault::Delay(Duration::from_millis(600))).on_path(&op));
+    let nested = c.clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = done.clone();
+    let started = Instant::now();
+    let view = c.with_controls(CallControls {
+        on_transfer: Some(Arc::new(move |_: &Transfer| {
+            // Once the outer call waits for its answer (delayed 600 ms).
+            if started.elapsed() > Duration::from_millis(250) && !flag.swap(true, Ordering::SeqCst) {
+                assert_eq!(nested.fetch_result(&nested_op).unwrap().data.len(), 300_000);
+            }
+            true
+        })),
+        timeout: Some(Duration::from_secs(5)),
+        ..Default::default()
+    });
+    let mut buf = vec![0xA5u8; size];
+    let fetched = view.fetch_into(olconnect_wf::ResultEndpoint::Result, &op, &mut buf);
+    assert!(done.load(Ordering::SeqCst), "the callback made its call");
+    assert_eq!(fetched.unwrap(), olconnect_wf::Fetched::Copied(size));
+    assert!(buf == olconnect_sim::generated_bytes(0, size), "content differs");
+}
