@@ -41,7 +41,7 @@ pub(crate) fn read_or_measure(what: &str, resp: &mut Response<Body>, limit: u64)
 fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest: bool) -> Result<Bounded> {
     let announced = resp.body().content_length();
     // Through the stack: reading straight into the growing vector was measured slower.
-    let mut reader = direct::reader(resp, false);
+    let mut reader = direct::reader(resp, None);
     let mut body = Vec::new();
     // read_to_end grows the vector with try_reserve: exhaustion comes back as an io::Error.
     if let Err(e) = reader.by_ref().take(limit.saturating_add(1)).read_to_end(&mut body) {
@@ -79,7 +79,7 @@ pub(crate) fn read_prefix(resp: &mut Response<Body>, limit: u64) -> Vec<u8> {
 pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Result<()> {
     let expected = Some(buf.len() as u64);
     // Straight from the socket only into pages in memory already (src/direct.rs).
-    let mut reader = direct::reader(resp, direct::is_resident(buf));
+    let mut reader = direct::reader(resp, direct::is_resident(buf).then_some(direct::BUFFER_READ));
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {

@@ -14,9 +14,11 @@ use ureq::{Body, BodyReader};
 /// Smallest body read past the stack: below it, keeping the connection for the next call is
 /// worth more than the faster reads.
 pub(crate) const DIRECT_MIN: u64 = 8 * 1024 * 1024;
-/// Most bytes one read from the socket waits for (measured best against both servers of
-/// bench/client.sh; larger chunks wait longer for no gain).
-const CHUNK: usize = 256 * 1024;
+/// Most bytes one read from the socket waits for when it reads into a caller's buffer, and
+/// when it reads into a stream's buffer (each measured best of 64 KiB to 1 MiB against both
+/// servers of bench/client.sh; bench/RESULTS.md).
+pub(crate) const BUFFER_READ: usize = 256 * 1024;
+pub(crate) const STREAM_READ: usize = 1024 * 1024;
 
 /// The connection a response came through, when it may be handed over.
 #[derive(Clone)]
@@ -27,21 +29,25 @@ pub(crate) fn before_request() {
     transport::forget_last_read();
 }
 
-/// After its response arrived: notes on it the connection it came through.
+/// After its response arrived: notes on it the connection it came through, when its body is
+/// large enough to be read past the stack (nothing is added to the others).
 pub(crate) fn after_response(resp: &mut Response<Body>) {
-    if let Some(h) = transport::take_last_read() {
+    let Some(h) = transport::take_last_read() else { return };
+    if resp.body().content_length().is_some_and(|n| n >= DIRECT_MIN) {
         resp.extensions_mut().insert(Bare(h));
     }
 }
 
 /// The body of a response as one reader: through the HTTP stack, or straight from the socket
-/// when `direct` is allowed and the body qualifies (announced length of at least
-/// [`DIRECT_MIN`], on a bare connection).
-pub(crate) fn reader(resp: &mut Response<Body>, direct: bool) -> BodyRead<'_> {
+/// when `direct` allows it (the most bytes one socket read may wait for) and the body qualifies
+/// (announced length of at least [`DIRECT_MIN`], on a bare connection).
+pub(crate) fn reader(resp: &mut Response<Body>, direct: Option<usize>) -> BodyRead<'_> {
     let bare = resp.extensions_mut().remove::<Bare>();
     let length = resp.body().content_length();
-    let direct = match (bare, length) {
-        (Some(Bare(h)), Some(n)) if direct && n >= DIRECT_MIN => Some(Direct { handover: h, remaining: n }),
+    let direct = match (bare, length, direct) {
+        (Some(Bare(h)), Some(n), Some(most)) if n >= DIRECT_MIN => {
+            Some(Direct { handover: h, remaining: n, most: most.max(1) })
+        }
         _ => None,
     };
     BodyRead { stack: resp.body_mut().with_config().limit(u64::MAX).reader(), direct }
@@ -52,10 +58,19 @@ pub(crate) struct BodyRead<'a> {
     direct: Option<Direct>,
 }
 
+impl BodyRead<'_> {
+    /// Whether the body is read straight from the socket.
+    pub(crate) fn is_direct(&self) -> bool {
+        self.direct.is_some()
+    }
+}
+
 struct Direct {
     handover: Arc<Handover>,
     /// Bytes of the body not yet handed out.
     remaining: u64,
+    /// The most bytes one socket read waits for.
+    most: usize,
 }
 
 impl Read for BodyRead<'_> {
@@ -70,7 +85,7 @@ impl Read for BodyRead<'_> {
             // What the stack read with the head (or before) comes first, through the stack.
             self.stack.read(&mut buf[..want.min(held)])?
         } else {
-            d.handover.read(&mut buf[..want.min(CHUNK)])?
+            d.handover.read(&mut buf[..want.min(d.most)])?
         };
         if n == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());

@@ -4,6 +4,7 @@
 
 use crate::body::{self, ensure_text, Bounded, TEXT_LIMIT};
 use crate::client::Client;
+use crate::direct;
 use crate::error::{Error, Result, Status};
 use crate::interrupt::{self, Interrupt};
 use crate::request::{header, Call, Method, SERVICE};
@@ -287,8 +288,10 @@ fn deliver_live(
 ) -> Result<u64> {
     let expected = resp.body().content_length();
     interrupt::begin_receive(expected);
-    let mut reader = crate::direct::reader(&mut resp, true);
-    let mut buf = vec![0u8; STREAM_BUFFER];
+    let mut reader = direct::reader(&mut resp, Some(direct::STREAM_READ));
+    // Read straight from the socket, larger reads pay off (docs/architecture.md, "Reading
+    // bodies"); the sink still gets pieces of at most STREAM_BUFFER.
+    let mut buf = vec![0u8; if reader.is_direct() { direct::STREAM_READ } else { STREAM_BUFFER }];
     let mut total: u64 = 0;
     loop {
         let n = match reader.read(&mut buf) {
@@ -297,11 +300,13 @@ fn deliver_live(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(body::read_error(&what, e, total, expected)),
         };
-        total += n as u64;
-        if !sink(&buf[..n]) {
-            return Err(stopped(op_id));
+        for piece in buf[..n].chunks(STREAM_BUFFER) {
+            total += piece.len() as u64;
+            if !sink(piece) {
+                return Err(stopped(op_id));
+            }
+            interrupt::received(piece.len() as u64).map_err(Interrupt::into_error)?;
         }
-        interrupt::received(n as u64).map_err(Interrupt::into_error)?;
     }
     if expected.is_some_and(|n| n != total) {
         return Err(body::read_error(&what, io::ErrorKind::UnexpectedEof.into(), total, expected));

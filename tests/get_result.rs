@@ -262,17 +262,19 @@ fn large_bodies_arrive_byte_exact_whether_read_past_the_stack_or_not() {
     c.progress(&op).unwrap();
     assert_eq!(sim.connections_accepted(), before, "the connection went back to the pool");
 
-    // Streamed, in pieces of every size the reader hands out.
-    let mut streamed = Vec::new();
+    // Streamed, in pieces of at most 128 KiB (the C contract), though read 1 MiB at a time.
+    let (mut streamed, mut largest) = (Vec::new(), 0);
     assert_eq!(
         c.stream_result(&op, &mut |chunk| {
             streamed.extend_from_slice(chunk);
+            largest = largest.max(chunk.len());
             true
         })
         .unwrap(),
         LARGE
     );
     assert!(streamed == expected, "stream: content differs");
+    assert_eq!(largest, 128 * 1024, "pieces of at most 128 KiB");
     let before = sim.connections_accepted();
     c.progress(&op).unwrap();
     assert_eq!(sim.connections_accepted(), before + 1, "the stream was read past the stack");

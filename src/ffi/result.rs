@@ -226,8 +226,9 @@ pub unsafe extern "C" fn wf_result_free(result: *mut wf_result) {
     })
 }
 
-/// Streams the result of a finished operation to `write`, chunk by chunk, through one fixed
-/// buffer (128 KiB) whatever the size of the result. `write` is called on the calling thread
+/// Streams the result of a finished operation to `write`, chunk by chunk (at most 128 KiB
+/// each), in fixed memory (about 1 MiB of buffers) whatever the size of the result. `write` is
+/// called on the calling thread
 /// with `user_data`. A non-zero return from `write` stops the download with `WF_ABORTED`.
 /// If the connection is lost mid-body, or the body is shorter than its `Content-Length`, the
 /// call fails (`WF_UNEXPECTED_RESPONSE`, or `WF_TIMEOUT` on a silent server) after `write` may
