@@ -161,10 +161,12 @@ suite() {
   done
   timed "${s}_stream" "$B/wfbench" stream "$url" "$op"
   timed "${s}_raw_discard" "$B/rawbench" discard "$url" "$op" 0
+  timed "${s}_raw_discard_waitall" "$B/rawbench" discard-waitall "$url" "$op" 0
   for pages in fresh resident; do
     timed "${s}_wf_mem_$pages" "$B/wfbench" mem "$url" "$op" "$big" "$pages"
     timed "${s}_libcurl_mem_$pages" "$B/curlbench" mem "$url" "$op" "$big" "$pages"
     timed "${s}_raw_direct_$pages" "$B/rawbench" direct "$url" "$op" "$big" "$pages"
+    timed "${s}_raw_waitall_$pages" "$B/rawbench" waitall "$url" "$op" "$big" "$pages"
     timed "${s}_raw_copy_$pages" "$B/rawbench" copy "$url" "$op" "$big" "$pages"
   done
   timed "${s}_wf_memex" "$B/wfbench" memex "$url" "$op"
@@ -199,11 +201,18 @@ for s in $sizes; do
   done
 done
 
-# The best raw loop of a run, per run: the ceiling the into-memory rows are held to.
-best_raw() { # best_raw SERVER PAGES -> writes NAME.sec of the per-run minimum
-  paste "$out/$1_raw_direct_$2.sec" "$out/$1_raw_copy_$2.sec" | awk '{ print ($1 < $2) ? $1 : $2 }' >"$out/$1_raw_best_$2.sec"
+# The best raw loop of a run, per run: the ceiling the into-memory and streaming rows are held to.
+best_of() { # best_of OUT IN...: writes OUT.sec, the per-run minimum of the IN.sec files
+  local out_name=$1
+  shift
+  paste "${@/#/$out/}" | awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i < m) m = $i; print m }' >"$out/$out_name.sec"
 }
-for s in sim nginx; do for p in fresh resident; do best_raw $s $p; done; done
+for s in sim nginx; do
+  for p in fresh resident; do
+    best_of "${s}_raw_best_$p" "${s}_raw_direct_$p.sec" "${s}_raw_waitall_$p.sec" "${s}_raw_copy_$p.sec"
+  done
+  best_of "${s}_raw_best_discard" "${s}_raw_discard.sec" "${s}_raw_discard_waitall.sec"
+done
 
 file_section() { # file_section SERVER DEST
   local p="$1_$2"
@@ -239,7 +248,7 @@ report=$(mktemp)
   r "\`wf_get_result\`, resident buffer" "libcurl, resident buffer" wf_mem_resident libcurl_mem_resident
   r "\`wf_get_result\`, resident buffer" "best raw loop, resident" wf_mem_resident raw_best_resident
   r "\`wf_get_result_ex\`" "libcurl, fresh buffer" wf_memex libcurl_mem_fresh
-  r "\`wf_get_result_stream\` (discarding)" "raw loop, 64 KiB reads, discarding" stream raw_discard
+  r "\`wf_get_result_stream\` (discarding)" "best raw loop, discarding" stream raw_best_discard
   for dest in tmpfs disk; do
     r "\`wf_get_result_to_file\`, durable, $dest" "\`curl -o\` + \`sync\`" "${dest}_wf_file" "${dest}_curl_sync"
     r "\`wf_get_result_to_file\`, durable, $dest" "libcurl (not synced)" "${dest}_wf_file" "${dest}_libcurl"
@@ -272,11 +281,13 @@ report=$(mktemp)
       row "**\`wf_get_result\`**, $p buffer" "${s}_wf_mem_$p" $big
       row "libcurl, write callback + \`memcpy\`, $p buffer" "${s}_libcurl_mem_$p" $big
       row "ceiling: raw \`read()\` straight into the buffer, $p" "${s}_raw_direct_$p" $big
+      row "ceiling: raw \`recv(MSG_WAITALL)\` of 256 KiB straight into the buffer, $p" "${s}_raw_waitall_$p" $big
       row "ceiling: raw \`read()\` into 256 KiB + \`memcpy\`, $p" "${s}_raw_copy_$p" $big
     done
     row "\`wf_get_result_ex\` (library-owned, fresh)" "${s}_wf_memex" $big
     row "\`wf_get_result_stream\`, discarding" "${s}_stream" $big
     row "ceiling: raw \`read()\`, 64 KiB, discarding" "${s}_raw_discard" $big
+    row "ceiling: raw \`recv(MSG_WAITALL)\`, 128 KiB, discarding" "${s}_raw_discard_waitall" $big
     echo
     echo "### 3 ($label). Small results, one connection kept alive"
     echo

@@ -1,8 +1,11 @@
 /* Ceilings for the into-memory benchmarks: a plain socket and one HTTP/1.1 request, no library.
  * Prints "<seconds> <bytes>".
  *   rawbench MODE URL OP SIZE [fresh|resident]
- * MODE direct: read() straight into the caller's buffer; copy: read() into a 256 KiB buffer,
- * then memcpy into the caller's buffer; discard: read() into a 64 KiB buffer and drop it.
+ * MODE direct: read() straight into the caller's buffer; waitall: recv(MSG_WAITALL) of at most
+ * 256 KiB at a time straight into the caller's buffer (what olconnect-wf does for a large body
+ * on a bare connection, docs/architecture.md "Reading bodies"); copy: read() into a 256 KiB
+ * buffer, then memcpy into the caller's buffer; discard: read() into a 64 KiB buffer and drop
+ * it; discard-waitall: recv(MSG_WAITALL) into a 128 KiB buffer and drop it.
  * fresh: the buffer comes from malloc and its pages are untouched (what most callers do);
  * resident: its pages are written before the clock starts. */
 #define _POSIX_C_SOURCE 200809L
@@ -70,20 +73,27 @@ int main(int argc, char **argv) {
   if (!p) p = strstr(head, "content-length: ");
   if (!p) die("no Content-Length");
   body_len = (size_t)strtoull(p + 16, NULL, 10);
-  if (strcmp(mode, "direct") == 0) {
+  if (strcmp(mode, "direct") == 0 || strcmp(mode, "waitall") == 0) {
+    int waitall = mode[0] == 'w';
+    size_t most = waitall ? 256 * 1024 : (size_t)-1;
     if (body_len > cap) die("buffer too small");
     while (got < body_len) {
-      ssize_t n = read(fd, buf + got, body_len - got);
+      size_t want = body_len - got < most ? body_len - got : most;
+      ssize_t n = recv(fd, buf + got, want, waitall ? MSG_WAITALL : 0);
       if (n <= 0) die("read");
       got += (size_t)n;
     }
-  } else if (strcmp(mode, "copy") == 0 || strcmp(mode, "discard") == 0) {
-    size_t chunk = getenv("RAW_CHUNK") ? (size_t)atol(getenv("RAW_CHUNK")) : mode[0] == 'c' ? 256 * 1024 : 64 * 1024;
+  } else if (strcmp(mode, "copy") == 0 || strncmp(mode, "discard", 7) == 0) {
+    int waitall = strcmp(mode, "discard-waitall") == 0;
+    size_t chunk = getenv("RAW_CHUNK") ? (size_t)atol(getenv("RAW_CHUNK"))
+                   : mode[0] == 'c'    ? 256 * 1024
+                   : waitall           ? 128 * 1024
+                                       : 64 * 1024;
     unsigned char *tmp = (unsigned char *)malloc(chunk);
     if (!tmp || (mode[0] == 'c' && body_len > cap)) die("buffer");
     while (got < body_len) {
       size_t want = body_len - got < chunk ? body_len - got : chunk;
-      ssize_t n = read(fd, tmp, want);
+      ssize_t n = recv(fd, tmp, want, waitall ? MSG_WAITALL : 0);
       if (n <= 0) die("read");
       if (mode[0] == 'c') memcpy(buf + got, tmp, (size_t)n);
       got += (size_t)n;
