@@ -5,6 +5,7 @@
 
 use crate::direct;
 use crate::error::{Error, Result, Status};
+use crate::pages::{self, Prefault};
 use std::io::{self, Read};
 use ureq::http::Response;
 use ureq::Body;
@@ -40,11 +41,16 @@ pub(crate) fn read_or_measure(what: &str, resp: &mut Response<Body>, limit: u64)
 
 fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest: bool) -> Result<Bounded> {
     let announced = resp.body().content_length();
-    // Through the stack: reading straight into the growing vector was measured slower.
-    let mut reader = direct::reader(resp, None);
+    // A large body goes into pages brought in ahead of the reads and, where the kernel can
+    // bring them in, straight from the socket (src/pages.rs, src/direct.rs).
+    let large = announced.is_some_and(|n| n >= direct::DIRECT_MIN);
+    let mut reader = direct::reader(resp, (large && pages::can_prefault()).then_some(direct::BUFFER_READ));
     let mut body = Vec::new();
-    // read_to_end grows the vector with try_reserve: exhaustion comes back as an io::Error.
-    if let Err(e) = reader.by_ref().take(limit.saturating_add(1)).read_to_end(&mut body) {
+    let mut bounded = reader.by_ref().take(limit.saturating_add(1));
+    // Both grow the vector with try_reserve: exhaustion comes back as an io::Error.
+    let read =
+        if large { read_to_end_ahead(&mut bounded, &mut body) } else { bounded.read_to_end(&mut body).map(|_| ()) };
+    if let Err(e) = read {
         return Err(read_error(what, e, body.len() as u64, announced));
     }
     let received = body.len() as u64;
@@ -52,8 +58,17 @@ fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest:
         if !measure_rest {
             return Ok(Bounded::Over(received));
         }
+        // The rest goes through the start of the vector, in reads as large as the others.
+        body.clear();
+        let rest = body
+            .try_reserve_exact(direct::BUFFER_READ)
+            .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))
+            .and_then(|()| {
+                body.resize(direct::BUFFER_READ, 0);
+                drain(&mut reader, &mut body)
+            })
+            .map_err(|e| read_error(what, e, received, announced))?;
         drop(body);
-        let rest = io::copy(&mut reader, &mut io::sink()).map_err(|e| read_error(what, e, received, announced))?;
         let total = received.saturating_add(rest);
         return match announced {
             Some(n) if n != total => Err(truncated(what, total, n)),
@@ -63,6 +78,50 @@ fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest:
     match announced {
         Some(n) if n != received => Err(truncated(what, received, n)),
         _ => Ok(Bounded::Whole(body)),
+    }
+}
+
+/// First capacity of a vector read by [`read_to_end_ahead`]; it then doubles.
+const FIRST_CAPACITY: usize = 1024 * 1024;
+
+/// Reads to the end into `body`, which grows by doubling (fallible: exhaustion is an
+/// `OutOfMemory` error) and whose new pages are brought in ahead of the reads (src/pages.rs):
+/// for a large body read straight from the socket, where first-touch page faults would
+/// otherwise cost more than the reads.
+fn read_to_end_ahead(reader: &mut impl Read, body: &mut Vec<u8>) -> io::Result<()> {
+    let mut ahead = Prefault::new();
+    loop {
+        if body.len() == body.capacity() {
+            body.try_reserve_exact(body.capacity().max(FIRST_CAPACITY))
+                .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+        }
+        let filled = body.len();
+        let want = (body.capacity() - filled).min(direct::BUFFER_READ);
+        let capacity = body.capacity();
+        ahead.ahead(body.as_mut_ptr(), capacity, filled, want);
+        // Within the capacity: no allocation.
+        body.resize(filled + want, 0);
+        let read = reader.read(&mut body[filled..]);
+        body.truncate(filled + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Reads a body to its end through `scratch` without keeping it; the number of bytes read.
+fn drain(reader: &mut impl Read, scratch: &mut [u8]) -> io::Result<u64> {
+    let mut total = 0u64;
+    loop {
+        match reader.read(scratch) {
+            Ok(0) => return Ok(total),
+            Ok(n) => total = total.saturating_add(n as u64),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -77,11 +136,21 @@ pub(crate) fn read_prefix(resp: &mut Response<Body>, limit: u64) -> Vec<u8> {
 /// Reads exactly `buf.len()` bytes (the announced length) into the caller's buffer, then checks
 /// that the body ends there.
 pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Result<()> {
-    let expected = Some(buf.len() as u64);
-    // Straight from the socket only into pages in memory already (src/direct.rs).
-    let mut reader = direct::reader(resp, direct::is_resident(buf).then_some(direct::BUFFER_READ));
+    let (len, expected) = (buf.len(), Some(buf.len() as u64));
+    // A large body goes straight from the socket into pages in memory: they are already, or
+    // they are brought in ahead of the reads (src/pages.rs).
+    let large = len as u64 >= direct::DIRECT_MIN;
+    let mut ahead = (large && !pages::is_resident(buf)).then(Prefault::new);
+    let in_memory = match &mut ahead {
+        Some(p) => p.ahead(buf.as_mut_ptr(), len, 0, direct::BUFFER_READ),
+        None => large,
+    };
+    let mut reader = direct::reader(resp, in_memory.then_some(direct::BUFFER_READ));
     let mut filled = 0;
-    while filled < buf.len() {
+    while filled < len {
+        if let Some(p) = &mut ahead {
+            p.ahead(buf.as_mut_ptr(), len, filled, direct::BUFFER_READ);
+        }
         match reader.read(&mut buf[filled..]) {
             Ok(0) => return Err(truncated(what, filled as u64, buf.len() as u64)),
             Ok(n) => filled += n,

@@ -20,6 +20,7 @@ pub mod interrupt;
 mod kept;
 mod limiter;
 pub mod log;
+mod pages;
 pub mod request;
 pub mod result;
 mod tempfile;

@@ -254,13 +254,20 @@ fn large_bodies_arrive_byte_exact_whether_read_past_the_stack_or_not() {
     c.progress(&op).unwrap();
     assert_eq!(sim.connections_accepted(), before + 1, "a connection read past the stack is not reused");
 
-    // Into untouched pages: through the connection's buffer, and the connection is reused.
+    // Into untouched pages: they are brought in ahead of the reads, which then go straight
+    // into them too.
     let mut fresh = vec![0u8; LARGE as usize];
     assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut fresh).unwrap(), Fetched::Copied(LARGE as usize));
     assert!(fresh == expected, "fresh buffer: content differs");
     let before = sim.connections_accepted();
     c.progress(&op).unwrap();
-    assert_eq!(sim.connections_accepted(), before, "the connection went back to the pool");
+    assert_eq!(sim.connections_accepted(), before + 1, "a connection read past the stack is not reused");
+
+    // Into a vector the library grows (wf_get_result_ex), straight from the socket as well.
+    assert!(c.fetch_result(&op).unwrap().data == expected, "library-owned result: content differs");
+    let before = sim.connections_accepted();
+    c.progress(&op).unwrap();
+    assert_eq!(sim.connections_accepted(), before + 1, "a connection read past the stack is not reused");
 
     // Streamed, in pieces of at most 128 KiB (the C contract), though read 1 MiB at a time.
     let (mut streamed, mut largest) = (Vec::new(), 0);
@@ -307,6 +314,10 @@ fn a_large_body_broken_or_silent_past_the_stack_is_an_error_never_a_short_result
         let e = c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap_err();
         assert_eq!(e.status, Status::UnexpectedResponse, "{fault:?}: {}", e.message);
         assert!(e.message.contains("truncated") && e.message.contains("announced"), "{}", e.message);
+        let e = c.fetch_into(ResultEndpoint::Result, &op, &mut vec![0u8; LARGE as usize]).unwrap_err();
+        assert!(e.message.contains("truncated"), "{fault:?}, untouched buffer: {}", e.message);
+        let e = c.fetch_result(&op).unwrap_err();
+        assert!(e.message.contains("truncated"), "{fault:?}, library-owned result: {}", e.message);
         let e = c.stream_result(&op, &mut |_| true).unwrap_err();
         assert!(e.message.contains("truncated"), "{fault:?}: {}", e.message);
         let e = c.result_to_file(&op, &dest).unwrap_err();
@@ -323,6 +334,11 @@ fn a_large_body_broken_or_silent_past_the_stack_is_an_error_never_a_short_result
     assert_eq!(e.status, Status::Timeout, "{}", e.message);
     assert!(e.message.contains("went silent after 4194304 of"), "{}", e.message);
     assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let e = c.fetch_result(&op).unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(e.message.contains("went silent after 4194304 of"), "{}", e.message);
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
     sim.clear_faults();
     // Slow but never silent for 300 ms: pieces that no read size divides, 150 ms apart.
     let slow = Fault::Trickle { chunk: 640 * 1024, interval: Duration::from_millis(150) };
@@ -330,5 +346,6 @@ fn a_large_body_broken_or_silent_past_the_stack_is_an_error_never_a_short_result
     let mut buf = resident_buffer(LARGE as usize);
     assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(LARGE as usize));
     assert!(buf == generated_bytes(0, LARGE as usize));
+    assert!(c.fetch_result(&op).unwrap().data == buf);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -243,6 +243,47 @@ static void test_wire_failures(void) {
   }
 }
 
+/* Large enough to be read straight from the socket (docs/architecture.md, "Large bodies straight
+ * from the socket"), into pages never touched, pages in memory, and the library's own vector. */
+static void test_large_results_read_past_the_stack(void) {
+  char op[WF_OPERATION_ID_CAPACITY];
+  const size_t size = 9 * 1024 * 1024 + 77;
+  wf_result *r = NULL;
+  const uint8_t *data;
+  uint8_t *fresh = (uint8_t *)malloc(size), *resident = (uint8_t *)malloc(size + 16);
+  size_t len = 0, i;
+  int tail_kept = 1;
+  wf_client *c = logged_in_client();
+  g_test = "large_results_read_past_the_stack";
+  submit(c, config(PDF_PRESET, "\"sim_output_size\":9437261"), op, sizeof op);
+  CHECK_STATUS(wf_get_result_ex(c, op, &r), WF_OK);
+  data = wf_result_data(r, &len);
+  CHECK(data != NULL && len == size);
+  len = size;
+  CHECK_STATUS(wf_get_result(c, op, fresh, &len), WF_OK);
+  CHECK(len == size && data != NULL && memcmp(fresh, data, size) == 0);
+  memset(resident, 0xA5, size + 16);
+  len = size + 16;
+  CHECK_STATUS(wf_get_result(c, op, resident, &len), WF_OK);
+  CHECK(len == size && data != NULL && memcmp(resident, data, size) == 0);
+  for (i = size; i < size + 16; i++) tail_kept &= resident[i] == 0xA5;
+  CHECK(tail_kept);
+  wf_result_free(r);
+
+  /* Cut after 5 MiB: an error, never a short result. */
+  sim_fault("{\"kind\":\"close_mid_body\",\"bytes\":5242883,\"path\":\"getResult\"}");
+  len = size;
+  CHECK_STATUS(wf_get_result(c, op, fresh, &len), WF_UNEXPECTED_RESPONSE);
+  CHECK(strstr(wf_last_error_message(), "truncated") != NULL);
+  r = NULL;
+  sim_fault("{\"kind\":\"close_mid_body\",\"bytes\":5242883,\"path\":\"getResult\"}");
+  CHECK_STATUS(wf_get_result_ex(c, op, &r), WF_UNEXPECTED_RESPONSE);
+  CHECK(r == NULL);
+  free(fresh);
+  free(resident);
+  wf_client_free(c);
+}
+
 struct thread_arg {
   wf_client *client;
   const char *op;
@@ -290,6 +331,7 @@ int main(int argc, char **argv) {
   test_buffer_protocol_asks_the_server_once();
   test_result_ex_for_every_kind();
   test_wire_failures();
+  test_large_results_read_past_the_stack();
   test_threads_share_one_client();
   return harness_finish();
 }
