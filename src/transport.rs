@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use ureq::config::Config;
@@ -90,6 +90,7 @@ impl<In: Transport> Connector<In> for StoppableTcpConnector {
                             unconsumed,
                             taken: AtomicBool::new(false),
                             per_read: details.config.timeout_per_read(),
+                            read_timeout: AtomicU64::new(0),
                         })
                     });
                     return Ok(Some(Either::B(StoppableTcp::new(stream, buffers, handover))));
@@ -319,6 +320,9 @@ pub(crate) struct Handover {
     taken: AtomicBool,
     /// The longest a read may wait with nothing arriving (the client's read timeout).
     per_read: Option<Duration>,
+    /// The socket's read timeout as this reader last set it, in nanoseconds (0: not yet), to
+    /// set it only when it changes: a large body takes thousands of reads.
+    read_timeout: AtomicU64,
 }
 
 impl std::fmt::Debug for Handover {
@@ -348,7 +352,11 @@ impl Handover {
                 Error::Io(io) => io,
                 _ => io::Error::new(io::ErrorKind::TimedOut, "the server sent nothing within the read timeout"),
             })?;
-            self.stream.set_read_timeout(Some(step))?;
+            let nanos = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
+            if self.read_timeout.load(Ordering::Relaxed) != nanos {
+                self.stream.set_read_timeout(Some(step))?;
+                self.read_timeout.store(nanos, Ordering::Relaxed);
+            }
             // SAFETY: `buf` is valid for writes of its length; the socket is open while `self`
             // holds the stream.
             let n =
