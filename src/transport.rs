@@ -279,15 +279,16 @@ impl Transport for StoppableTcp {
             return false;
         }
         // A pooled connection is reusable when reading would block: the peer has neither closed
-        // it nor sent anything unasked.
-        if self.stream.set_nonblocking(true).is_err() {
-            return false;
-        }
-        let mut probe = [0u8; 1];
-        let open = matches!((&*self.stream).read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        // it nor sent anything unasked. One non-blocking peek asks (the socket stays blocking).
+        let mut probe = 0u8;
+        // SAFETY: one byte of `probe` may be written; the socket is open while `self` holds it.
+        let n = unsafe {
+            libc::recv(self.stream.as_raw_fd(), (&mut probe as *mut u8).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+        };
+        let open = n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock;
         // Between requests: a buffer grown for a large body goes back to its starting size.
         self.buffers.shrink();
-        open && self.stream.set_nonblocking(false).is_ok()
+        open
     }
 }
 
