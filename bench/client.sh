@@ -167,6 +167,7 @@ suite() {
     timed "${s}_libcurl_mem_$pages" "$B/curlbench" mem "$url" "$op" "$big" "$pages"
     timed "${s}_raw_direct_$pages" "$B/rawbench" direct "$url" "$op" "$big" "$pages"
     timed "${s}_raw_waitall_$pages" "$B/rawbench" waitall "$url" "$op" "$big" "$pages"
+    timed "${s}_raw_prefault_$pages" "$B/rawbench" prefault "$url" "$op" "$big" "$pages"
     timed "${s}_raw_copy_$pages" "$B/rawbench" copy "$url" "$op" "$big" "$pages"
   done
   timed "${s}_wf_memex" "$B/wfbench" memex "$url" "$op"
@@ -209,7 +210,7 @@ best_of() { # best_of OUT IN...: writes OUT.sec, the per-run minimum of the IN.s
 }
 for s in sim nginx; do
   for p in fresh resident; do
-    best_of "${s}_raw_best_$p" "${s}_raw_direct_$p.sec" "${s}_raw_waitall_$p.sec" "${s}_raw_copy_$p.sec"
+    best_of "${s}_raw_best_$p" "${s}_raw_direct_$p.sec" "${s}_raw_waitall_$p.sec" "${s}_raw_prefault_$p.sec" "${s}_raw_copy_$p.sec"
   done
   best_of "${s}_raw_best_discard" "${s}_raw_discard.sec" "${s}_raw_discard_waitall.sec"
 done
@@ -282,6 +283,7 @@ report=$(mktemp)
       row "libcurl, write callback + \`memcpy\`, $p buffer" "${s}_libcurl_mem_$p" $big
       row "ceiling: raw \`read()\` straight into the buffer, $p" "${s}_raw_direct_$p" $big
       row "ceiling: raw \`recv(MSG_WAITALL)\` of 256 KiB straight into the buffer, $p" "${s}_raw_waitall_$p" $big
+      row "ceiling: the same, pages faulted in 8 MiB ahead (\`MADV_POPULATE_WRITE\`), $p" "${s}_raw_prefault_$p" $big
       row "ceiling: raw \`read()\` into 256 KiB + \`memcpy\`, $p" "${s}_raw_copy_$p" $big
     done
     row "\`wf_get_result_ex\` (library-owned, fresh)" "${s}_wf_memex" $big
