@@ -421,35 +421,6 @@ fn server_words_quoted_from_a_usable_status_are_scrubbed_too() {
     }
 }
 
-/// A server that answers the first request on each connection ("kept", the connection kept
-/// alive), then does `after` to that connection; returns its URL and how many connections it
-/// accepted.
-fn keep_alive_server(after: fn(&mut std::net::TcpStream)) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::Read;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
-    let count = accepted.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            count.fetch_add(1, Ordering::SeqCst);
-            std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
-                    head.push(byte[0]);
-                }
-                let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nkept");
-                after(&mut conn);
-                std::thread::sleep(std::time::Duration::from_secs(2));
-            });
-        }
-    });
-    (url, accepted)
-}
-
 #[test]
 fn a_pooled_connection_the_server_closed_or_wrote_to_unasked_is_not_reused() {
     let closes: fn(&mut std::net::TcpStream) = |c| {
@@ -461,11 +432,17 @@ fn a_pooled_connection_the_server_closed_or_wrote_to_unasked_is_not_reused() {
         let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
     };
     for (what, after) in [("closed", closes), ("wrote unasked", babbles)] {
-        let (url, accepted) = keep_alive_server(after);
-        let c = Client::new(&url).unwrap();
+        // Each connection: one request answered ("kept", the connection kept alive), then `after`.
+        let server = Scripted::start(move |_, conn| {
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nkept");
+            after(conn);
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        });
+        let c = Client::new(&server.url()).unwrap();
         assert_eq!(c.fetch_result("op").unwrap().data, b"kept", "{what}");
         std::thread::sleep(std::time::Duration::from_millis(300));
         assert_eq!(c.fetch_result("op").unwrap().data, b"kept", "{what}: the second call is answered afresh");
-        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2, "{what}: a new connection");
+        // The server reads one request per connection: two heads, two connections.
+        assert_eq!(server.heads().len(), 2, "{what}: a new connection");
     }
 }
