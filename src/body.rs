@@ -95,9 +95,8 @@ fn read_to_end_ahead(reader: &mut impl Read, body: &mut Vec<u8>) -> io::Result<(
             body.try_reserve_exact(body.capacity().max(FIRST_CAPACITY))
                 .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
         }
-        let filled = body.len();
-        let want = (body.capacity() - filled).min(direct::BUFFER_READ);
-        let capacity = body.capacity();
+        let (filled, capacity) = (body.len(), body.capacity());
+        let want = (capacity - filled).min(direct::BUFFER_READ);
         ahead.ahead(body.as_mut_ptr(), capacity, filled, want);
         // Within the capacity: no allocation.
         body.resize(filled + want, 0);
