@@ -260,7 +260,12 @@ impl Auth {
                 }
             }
         };
-        let (token, lifetime) = login(&basic)?;
+        // No caller code (a transfer callback) runs while the login lock is held: a call made
+        // from it that needs a login would wait for this very lock.
+        let (token, lifetime) = {
+            let _quiet = interrupt::enter_quiet();
+            login(&basic)?
+        };
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Credentials::Login { basic: current, session } = &mut st.credentials {
             // Only install the token if nobody replaced the credentials meanwhile.

@@ -43,7 +43,7 @@ impl Default for Options {
     }
 }
 
-fn build_agent(o: &Options) -> Agent {
+fn build_agent(base: &str, o: &Options) -> Agent {
     let roots = match &o.ca_certs {
         Some(certs) => RootCerts::Specific(certs.clone()),
         None => RootCerts::PlatformVerifier,
@@ -61,7 +61,13 @@ fn build_agent(o: &Options) -> Agent {
         .max_idle_connections_per_host(256)
         .user_agent(concat!("olconnect-wf/", env!("CARGO_PKG_VERSION")))
         .build();
-    crate::transport::agent(config)
+    // Only a plain-HTTP connection without a proxy carries the HTTP bytes themselves.
+    let bare = !is_https_url(base) && o.proxy.is_none();
+    crate::transport::agent(config, bare)
+}
+
+fn is_https_url(url: &str) -> bool {
+    url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
 }
 
 /// What every view of a client shares.
@@ -90,7 +96,7 @@ impl Client {
     pub fn new(base_url: &str) -> Result<Client> {
         let base = crate::url::parse_base_url(base_url)?;
         let options = Options::default();
-        let agent = build_agent(&options);
+        let agent = build_agent(&base, &options);
         let shared = Shared {
             base,
             options: Mutex::new(options),
@@ -169,13 +175,13 @@ impl Client {
     }
 
     pub(crate) fn is_https(&self) -> bool {
-        self.shared.base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        is_https_url(&self.shared.base)
     }
 
     fn reconfigure(&self, change: impl FnOnce(&mut Options)) {
         let mut o = self.shared.options.lock().unwrap_or_else(|e| e.into_inner());
         change(&mut o);
-        *self.shared.agent.write().unwrap_or_else(|e| e.into_inner()) = build_agent(&o);
+        *self.shared.agent.write().unwrap_or_else(|e| e.into_inner()) = build_agent(&self.shared.base, &o);
     }
 
     /// 0 means no limit. `read_ms` bounds the silence between two reads, not a whole transfer.

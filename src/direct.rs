@@ -5,6 +5,7 @@
 //! connection is then closed rather than pooled, so only bodies of at least [`DIRECT_MIN`] bytes
 //! take this path. Where it pays off and by how much: docs/architecture.md, "Reading bodies".
 
+use crate::interrupt;
 use crate::transport::{self, Handover};
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -26,13 +27,13 @@ struct Bare(Arc<Handover>);
 
 /// Before sending a request whose body may be read past the stack.
 pub(crate) fn before_request() {
-    transport::forget_last_read();
+    interrupt::forget_connection();
 }
 
 /// After its response arrived: notes on it the connection it came through, when its body is
 /// large enough to be read past the stack (nothing is added to the others).
 pub(crate) fn after_response(resp: &mut Response<Body>) {
-    let Some(h) = transport::take_last_read() else { return };
+    let Some(h) = transport::take_received_through() else { return };
     if resp.body().content_length().is_some_and(|n| n >= DIRECT_MIN) {
         resp.extensions_mut().insert(Bare(h));
     }

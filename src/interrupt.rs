@@ -1,15 +1,21 @@
-//! Stopping and bounding a call while it runs. Each call of a client runs inside a scope that
-//! holds its controls (an abort handle, an overall timeout, a transfer callback); everything that
-//! can block (connecting, sending, waiting for an answer, reading a body, sleeping between polls,
-//! waiting for the login lock or a request slot) waits in steps of at most [`TICK`] and asks
-//! [`poll`] between steps. So an abort, a deadline or a callback's "stop" takes effect within
-//! one step, wherever the call is. See docs/c-contract.md, "Stopping a call".
+//! Stopping and bounding a call while it runs. Each call of a client pushes a frame with its
+//! own controls (an abort handle, an overall timeout, a transfer callback) and its own transfer
+//! counters on a per-thread stack of calls in progress; a call made from a callback of another
+//! (on the same thread) pushes its frame above it, so every frame's abort switch and deadline
+//! apply to the calls above it, while the transfer callback and counters are the call's own.
+//! Everything that can block (connecting, sending, waiting for an answer, reading a body,
+//! sleeping between polls, waiting for the login lock or a request slot) waits in steps of at
+//! most [`TICK`] and asks [`poll`] between steps. So an abort, a deadline or a callback's "stop"
+//! takes effect within one step, wherever the call is. See docs/c-contract.md, "Stopping a
+//! call", and docs/architecture.md, "State of a call".
 
 use crate::error::{Error, Status};
-use std::cell::RefCell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// The longest a blocked call goes without checking its controls.
@@ -122,121 +128,214 @@ impl Interrupt {
     }
 }
 
-struct Active {
-    controls: CallControls,
+/// One call in progress on this thread, or an inner part of one (see [`enter_inner`]).
+struct Frame {
+    id: u64,
+    /// An inner frame belongs to the call below it: it adds an abort switch to it, or keeps
+    /// caller code from running (`quiet`) while the library holds a lock. The call's transfer
+    /// callback, counters and connection note stay with the call's own frame.
+    inner: bool,
+    quiet: bool,
+    abort: Option<Arc<AbortHandle>>,
+    timeout: Option<Duration>,
     deadline: Option<Instant>,
+    on_transfer: Option<TransferFn>,
     transfer: Transfer,
     last_report: Option<Instant>,
-    /// Set by the first `poll` that stopped the call.
+    /// While its transfer callback runs: the callback is not called again from a call it makes.
+    in_callback: bool,
+    /// Set by the first `poll` that stopped this frame, or a frame below it.
     interrupted: Option<Interrupt>,
+    /// The connection that last received input for this call (see `note_connection`).
+    connection: Option<Weak<dyn Any + Send + Sync>>,
+    /// The request slots this call holds, by limiter (see `holds_slot`).
+    slots: Vec<usize>,
+}
+
+impl Frame {
+    fn new(id: u64, controls: &CallControls, inner: bool, quiet: bool) -> Frame {
+        Frame {
+            id,
+            inner,
+            quiet,
+            abort: controls.abort.clone(),
+            timeout: controls.timeout,
+            deadline: controls.timeout.and_then(|t| Instant::now().checked_add(t)),
+            on_transfer: controls.on_transfer.clone(),
+            transfer: Transfer::default(),
+            last_report: None,
+            in_callback: false,
+            interrupted: None,
+            connection: None,
+            slots: Vec::new(),
+        }
+    }
+
+    /// Why this frame must stop now, if it must.
+    fn must_stop(&self, now: Instant) -> Option<Interrupt> {
+        if self.interrupted.is_some() {
+            return self.interrupted;
+        }
+        if self.abort.as_ref().is_some_and(|h| h.is_triggered()) {
+            return Some(Interrupt::Aborted);
+        }
+        match (self.deadline, self.timeout) {
+            (Some(d), Some(t)) if now >= d => Some(Interrupt::Deadline(t)),
+            _ => None,
+        }
+    }
 }
 
 thread_local! {
-    static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
+    /// The calls in progress on this thread, outermost first. A frame is pushed by the call
+    /// that owns it and popped when that call returns ([`Scope`]); nothing else writes here.
+    static CALLS: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
 }
 
-/// The scope of one call on this thread; nested calls (a wait's progress requests, a login
-/// inside a request) share the outermost scope and its deadline.
+/// The frame of one call (or inner part) on this thread's stack, popped when dropped.
 pub(crate) struct Scope {
-    owner: bool,
+    id: u64,
+    /// Pinned to the thread whose stack holds the frame.
+    _not_send: PhantomData<*const ()>,
 }
 
-/// Enters the scope of a call with these controls, unless one is active on this thread already.
+fn push(controls: &CallControls, inner: bool, quiet: bool) -> Scope {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get().wrapping_add(1);
+        n.set(id);
+        id
+    });
+    CALLS.with(|c| c.borrow_mut().push(Frame::new(id, controls, inner, quiet)));
+    Scope { id, _not_send: PhantomData }
+}
+
+/// Enters the frame of a public call with these controls: its own abort switch, timeout,
+/// transfer callback and counters. Frames below it (the calls it was made from, on this
+/// thread) still stop it with their abort switches and deadlines.
 pub(crate) fn enter(controls: &CallControls) -> Scope {
-    ACTIVE.with(|a| {
-        let mut a = a.borrow_mut();
-        if a.is_some() {
-            return Scope { owner: false };
-        }
-        let deadline = controls.timeout.and_then(|t| Instant::now().checked_add(t));
-        *a = Some(Active {
-            controls: controls.clone(),
-            deadline,
-            transfer: Transfer::default(),
-            last_report: None,
-            interrupted: None,
-        });
-        Scope { owner: true }
-    })
+    push(controls, false, false)
+}
+
+/// Adds an abort switch to the call in progress (e.g. `cancel` of the operation being waited
+/// on), for as long as the scope lives.
+pub(crate) fn enter_inner(abort: Arc<AbortHandle>) -> Scope {
+    push(&CallControls { abort: Some(abort), ..Default::default() }, true, false)
+}
+
+/// Keeps the call in progress from running caller code (its transfer callback) for as long as
+/// the scope lives, while its abort switch and deadline still apply: for work done while the
+/// library holds a lock that a call made from a callback could want.
+pub(crate) fn enter_quiet() -> Scope {
+    push(&CallControls::default(), true, true)
 }
 
 impl Scope {
     /// Why the call was stopped, if it was.
     pub(crate) fn interrupted(&self) -> Option<Interrupt> {
-        ACTIVE.with(|a| a.borrow().as_ref().and_then(|a| a.interrupted))
+        CALLS.with(|c| c.borrow().iter().find(|f| f.id == self.id).and_then(|f| f.interrupted))
     }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        if self.owner {
-            ACTIVE.with(|a| a.borrow_mut().take());
-        }
+        CALLS.with(|c| {
+            let mut frames = c.borrow_mut();
+            if let Some(pos) = frames.iter().position(|f| f.id == self.id) {
+                // Scopes are dropped in the reverse order of their creation: nothing is above.
+                frames.truncate(pos);
+            }
+        });
     }
+}
+
+/// The position of the innermost call frame (not an inner one).
+fn call_frame(frames: &[Frame]) -> Option<usize> {
+    frames.iter().rposition(|f| !f.inner)
+}
+
+fn with_call<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+    CALLS.with(|c| {
+        let mut frames = c.borrow_mut();
+        let top = call_frame(&frames)?;
+        Some(f(&mut frames[top]))
+    })
 }
 
 /// Why the call on this thread was stopped, if it was.
 pub(crate) fn current() -> Option<Interrupt> {
-    ACTIVE.with(|a| a.borrow().as_ref().and_then(|a| a.interrupted))
+    CALLS.with(|c| c.borrow().last().and_then(|f| f.interrupted))
 }
 
 /// Whether the call on this thread must stop now; calls its transfer callback when one is due.
-/// Outside any scope, never.
+/// Outside any call, never.
 pub(crate) fn poll() -> Result<(), Interrupt> {
     poll_with(false)
 }
 
+fn same_callback(a: &TransferFn, b: &TransferFn) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+}
+
 fn poll_with(data_moved: bool) -> Result<(), Interrupt> {
-    // The callback runs outside the borrow, so that it may itself call into the library.
-    let (callback, transfer) = match ACTIVE.with(|a| {
-        let mut a = a.borrow_mut();
-        let Some(a) = a.as_mut() else { return Ok(None) };
-        if let Some(i) = a.interrupted {
-            return Err(i);
-        }
+    // The callback runs after the stack is released, so that it may call into the library.
+    let due = CALLS.with(|c| {
+        let mut frames = c.borrow_mut();
         let now = Instant::now();
-        let stop = if a.controls.abort.as_ref().is_some_and(|h| h.is_triggered()) {
-            Some(Interrupt::Aborted)
-        } else {
-            match (a.deadline, a.controls.timeout) {
-                (Some(d), Some(t)) if now >= d => Some(Interrupt::Deadline(t)),
-                _ => None,
+        // A frame that must stop stops every frame above it: the calls made from it.
+        if let Some((at, stop)) = frames.iter().enumerate().find_map(|(i, f)| f.must_stop(now).map(|s| (i, s))) {
+            for f in &mut frames[at..] {
+                f.interrupted.get_or_insert(stop);
             }
-        };
-        if let Some(i) = stop {
-            a.interrupted = Some(i);
-            return Err(i);
+            return Err(stop);
         }
-        let Some(cb) = a.controls.on_transfer.clone() else { return Ok(None) };
-        let due = a.last_report.is_none_or(|last| {
+        let Some(top) = call_frame(&frames) else { return Ok(None) };
+        if frames[top + 1..].iter().any(|f| f.quiet) {
+            return Ok(None);
+        }
+        let Some(cb) = frames[top].on_transfer.clone() else { return Ok(None) };
+        // A call made from this very callback does not call it again (no re-entry).
+        if frames.iter().any(|f| f.in_callback && f.on_transfer.as_ref().is_some_and(|o| same_callback(o, &cb))) {
+            return Ok(None);
+        }
+        let frame = &mut frames[top];
+        let due = frame.last_report.is_none_or(|last| {
             let since = now.duration_since(last);
             since >= TICK || (data_moved && since >= REPORT_INTERVAL)
         });
         if !due {
             return Ok(None);
         }
-        a.last_report = Some(now);
-        Ok(Some((cb, a.transfer)))
-    })? {
-        Some(pair) => pair,
-        None => return Ok(()),
-    };
-    if callback(&transfer) {
-        return Ok(());
-    }
-    ACTIVE.with(|a| {
-        if let Some(a) = a.borrow_mut().as_mut() {
-            a.interrupted = Some(Interrupt::Stopped);
+        frame.last_report = Some(now);
+        frame.in_callback = true;
+        Ok(Some((cb, frame.transfer, frame.id)))
+    })?;
+    let Some((callback, transfer, id)) = due else { return Ok(()) };
+    let go_on = callback(&transfer);
+    CALLS.with(|c| {
+        let mut frames = c.borrow_mut();
+        if let Some(pos) = frames.iter().position(|f| f.id == id) {
+            frames[pos].in_callback = false;
+            if !go_on {
+                for f in &mut frames[pos..] {
+                    f.interrupted.get_or_insert(Interrupt::Stopped);
+                }
+            }
         }
     });
-    Err(Interrupt::Stopped)
+    if go_on {
+        Ok(())
+    } else {
+        Err(Interrupt::Stopped)
+    }
 }
 
-/// How long the call on this thread may still wait: the smaller of `want` and its time left.
+/// How long the call on this thread may still wait: the smaller of `want` and the time left
+/// before the nearest deadline of its frames.
 pub(crate) fn time_left(want: Duration) -> Duration {
-    ACTIVE.with(|a| match a.borrow().as_ref().and_then(|a| a.deadline) {
-        Some(d) => want.min(d.saturating_duration_since(Instant::now())),
-        None => want,
+    CALLS.with(|c| {
+        let now = Instant::now();
+        c.borrow().iter().filter_map(|f| f.deadline).fold(want, |w, d| w.min(d.saturating_duration_since(now)))
     })
 }
 
@@ -249,7 +348,7 @@ pub(crate) fn sleep(d: Duration) -> Result<(), Interrupt> {
         if left.is_zero() {
             return Ok(());
         }
-        std::thread::sleep(left.min(TICK));
+        std::thread::sleep(time_left(left.min(TICK)).max(Duration::from_millis(1)));
     }
 }
 
@@ -283,18 +382,57 @@ pub(crate) fn sent(n: u64) -> Result<(), Interrupt> {
 
 /// Reports the final counts of a transfer that completed, whatever the interval.
 pub(crate) fn report_final() -> Result<(), Interrupt> {
-    ACTIVE.with(|a| {
-        if let Some(a) = a.borrow_mut().as_mut() {
-            a.last_report = None;
-        }
-    });
+    with_call(|f| f.last_report = None);
     poll_with(true)
 }
 
 fn update(change: impl FnOnce(&mut Transfer)) {
-    ACTIVE.with(|a| {
-        if let Some(a) = a.borrow_mut().as_mut() {
-            change(&mut a.transfer);
+    with_call(|f| change(&mut f.transfer));
+}
+
+/// Notes, for the call in progress, the connection that just received input: the one that
+/// carried the answer being read, since a call's requests run one at a time. Weak, so that it
+/// never keeps a closed connection open. Calls made from a callback note on their own frames.
+pub(crate) fn note_connection(connection: &Arc<dyn Any + Send + Sync>) {
+    with_call(|f| {
+        if !f.connection.as_ref().is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(connection))) {
+            f.connection = Some(Arc::downgrade(connection));
+        }
+    });
+}
+
+/// Forgets the connection noted for the call in progress (before it sends a request).
+pub(crate) fn forget_connection() {
+    with_call(|f| f.connection = None);
+}
+
+/// Takes the connection noted for the call in progress since it was last forgotten.
+pub(crate) fn take_connection() -> Option<Arc<dyn Any + Send + Sync>> {
+    with_call(|f| f.connection.take()).flatten().and_then(|w| w.upgrade())
+}
+
+/// Whether `abort` is the switch of a call (or inner part of one) in progress on this thread.
+pub(crate) fn is_in_progress_here(abort: &Arc<AbortHandle>) -> bool {
+    CALLS.with(|c| c.borrow().iter().any(|f| f.abort.as_ref().is_some_and(|a| Arc::ptr_eq(a, abort))))
+}
+
+/// Whether a call in progress on this thread holds a slot of the limiter `limiter` (a call made
+/// from a callback then shares it instead of waiting for its own caller to give it back).
+pub(crate) fn holds_slot(limiter: usize) -> bool {
+    CALLS.with(|c| c.borrow().iter().any(|f| f.slots.contains(&limiter)))
+}
+
+/// Notes that the call in progress took a slot of `limiter`.
+pub(crate) fn note_slot(limiter: usize) {
+    with_call(|f| f.slots.push(limiter));
+}
+
+/// Notes that a slot of `limiter` was given back.
+pub(crate) fn forget_slot(limiter: usize) {
+    CALLS.with(|c| {
+        let mut frames = c.borrow_mut();
+        if let Some(f) = frames.iter_mut().rev().find(|f| f.slots.contains(&limiter)) {
+            f.slots.retain(|&l| l != limiter);
         }
     });
 }
@@ -361,5 +499,133 @@ mod tests {
         assert_eq!(received(60), Ok(()), "not due yet");
         assert_eq!(report_final(), Err(Interrupt::Stopped));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_nested_call_obeys_its_own_abort_and_keeps_its_own_counters() {
+        let outer_abort = Arc::new(AbortHandle::new());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let outer = enter(&CallControls {
+            abort: Some(outer_abort.clone()),
+            on_transfer: Some(Arc::new(move |t: &Transfer| {
+                log.lock().unwrap().push(t.received);
+                true
+            })),
+            ..Default::default()
+        });
+        begin_receive(Some(1000));
+        assert_eq!(received(400), Ok(()));
+        {
+            let inner_abort = Arc::new(AbortHandle::new());
+            inner_abort.trigger();
+            let inner = enter(&CallControls { abort: Some(inner_abort), ..Default::default() });
+            begin_receive(None);
+            assert_eq!(poll(), Err(Interrupt::Aborted), "the nested call's own switch stops it");
+            assert_eq!(inner.interrupted(), Some(Interrupt::Aborted));
+        }
+        assert_eq!(poll(), Ok(()), "the outer call goes on");
+        assert_eq!(report_final(), Ok(()));
+        assert_eq!(seen.lock().unwrap().last(), Some(&400), "its counters were not reset");
+        assert_eq!(outer.interrupted(), None);
+        {
+            let _inner = enter(&CallControls::default());
+            outer_abort.trigger();
+            assert_eq!(poll(), Err(Interrupt::Aborted), "the outer switch stops the nested call");
+        }
+        assert_eq!(outer.interrupted(), Some(Interrupt::Aborted));
+    }
+
+    #[test]
+    fn a_nested_deadline_is_its_own_and_the_nearest_one_bounds_waits() {
+        let _outer = enter(&CallControls { timeout: Some(Duration::from_secs(60)), ..Default::default() });
+        let inner = enter(&CallControls { timeout: Some(Duration::from_millis(100)), ..Default::default() });
+        assert!(time_left(Duration::from_secs(10)) <= Duration::from_millis(100));
+        let start = Instant::now();
+        assert_eq!(sleep(Duration::from_secs(5)), Err(Interrupt::Deadline(Duration::from_millis(100))));
+        assert!(start.elapsed() < Duration::from_millis(400));
+        drop(inner);
+        assert_eq!(poll(), Ok(()));
+    }
+
+    #[test]
+    fn a_callback_is_not_reentered_by_the_calls_it_makes() {
+        let depth = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (d, m) = (depth.clone(), most.clone());
+        let controls = CallControls {
+            on_transfer: Some(Arc::new(move |_: &Transfer| {
+                let now = d.fetch_add(1, Ordering::SeqCst) + 1;
+                m.fetch_max(now, Ordering::SeqCst);
+                // A call made from the callback, on the same view: same controls.
+                let same = CallControls { on_transfer: CURRENT.with(|c| c.borrow().clone()), ..Default::default() };
+                let _nested = enter(&same);
+                let _ = report_final();
+                d.fetch_sub(1, Ordering::SeqCst);
+                true
+            })),
+            ..Default::default()
+        };
+        thread_local! {
+            static CURRENT: RefCell<Option<TransferFn>> = const { RefCell::new(None) };
+        }
+        CURRENT.with(|c| *c.borrow_mut() = controls.on_transfer.clone());
+        let _outer = enter(&controls);
+        assert_eq!(report_final(), Ok(()));
+        assert_eq!(most.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_quiet_scope_runs_no_callback_but_still_stops() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let abort = Arc::new(AbortHandle::new());
+        let _call = enter(&CallControls {
+            abort: Some(abort.clone()),
+            on_transfer: Some(Arc::new(move |_: &Transfer| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                true
+            })),
+            ..Default::default()
+        });
+        {
+            let _quiet = enter_quiet();
+            assert_eq!(report_final(), Ok(()));
+            assert_eq!(calls.load(Ordering::SeqCst), 0);
+            abort.trigger();
+            assert_eq!(poll(), Err(Interrupt::Aborted));
+        }
+    }
+
+    #[test]
+    fn a_connection_note_belongs_to_the_call_that_read() {
+        let _outer = enter(&CallControls::default());
+        let outer_conn: Arc<dyn Any + Send + Sync> = Arc::new(1u8);
+        let nested_conn: Arc<dyn Any + Send + Sync> = Arc::new(2u8);
+        forget_connection();
+        {
+            let _nested = enter(&CallControls::default());
+            note_connection(&nested_conn);
+        }
+        assert!(take_connection().is_none(), "a nested call's connection is not the outer call's");
+        note_connection(&outer_conn);
+        {
+            let _inner = enter_inner(Arc::new(AbortHandle::new()));
+            let taken = take_connection().expect("an inner scope sees its call's note");
+            assert!(Arc::ptr_eq(&taken, &outer_conn));
+        }
+    }
+
+    #[test]
+    fn slots_are_known_to_calls_made_from_the_holder() {
+        let _outer = enter(&CallControls::default());
+        note_slot(7);
+        {
+            let _nested = enter(&CallControls::default());
+            assert!(holds_slot(7));
+            assert!(!holds_slot(8));
+        }
+        forget_slot(7);
+        assert!(!holds_slot(7));
     }
 }

@@ -1,6 +1,8 @@
 //! A per-client cap on requests in flight (the official Node client's "max concurrent
 //! requests"): callers beyond it wait for a slot, within their own deadline and abort, and a
-//! call keeps its slot until its body is read, so a running download is never starved.
+//! call keeps its slot until its body is read, so a running download is never starved. A call
+//! made from a callback of a call that holds a slot (same client, same thread) shares that slot:
+//! it could never get one of its own while its caller waits for it to return.
 
 use crate::interrupt::{self, Interrupt, TICK};
 use std::sync::{Condvar, Mutex};
@@ -18,9 +20,10 @@ struct State {
     used: usize,
 }
 
-/// A slot, given back when dropped.
+/// A slot, given back when dropped (unless it is shared with the call that holds it).
 pub(crate) struct Slot<'a> {
     limiter: &'a Limiter,
+    shared: bool,
 }
 
 impl Limiter {
@@ -33,13 +36,24 @@ impl Limiter {
         self.freed.notify_all();
     }
 
-    /// Waits for a slot, checking the call's controls at least every tick.
+    /// The limiter's identity in the calls' frames (src/interrupt.rs).
+    fn id(&self) -> usize {
+        self as *const Limiter as usize
+    }
+
+    /// Waits for a slot, checking the call's controls at least every tick. A call made from a
+    /// callback of one holding a slot of this limiter on this thread shares it.
     pub fn acquire(&self) -> Result<Slot<'_>, Interrupt> {
+        if interrupt::holds_slot(self.id()) {
+            return Ok(Slot { limiter: self, shared: true });
+        }
         let mut st = self.state();
         loop {
             if st.max == 0 || st.used < st.max {
                 st.used += 1;
-                return Ok(Slot { limiter: self });
+                drop(st);
+                interrupt::note_slot(self.id());
+                return Ok(Slot { limiter: self, shared: false });
             }
             drop(st);
             interrupt::poll()?;
@@ -54,6 +68,10 @@ impl Limiter {
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
+        if self.shared {
+            return;
+        }
+        interrupt::forget_slot(self.limiter.id());
         let mut st = self.limiter.state();
         st.used -= 1;
         drop(st);
@@ -77,6 +95,34 @@ mod tests {
         let start = Instant::now();
         assert!(matches!(limiter.acquire(), Err(Interrupt::Deadline(_))));
         assert!(start.elapsed() < Duration::from_millis(500));
+        drop(held);
+    }
+
+    #[test]
+    fn a_call_made_from_the_holder_shares_its_slot() {
+        let limiter = Limiter::default();
+        limiter.set_max(1);
+        let _outer = interrupt::enter(&interrupt::CallControls::default());
+        let held = limiter.acquire().unwrap();
+        {
+            let controls = interrupt::CallControls { timeout: Some(Duration::from_millis(300)), ..Default::default() };
+            let _nested = interrupt::enter(&controls);
+            let shared = limiter.acquire().expect("the nested call shares the slot");
+            drop(shared);
+        }
+        assert_eq!(limiter.state().used, 1, "the shared slot was not given back twice");
+        drop(held);
+        assert_eq!(limiter.state().used, 0);
+        // Another thread's call does not share it.
+        let held = limiter.acquire().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let controls =
+                    interrupt::CallControls { timeout: Some(Duration::from_millis(150)), ..Default::default() };
+                let _scope = interrupt::enter(&controls);
+                assert!(matches!(limiter.acquire(), Err(Interrupt::Deadline(_))));
+            });
+        });
         drop(held);
     }
 

@@ -42,6 +42,11 @@ impl Logger {
         *h = hook;
     }
 
+    /// Whether a hook is set (lines are only made then).
+    pub fn is_on(&self) -> bool {
+        self.on.load(Ordering::Acquire)
+    }
+
     /// Logs the line `message` makes, which is only called when a hook is set.
     pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
         if !self.on.load(Ordering::Acquire) {

@@ -11,6 +11,7 @@ use crate::error::{server_message, Error, Result, Status};
 use crate::interrupt::{self, Interrupt};
 use crate::log::LogLevel;
 use crate::url::{encode_segment, Segment};
+use std::cell::RefCell;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 use ureq::http::Response;
@@ -127,14 +128,20 @@ impl Client {
             let _slot = self.slot()?;
             let basic = auth::basic_header(username, password)?;
             let agent = self.agent();
-            let (token, lifetime) = self.login_exchange(&agent, &basic)?;
+            let line = LoginLine::default();
+            let exchanged = self.login_exchange(&agent, &basic, &line);
+            self.log_login(&line);
+            let (token, lifetime) = exchanged?;
             self.shared.auth.set(Credentials::Login { basic, session: Some(Session::new(token, lifetime)) });
             Ok(())
         })
     }
 
-    fn login_exchange(&self, agent: &Agent, basic: &Secret) -> Result<(Secret, Option<Duration>)> {
+    /// One login exchange. Its log line goes to `line`, to be logged by the caller once the
+    /// login lock is released (no caller code runs while the library holds a lock).
+    fn login_exchange(&self, agent: &Agent, basic: &Secret, line: &LoginLine) -> Result<(Secret, Option<Duration>)> {
         let what = "login";
+        let started = Instant::now();
         let held = self.secrets();
         // The credentials being tried are not installed yet: scrub them as well.
         let secrets: Vec<&Secret> = held.iter().chain([basic]).collect();
@@ -147,6 +154,10 @@ impl Client {
             .send_empty()
             .map_err(|e| transport_error(what, e, self.is_https(), &secrets))?;
         let status = resp.status().as_u16();
+        if self.shared.log.is_on() {
+            *line.borrow_mut() =
+                Some(exchange_line("POST", &format!("{SERVICE}/authentication/login"), &resp, started));
+        }
         if !(200..300).contains(&status) {
             return Err(http_error(what, &mut resp, true, &secrets));
         }
@@ -205,8 +216,11 @@ impl Client {
             drop(self.send(&check)?);
         }
         let agent = self.agent();
-        let login = |basic: &Secret| self.login_exchange(&agent, basic);
-        let (mut header, generation) = self.shared.auth.header(&login)?;
+        let line = LoginLine::default();
+        let login = |basic: &Secret| self.login_exchange(&agent, basic, &line);
+        let header = self.shared.auth.header(&login);
+        self.log_login(&line);
+        let (mut header, generation) = header?;
         let had_credentials = !matches!(header, AuthHeader::None);
         let mut resp = self.send_data_once(&agent, call, &header, data, content_type)?;
         let status = resp.status().as_u16();
@@ -229,7 +243,9 @@ impl Client {
                     call.path
                 )
             });
-            header = self.shared.auth.relogin(generation, &login)?.0;
+            let relogged = self.shared.auth.relogin(generation, &login);
+            self.log_login(&line);
+            header = relogged?.0;
             resp = self.send_data_once(&agent, call, &header, data, content_type)?;
         }
         self.accepted(call, resp, had_credentials, &header)
@@ -291,10 +307,12 @@ impl Client {
     /// Sends a call and returns its 2xx response; anything else becomes an [`Error`].
     pub(crate) fn send(&self, call: &Call) -> Result<Response<Body>> {
         let agent = self.agent();
-        let login = |basic: &Secret| self.login_exchange(&agent, basic);
-        let (header, generation) = self.shared.auth.header(&login)?;
+        let line = LoginLine::default();
+        let login = |basic: &Secret| self.login_exchange(&agent, basic, &line);
+        let header = self.shared.auth.header(&login);
+        self.log_login(&line);
+        let (mut header, generation) = header?;
         let had_credentials = !matches!(header, AuthHeader::None);
-        let mut header = header;
         let started = Instant::now();
         let mut resp = self.send_with_retries(&agent, call, &header)?;
         let status = resp.status().as_u16();
@@ -305,7 +323,9 @@ impl Client {
                 format!("{} {}: HTTP {status}; logging in again and replaying once", call.method.name(), call.path)
             });
             let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
-            header = self.shared.auth.relogin(generation, &login)?.0;
+            let relogged = self.shared.auth.relogin(generation, &login);
+            self.log_login(&line);
+            header = relogged?.0;
             let started = Instant::now();
             resp = self.send_with_retries(&agent, call, &header)?;
             self.log_exchange(call, &resp, started);
@@ -347,17 +367,14 @@ impl Client {
 
     /// One log line per exchange: method, path, status, announced length, time to the answer.
     fn log_exchange(&self, call: &Call, resp: &Response<Body>, started: Instant) {
-        self.shared.log.log(LogLevel::Info, || {
-            let length =
-                resp.body().content_length().map_or("length not announced".to_string(), |n| format!("{n} bytes"));
-            format!(
-                "{} {} -> HTTP {} ({length}) in {} ms",
-                call.method.name(),
-                call.path,
-                resp.status().as_u16(),
-                started.elapsed().as_millis()
-            )
-        });
+        self.shared.log.log(LogLevel::Info, || exchange_line(call.method.name(), &call.path, resp, started));
+    }
+
+    /// Logs the line of a login exchange made meanwhile, if one was.
+    fn log_login(&self, line: &LoginLine) {
+        if let Some(line) = line.borrow_mut().take() {
+            self.shared.log.log(LogLevel::Info, || line);
+        }
     }
 
     /// Sends a call and reads its whole body (at most `limit` bytes).
@@ -365,6 +382,14 @@ impl Client {
         let mut resp = self.send(call)?;
         body::read_all(&call.what, &mut resp, limit)
     }
+}
+
+/// The log line of a login exchange, kept until the login lock is released.
+type LoginLine = RefCell<Option<String>>;
+
+fn exchange_line(method: &str, path: &str, resp: &Response<Body>, started: Instant) -> String {
+    let length = resp.body().content_length().map_or("length not announced".to_string(), |n| format!("{n} bytes"));
+    format!("{method} {path} -> HTTP {} ({length}) in {} ms", resp.status().as_u16(), started.elapsed().as_millis())
 }
 
 /// A request with the headers every call carries: credentials, Accept, Accept-Encoding.

@@ -7,16 +7,19 @@
 //!
 //! A connection with nothing layered on it (plain HTTP, no proxy) can also be handed over to a
 //! reader of a large body, which then reads the socket straight into its own buffer
-//! ([`Handover`]; docs/architecture.md, "Reading bodies").
+//! ([`Handover`]; docs/architecture.md, "Reading bodies"). Whether a connection is bare is
+//! decided from the client's own settings, which the stack's connectors cannot rewrite: the
+//! CONNECT connector opens its leg to the proxy with a plain-HTTP, proxy-less configuration,
+//! and TLS is layered on that leg afterwards.
 
 use crate::buffers::GrowingBuffers;
 use crate::interrupt::{self, Interrupt, TICK};
-use std::cell::RefCell;
+use std::any::Any;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ureq::config::Config;
 use ureq::unversioned::resolver::DefaultResolver;
@@ -27,12 +30,14 @@ use ureq::unversioned::transport::{
 use ureq::{Agent, Error, Timeout};
 
 /// An agent whose connections use [`StoppableTcpConnector`], with the stack's proxy and TLS
-/// layers around it (the same order as the stack's default chain).
-pub(crate) fn agent(config: Config) -> Agent {
+/// layers around it (the same order as the stack's default chain). `bare` says whether the
+/// client's connections carry the HTTP bytes themselves (an `http://` base URL and no proxy),
+/// so that a large body may be read straight from the socket.
+pub(crate) fn agent(config: Config, bare: bool) -> Agent {
     let connector =
         ().chain(SocksConnector::default())
             .chain(ConnectProxyConnector::default())
-            .chain(StoppableTcpConnector)
+            .chain(StoppableTcpConnector { bare })
             .chain(RustlsConnector::default());
     Agent::with_parts(config, connector, DefaultResolver::default())
 }
@@ -59,7 +64,11 @@ fn next_step(budget: Option<Duration>, start: Instant, reason: Timeout) -> Resul
 }
 
 #[derive(Debug)]
-pub(crate) struct StoppableTcpConnector;
+pub(crate) struct StoppableTcpConnector {
+    /// From the client's settings: plain HTTP without a proxy. The details a connector is
+    /// given are not enough: the leg to a CONNECT proxy looks like plain HTTP without a proxy.
+    bare: bool,
+}
 
 impl<In: Transport> Connector<In> for StoppableTcpConnector {
     type Out = Either<In, StoppableTcp>;
@@ -83,7 +92,7 @@ impl<In: Transport> Connector<In> for StoppableTcpConnector {
                     let buffers = GrowingBuffers::new(details.config.output_buffer_size(), unconsumed.clone());
                     // Only the HTTP bytes themselves may be read past the stack: not under TLS,
                     // not through a proxy (whose protocol may wrap them).
-                    let bare = !details.needs_tls() && details.config.proxy().is_none();
+                    let bare = self.bare && !details.needs_tls() && details.config.proxy().is_none();
                     let handover = bare.then(|| {
                         Arc::new(Handover {
                             stream: stream.clone(),
@@ -188,8 +197,10 @@ fn socket_address(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t)
 pub(crate) struct StoppableTcp {
     stream: Arc<TcpStream>,
     buffers: GrowingBuffers,
-    /// For a bare connection: what a body reader needs to take the socket over.
+    /// For a bare connection: what a body reader needs to take the socket over, and the same
+    /// as the call's frame notes it (src/interrupt.rs, `note_connection`).
     handover: Option<Arc<Handover>>,
+    noted: Option<Arc<dyn Any + Send + Sync>>,
     /// The socket timeouts last set, to set them only when they change.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
@@ -202,19 +213,9 @@ impl std::fmt::Debug for StoppableTcp {
 }
 
 impl StoppableTcp {
-    /// Notes this connection, if bare, as the last one on this thread to read.
-    fn note_last_read(&self) {
-        let Some(h) = &self.handover else { return };
-        LAST_READ.with(|last| {
-            let mut last = last.borrow_mut();
-            if !last.as_ref().is_some_and(|l| std::ptr::eq(l.as_ptr(), Arc::as_ptr(h))) {
-                *last = Some(Arc::downgrade(h));
-            }
-        });
-    }
-
     fn new(stream: Arc<TcpStream>, buffers: GrowingBuffers, handover: Option<Arc<Handover>>) -> StoppableTcp {
-        StoppableTcp { stream, buffers, handover, read_timeout: None, write_timeout: None }
+        let noted = handover.clone().map(|h| h as Arc<dyn Any + Send + Sync>);
+        StoppableTcp { stream, buffers, handover, noted, read_timeout: None, write_timeout: None }
     }
 }
 
@@ -262,9 +263,11 @@ impl Transport for StoppableTcp {
             match (&*self.stream).read(input) {
                 Ok(n) => {
                     self.buffers.input_appended(n);
-                    // Noted after the read, not before the wait: a call made from a callback
-                    // during the wait (on this thread) reads through its own connections.
-                    self.note_last_read();
+                    // Noted for the call in progress after the read, not before the wait: a
+                    // call made from a callback during the wait notes on its own frame.
+                    if let Some(h) = &self.noted {
+                        interrupt::note_connection(h);
+                    }
                     return Ok(n > 0);
                 }
                 Err(e) if is_wait_over(&e) => {}
@@ -292,23 +295,10 @@ impl Transport for StoppableTcp {
     }
 }
 
-thread_local! {
-    /// The bare connection that last waited for input on this thread: the one that received
-    /// the response being handled, since a call's requests run on its thread one at a time.
-    /// Weak, so that it never keeps a closed connection's socket open.
-    static LAST_READ: RefCell<Option<Weak<Handover>>> = const { RefCell::new(None) };
-}
-
-/// Forgets the connection that last read on this thread (before a request whose response may
-/// come through a connection that cannot be handed over).
-pub(crate) fn forget_last_read() {
-    LAST_READ.with(|last| last.borrow_mut().take());
-}
-
-/// Takes the bare connection that received the response just returned on this thread, if it
-/// was one (see [`forget_last_read`]).
-pub(crate) fn take_last_read() -> Option<Arc<Handover>> {
-    LAST_READ.with(|last| last.borrow_mut().take()).and_then(|h| h.upgrade())
+/// Takes the bare connection that received the response just returned to the call in
+/// progress, if it was one (see `interrupt::forget_connection`, called before its request).
+pub(crate) fn take_received_through() -> Option<Arc<Handover>> {
+    interrupt::take_connection().and_then(|c| c.downcast::<Handover>().ok())
 }
 
 /// A bare connection, shared with a reader of a large body that takes its socket over once the

@@ -3,8 +3,9 @@
 //! same client wake a waiter at once.
 
 use crate::error::{Error, Result, Status};
-use crate::interrupt::{self, Interrupt, TICK};
+use crate::interrupt::{self, AbortHandle, Interrupt, TICK};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,30 +34,79 @@ pub(crate) struct WaitSignals {
     waiting: Mutex<HashMap<String, Arc<Signal>>>,
 }
 
+/// What `cancel` sets for the waits of one operation: a flag, a wake-up for a sleep, and the
+/// switch of each wait, which stops its poll in flight (it travels in the poll's call frame,
+/// src/interrupt.rs). The list of switches is the count of waits sharing the signal.
 #[derive(Default)]
 pub(crate) struct Signal {
-    cancelled: Mutex<bool>,
+    cancelled: AtomicBool,
+    waits: Mutex<Vec<Arc<AbortHandle>>>,
+    sleeping: Mutex<()>,
     wake: Condvar,
 }
 
-impl WaitSignals {
-    pub(crate) fn register(&self, op_id: &str) -> Arc<Signal> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).entry(op_id.to_string()).or_default().clone()
+/// One `wait` call's share of its operation's signal.
+pub(crate) struct Registration {
+    signal: Arc<Signal>,
+    abort: Arc<AbortHandle>,
+}
+
+impl Registration {
+    pub(crate) fn signal(&self) -> &Signal {
+        &self.signal
     }
 
-    pub(crate) fn release(&self, op_id: &str, signal: &Arc<Signal>) {
-        let mut map = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        // Two references: the map's and ours. Remove it when no other waiter shares it.
-        if Arc::strong_count(signal) <= 2 {
+    /// The switch `cancel` triggers to stop this wait's poll in flight.
+    pub(crate) fn abort(&self) -> Arc<AbortHandle> {
+        self.abort.clone()
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl WaitSignals {
+    pub(crate) fn register(&self, op_id: &str) -> Registration {
+        let signal = locked(&self.waiting).entry(op_id.to_string()).or_default().clone();
+        let abort = Arc::new(AbortHandle::new());
+        locked(&signal.waits).push(abort.clone());
+        Registration { signal, abort }
+    }
+
+    /// Ends one `wait`'s use of the signal of `op_id`; the last one removes it, so that a later
+    /// wait for the same id starts with a signal of its own, not cancelled.
+    pub(crate) fn release(&self, op_id: &str, registration: Registration) {
+        let mut map = locked(&self.waiting);
+        let mut waits = locked(&registration.signal.waits);
+        waits.retain(|a| !Arc::ptr_eq(a, &registration.abort));
+        if waits.is_empty() && map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
             map.remove(op_id);
         }
     }
 
-    pub(crate) fn cancel(&self, op_id: &str) {
-        if let Some(s) = self.waiting.lock().unwrap_or_else(|e| e.into_inner()).get(op_id) {
-            *s.cancelled.lock().unwrap_or_else(|e| e.into_inner()) = true;
-            s.wake.notify_all();
+    /// Marks the waits of `op_id` on this client cancelled and wakes them. Their polls in flight
+    /// on other threads are stopped at once; the switches of waits in progress on this thread
+    /// (a cancel made from one of their callbacks) are returned, to be triggered once the
+    /// cancel's own request is done: triggered now, they would stop it, since it runs above them.
+    #[must_use]
+    pub(crate) fn cancel(&self, op_id: &str) -> Vec<Arc<AbortHandle>> {
+        let Some(signal) = locked(&self.waiting).get(op_id).cloned() else { return Vec::new() };
+        signal.cancelled.store(true, Ordering::SeqCst);
+        drop(locked(&signal.sleeping));
+        signal.wake.notify_all();
+        let waits = locked(&signal.waits).clone();
+        let (here, elsewhere): (Vec<_>, Vec<_>) = waits.into_iter().partition(interrupt::is_in_progress_here);
+        // Nothing here runs caller code: the switches are atomics.
+        for abort in elsewhere {
+            abort.trigger();
         }
+        here
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        locked(&self.waiting).len()
     }
 }
 
@@ -69,12 +119,12 @@ enum Woken {
 
 impl Signal {
     /// Sleeps up to `d` in steps of at most a tick, ending early when the operation is cancelled
-    /// on this client or the call must stop.
+    /// on this client or the call must stop. No lock is held while the call's controls are
+    /// asked (they may run the caller's transfer callback, which may call `cancel`).
     fn sleep(&self, d: Duration) -> Woken {
         let end = Instant::now() + d;
-        let mut cancelled = self.cancelled.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            if *cancelled {
+            if self.is_cancelled() {
                 return Woken::Cancelled;
             }
             if let Err(i) = interrupt::poll() {
@@ -85,23 +135,30 @@ impl Signal {
                 return Woken::Slept;
             }
             let step = interrupt::time_left(left.min(TICK)).max(Duration::from_millis(1));
-            cancelled = self.wake.wait_timeout(cancelled, step).unwrap_or_else(|e| e.into_inner()).0;
+            let sleeping = locked(&self.sleeping);
+            // Checked under the lock `cancel` takes to notify: a cancel cannot slip in between.
+            if self.is_cancelled() {
+                return Woken::Cancelled;
+            }
+            drop(self.wake.wait_timeout(sleeping, step).unwrap_or_else(|e| e.into_inner()));
         }
     }
 
     fn is_cancelled(&self) -> bool {
-        *self.cancelled.lock().unwrap_or_else(|e| e.into_inner())
+        self.cancelled.load(Ordering::SeqCst)
     }
 }
 
 /// Polls until the operation is done (or gone after it was seen), reporting each new
 /// percentage to `on_progress` (false from it stops with `Aborted`); `poll` asks for the
 /// progress. Sleeps between polls with a back-off; a cancel of `signal` (by `cancel` on the same
-/// client) stops the wait with `Aborted`, even when it comes while a poll is in flight. The
-/// wait's deadline is the deadline of the call's scope, which bounds the poll in flight too.
+/// client) stops the wait with `Aborted`, even when it comes while a poll is in flight: the
+/// signal's switch is part of the poll's controls, so the poll stops within a step whatever
+/// the server is doing. The wait's deadline is the deadline of the call's frame, which bounds
+/// the poll in flight too.
 pub(crate) fn poll_until_done(
     op_id: &str,
-    signal: &Signal,
+    registration: &Registration,
     poll: &mut dyn FnMut() -> Result<Progress>,
     on_progress: &mut dyn FnMut(i32) -> bool,
 ) -> Result<()> {
@@ -130,6 +187,8 @@ pub(crate) fn poll_until_done(
         ),
         other => other.into_error(),
     };
+    let _cancel_stops_polls = interrupt::enter_inner(registration.abort());
+    let signal = registration.signal();
     loop {
         if signal.is_cancelled() {
             return Err(cancelled());
@@ -175,5 +234,40 @@ mod tests {
         for bad in ["", "101", "-1", "50%", "{\"progress\":5}"] {
             assert_eq!(parse_progress(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_last_waiter_removes_the_signal_whoever_still_holds_it() {
+        // Regression: release counted the Arc's references, so two waiters releasing while
+        // both still held theirs left the entry, cancelled, for the client's lifetime.
+        let signals = WaitSignals::default();
+        let a = signals.register("op");
+        let b = signals.register("op");
+        assert!(Arc::ptr_eq(&a.signal, &b.signal));
+        let held = (a.signal.clone(), b.signal.clone());
+        assert!(signals.cancel("op").is_empty(), "no wait is in progress on this thread");
+        assert!(a.abort.is_triggered() && b.abort.is_triggered());
+        signals.release("op", a);
+        assert_eq!(signals.len(), 1, "one waiter is left");
+        signals.release("op", b);
+        assert_eq!(signals.len(), 0, "the last waiter removed it although its signal is still held");
+        let fresh = signals.register("op");
+        assert!(!fresh.signal().is_cancelled(), "a new wait for the same id is not cancelled");
+        assert!(!fresh.abort.is_triggered());
+        drop(held);
+        signals.release("op", fresh);
+        assert_eq!(signals.len(), 0);
+    }
+
+    #[test]
+    fn a_cancel_from_a_callback_of_the_wait_leaves_its_switch_to_the_caller() {
+        let signals = WaitSignals::default();
+        let here = signals.register("op");
+        let _call = interrupt::enter(&interrupt::CallControls::default());
+        let _wait = interrupt::enter_inner(here.abort());
+        let deferred = signals.cancel("op");
+        assert_eq!(deferred.len(), 1);
+        assert!(!here.abort.is_triggered(), "triggered now, it would stop the cancel's own request");
+        assert!(here.signal().is_cancelled());
     }
 }

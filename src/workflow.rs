@@ -53,23 +53,28 @@ impl Client {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let signal = self.shared.waits.register(op_id);
+        let registration = self.shared.waits.register(op_id);
         // Each poll takes a request slot of its own: a wait never holds one while it sleeps.
-        let outcome = self
-            .call_with(&controls, || wait::poll_until_done(op_id, &signal, &mut || self.progress(op_id), on_progress));
-        self.shared.waits.release(op_id, &signal);
+        let outcome = self.call_with(&controls, || {
+            wait::poll_until_done(op_id, &registration, &mut || self.progress(op_id), on_progress)
+        });
+        self.shared.waits.release(op_id, registration);
         outcome
     }
 
     /// Cancels an operation. A `wait` for it on this client stops with `Aborted` at once, before
-    /// the server answers (so that no poll in flight can read the cancel as the end of the job).
+    /// the server answers (so that no poll in flight can read the cancel as the end of the job),
+    /// its poll in flight included. A wait on this thread (a cancel made from its callback)
+    /// stops as soon as the callback returns.
     pub fn cancel(&self, op_id: &str) -> Result<()> {
         self.call(|| {
             let call = Call::operation("cancel", op_id, Method::Post)?;
-            self.shared.waits.cancel(op_id);
-            let _slot = self.slot()?;
-            self.send_read(&call, SMALL_BODY)?;
-            Ok(())
+            let waits_here = self.shared.waits.cancel(op_id);
+            let sent = self.slot().and_then(|_slot| self.send_read(&call, SMALL_BODY));
+            for abort in waits_here {
+                abort.trigger();
+            }
+            sent.map(drop)
         })
     }
 

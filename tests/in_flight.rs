@@ -377,3 +377,39 @@ fn a_call_made_from_a_callback_never_lends_its_connection_to_the_outer_call() {
     assert_eq!(fetched.unwrap(), olconnect_wf::Fetched::Copied(size));
     assert!(buf == olconnect_sim::generated_bytes(0, size), "content differs");
 }
+
+#[test]
+fn cancel_stops_a_poll_whose_answer_trickles_in() {
+    // Regression: a cancel on the same client only stopped the wait between polls; a poll
+    // whose answer trickled in (a byte every 50 ms) kept the waiter for its whole length.
+    let server = Scripted::start(|head, s| {
+        if head.contains("/getProgress/") {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 400\r\n\r\n");
+            for _ in 0..400 {
+                if s.write_all(b" ").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        } else {
+            let _ = s.write_all(&response("200 OK", &[], b"true"));
+        }
+    });
+    let c = Arc::new(Client::new(&server.url()).unwrap());
+    let waiter = {
+        let c = c.clone();
+        std::thread::spawn(move || c.wait("op-1", None, &mut |_| true))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!waiter.is_finished(), "the poll is in flight");
+    let cancelled = Instant::now();
+    c.cancel("op-1").unwrap();
+    while !waiter.is_finished() && cancelled.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let late = cancelled.elapsed();
+    assert!(waiter.is_finished(), "the waiter still runs {late:?} after the cancel");
+    let e = waiter.join().unwrap().unwrap_err();
+    assert_eq!(e.status, Status::Aborted, "{}", e.message);
+    assert!(late < BOUND, "the waiter returned {late:?} after the cancel");
+}

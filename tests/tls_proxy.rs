@@ -162,3 +162,101 @@ fn a_proxy_carries_every_request_localhost_included() {
     assert_eq!(c.server_version().unwrap_err().status, Status::ConnectFailed);
     assert_eq!(c.set_proxy(Some("http://bad host:1")).unwrap_err().status, Status::InvalidArgument);
 }
+
+/// A simulator serving HTTPS with a certificate of a CA made here, and a client trusting it.
+fn https_sim(tag: &str) -> (Simulator, Client, PathBuf) {
+    let dir = temp_dir(&format!("tls-{tag}"));
+    let (ca, cert, key) = make_certificates(&dir, tag);
+    let sim = sim_with(|s| {
+        s.tls_cert = Some(cert.clone());
+        s.tls_key = Some(key.clone());
+    });
+    let c = basic_client(&sim);
+    c.set_tls_ca_file(Some(ca.to_str().unwrap())).unwrap();
+    (sim, c, dir)
+}
+
+#[test]
+fn https_through_a_connect_proxy_delivers_the_decrypted_bytes_of_large_bodies() {
+    // Regression: the leg to the proxy looks like plain HTTP without a proxy to the TCP
+    // connector, which took it for a bare connection; TLS is layered on it afterwards, and the
+    // body of an 8 MiB+ result was read straight from the socket: TLS records, with success.
+    let (sim, c, dir) = https_sim("connect");
+    let (port, tunnels) = start_proxy();
+    c.set_proxy(Some(&format!("http://127.0.0.1:{port}"))).unwrap();
+    let large = 9 * 1024 * 1024 + 7;
+    let expected = olconnect_sim::generated_bytes(0, large);
+    let op = streamed_op(&c, large as u64);
+
+    let mut buf = vec![0u8; large];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(large));
+    assert!(buf == expected, "wf_get_result: the bytes differ (first bytes {:02x?})", &buf[..5]);
+
+    assert!(c.fetch_result(&op).unwrap().data == expected, "wf_get_result_ex: the bytes differ");
+
+    let mut streamed = Vec::new();
+    c.stream_result(&op, &mut |chunk| {
+        streamed.extend_from_slice(chunk);
+        true
+    })
+    .unwrap();
+    assert!(streamed == expected, "wf_get_result_stream: the bytes differ");
+
+    let file = dir.join("result.bin");
+    assert_eq!(c.result_to_file(&op, &file).unwrap().0, large as u64);
+    assert!(std::fs::read(&file).unwrap() == expected, "wf_get_result_to_file: the bytes differ");
+    assert!(tunnels.load(Ordering::SeqCst) >= 1, "the requests went through the proxy");
+    drop(sim);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_https_download_never_reads_the_socket_of_a_call_made_from_its_callback() {
+    // Regression: a login on another, plain-HTTP client made from the transfer callback while
+    // the HTTPS call waited for its answer noted that client's idle connection as the last one
+    // to read on the thread; the HTTPS call then read its body from that socket (timing out,
+    // or delivering whatever that server sent).
+    use olconnect_wf::{CallControls, Transfer};
+    use std::time::{Duration, Instant};
+    let (sim, c, dir) = https_sim("nested");
+    let plain_sim = sim_with(|_| {});
+    let plain = Arc::new(Client::new(&plain_sim.url()).unwrap());
+    let large = 9 * 1024 * 1024 + 3;
+    let expected = olconnect_sim::generated_bytes(0, large);
+    let op = streamed_op(&c, large as u64);
+    let logins = Arc::new(AtomicUsize::new(0));
+    let make_view = |delayed: &str| {
+        sim.add_fault(
+            olconnect_sim::FaultRule::once(olconnect_sim::Fault::Delay(Duration::from_millis(600))).on_path(delayed),
+        );
+        logins.store(0, Ordering::SeqCst);
+        let (plain, logins) = (plain.clone(), logins.clone());
+        let started = Instant::now();
+        c.with_controls(CallControls {
+            on_transfer: Some(Arc::new(move |_: &Transfer| {
+                // Once the HTTPS call waits for its (delayed) answer.
+                if started.elapsed() > Duration::from_millis(250) && logins.fetch_add(1, Ordering::SeqCst) == 0 {
+                    plain.login(USER, PASSWORD).unwrap();
+                }
+                true
+            })),
+            timeout: Some(Duration::from_secs(10)),
+            ..Default::default()
+        })
+    };
+    let view = make_view(&op);
+    let mut streamed = Vec::new();
+    view.stream_result(&op, &mut |chunk| {
+        streamed.extend_from_slice(chunk);
+        true
+    })
+    .unwrap();
+    assert!(logins.load(Ordering::SeqCst) > 0, "the callback logged in");
+    assert!(streamed == expected, "streamed: the bytes differ");
+    let view = make_view(&op);
+    let mut buf = vec![0u8; large];
+    assert_eq!(view.fetch_into(ResultEndpoint::Result, &op, &mut buf).unwrap(), Fetched::Copied(large));
+    assert!(buf == expected, "into a buffer: the bytes differ");
+    drop(sim);
+    std::fs::remove_dir_all(dir).unwrap();
+}

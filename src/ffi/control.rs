@@ -54,10 +54,22 @@ impl From<&Transfer> for wf_transfer {
 /// 100 ms while the call waits (connecting, waiting for an answer, between polls of `wf_wait`),
 /// as data moves (at most every 50 ms), and once more when a download completes. `transfer` is
 /// valid during the call only. Return 0 to go on, non-zero to stop the call (`WF_ABORTED`).
+///
+/// Calling back in: this callback, like every callback of this library (`wf_log_fn`,
+/// `wf_write_fn`, `wf_read_fn`, `wf_progress_fn`), may call any function of the library, on any
+/// client, its own included; the library holds no lock while a callback runs. Such a call is a
+/// call of its own: its view's abort switch, timeout and transfer callback apply to it and its
+/// byte counts are its own, while the abort switch and timeout of the call it was made from
+/// still stop it. Under `wf_client_set_max_concurrent` it shares the request slot of the call it
+/// was made from (it never waits for a slot its own thread holds). A callback is not called
+/// again by the calls it makes. `wf_cancel` of the operation that `wf_wait` is waiting for is
+/// sent at once, and the wait returns `WF_ABORTED` when the callback returns. A callback must not
+/// free a handle that the running call uses (its client or view, abort switch, `wf_data`).
 pub type wf_transfer_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, transfer: *const wf_transfer) -> i32>;
 
 /// Called with each log line, on the thread of the call that logs (so from several threads when
 /// the client is shared). `message` is valid during the call only and never holds a secret.
+/// It may call the library as a `wf_transfer_fn` may (see there).
 pub type wf_log_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, level: LogLevel, message: *const c_char)>;
 
 /// The caller's `user_data`, carried to the thread of each call. The caller promises what the
@@ -197,7 +209,8 @@ pub unsafe extern "C" fn wf_client_set_log(
 /// Allows at most `max` requests of this client (and all its views) in flight at once; 0 (the
 /// default) allows any number. Callers beyond it wait their turn, within their own timeout and
 /// abort switch. A call keeps its slot until its body is read, so a running download is never
-/// starved by new calls; `wf_wait` takes a slot per poll and none while it sleeps.
+/// starved by new calls; `wf_wait` takes a slot per poll and none while it sleeps. A call made
+/// from a callback of a call holding a slot (on the same thread) shares that slot.
 #[no_mangle]
 pub unsafe extern "C" fn wf_client_set_max_concurrent(client: *const wf_client, max: u32) -> wf_status {
     ffi_status!({

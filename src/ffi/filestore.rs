@@ -37,7 +37,8 @@ impl Handle for wf_data {
 
 /// Called to read the data of a `wf_data` made by `wf_data_from_reader`, on the thread of the
 /// call that sends it: fill `buf` with up to `capacity` bytes and return how many (0 at the
-/// end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`).
+/// end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`). It may
+/// call the library as a `wf_transfer_fn` may (see there).
 pub type wf_read_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, buf: *mut u8, capacity: usize) -> i64>;
 
 /// One ad-hoc All-In-One job: the resources by File Store id or name, and its options.

@@ -37,7 +37,8 @@ unsafe fn result_ref<'a>(p: *const wf_result) -> Option<&'a FfiResult> {
 }
 
 /// Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
-/// Return 0 to go on, non-zero to stop (the call then returns `WF_ABORTED`).
+/// Return 0 to go on, non-zero to stop (the call then returns `WF_ABORTED`). It may call the
+/// library as a `wf_transfer_fn` may (see there).
 pub type wf_write_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, chunk: *const u8, len: usize) -> i32>;
 
 /// What calling again after `WF_BUFFER_TOO_SMALL` does, which the message must say truly.

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 /// Called by `wf_wait` on the calling thread with each new percentage (0..100, never twice the
 /// same). Return 0 to go on waiting, non-zero to stop (`wf_wait` then returns `WF_ABORTED`).
+/// It may call the library as a `wf_transfer_fn` may (see there), `wf_cancel` included.
 pub type wf_progress_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, percent: i32) -> i32>;
 
 /// Copies text plus a NUL into the caller's buffer, or reports the size needed.
@@ -85,7 +86,9 @@ pub unsafe extern "C" fn wf_get_progress(
 /// with each new percentage, and with 100 at the end. A 404 after the operation was once seen
 /// counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
 /// `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
-/// returns non-zero or another thread calls `wf_cancel` on this client for this operation.
+/// returns non-zero or `wf_cancel` is called on this client for this operation (from another
+/// thread: within 250 ms, even while a poll is in flight; from a callback of this wait: once it
+/// returns).
 #[no_mangle]
 pub unsafe extern "C" fn wf_wait(
     client: *mut wf_client,
@@ -106,7 +109,8 @@ pub unsafe extern "C" fn wf_wait(
 }
 
 /// Cancels an operation (`POST …/cancel/{op_id}`, 204). A `wf_wait` on the same client for the
-/// same operation then returns `WF_ABORTED`. `WF_NOT_FOUND` when the server does not know it.
+/// same operation then returns `WF_ABORTED` within 250 ms, its poll in flight stopped, whatever
+/// the server is doing. `WF_NOT_FOUND` when the server does not know it.
 #[no_mangle]
 pub unsafe extern "C" fn wf_cancel(client: *mut wf_client, op_id: *const c_char) -> wf_status {
     ffi_status!({
