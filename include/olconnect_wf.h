@@ -322,19 +322,32 @@ typedef struct {
  * 100 ms while the call waits (connecting, waiting for an answer, between polls of `wf_wait`),
  * as data moves (at most every 50 ms), and once more when a download completes. `transfer` is
  * valid during the call only. Return 0 to go on, non-zero to stop the call (`WF_ABORTED`).
+ *
+ * Calling back in: this callback, like every callback of this library (`wf_log_fn`,
+ * `wf_write_fn`, `wf_read_fn`, `wf_progress_fn`), may call any function of the library, on any
+ * client, its own included; the library holds no lock while a callback runs. Such a call is a
+ * call of its own: its view's abort switch, timeout and transfer callback apply to it and its
+ * byte counts are its own, while the abort switch and timeout of the call it was made from
+ * still stop it. Under `wf_client_set_max_concurrent` it shares the request slot of the call it
+ * was made from (it never waits for a slot its own thread holds). A callback is not called
+ * again by the calls it makes. `wf_cancel` of the operation that `wf_wait` is waiting for is
+ * sent at once, and the wait returns `WF_ABORTED` when the callback returns. A callback must not
+ * free a handle that the running call uses (its client or view, abort switch, `wf_data`).
  */
 typedef int32_t (*wf_transfer_fn)(void *user_data, const wf_transfer *transfer);
 
 /**
  * Called with each log line, on the thread of the call that logs (so from several threads when
  * the client is shared). `message` is valid during the call only and never holds a secret.
+ * It may call the library as a `wf_transfer_fn` may (see there).
  */
 typedef void (*wf_log_fn)(void *user_data, wf_log_level level, const char *message);
 
 /**
  * Called to read the data of a `wf_data` made by `wf_data_from_reader`, on the thread of the
  * call that sends it: fill `buf` with up to `capacity` bytes and return how many (0 at the
- * end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`).
+ * end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`). It may
+ * call the library as a `wf_transfer_fn` may (see there).
  */
 typedef int64_t (*wf_read_fn)(void *user_data, uint8_t *buf, size_t capacity);
 
@@ -378,13 +391,15 @@ typedef struct {
 
 /**
  * Called with each chunk of a streamed body, in order; `chunk` is valid only during the call.
- * Return 0 to go on, non-zero to stop (the call then returns `WF_ABORTED`).
+ * Return 0 to go on, non-zero to stop (the call then returns `WF_ABORTED`). It may call the
+ * library as a `wf_transfer_fn` may (see there).
  */
 typedef int32_t (*wf_write_fn)(void *user_data, const uint8_t *chunk, size_t len);
 
 /**
  * Called by `wf_wait` on the calling thread with each new percentage (0..100, never twice the
  * same). Return 0 to go on waiting, non-zero to stop (`wf_wait` then returns `WF_ABORTED`).
+ * It may call the library as a `wf_transfer_fn` may (see there), `wf_cancel` included.
  */
 typedef int32_t (*wf_progress_fn)(void *user_data, int32_t percent);
 
@@ -602,7 +617,8 @@ wf_status wf_client_set_log(const wf_client *client, wf_log_fn log, void *user_d
  * Allows at most `max` requests of this client (and all its views) in flight at once; 0 (the
  * default) allows any number. Callers beyond it wait their turn, within their own timeout and
  * abort switch. A call keeps its slot until its body is read, so a running download is never
- * starved by new calls; `wf_wait` takes a slot per poll and none while it sleeps.
+ * starved by new calls; `wf_wait` takes a slot per poll and none while it sleeps. A call made
+ * from a callback of a call holding a slot (on the same thread) shares that slot.
  */
 wf_status wf_client_set_max_concurrent(const wf_client *client, uint32_t max);
 
@@ -867,7 +883,9 @@ wf_status wf_get_progress(wf_client *client,
  * with each new percentage, and with 100 at the end. A 404 after the operation was once seen
  * counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
  * `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
- * returns non-zero or another thread calls `wf_cancel` on this client for this operation.
+ * returns non-zero or `wf_cancel` is called on this client for this operation (from another
+ * thread: within 250 ms, even while a poll is in flight; from a callback of this wait: once it
+ * returns).
  */
 wf_status wf_wait(wf_client *client,
                   const char *op_id,
@@ -877,7 +895,8 @@ wf_status wf_wait(wf_client *client,
 
 /**
  * Cancels an operation (`POST …/cancel/{op_id}`, 204). A `wf_wait` on the same client for the
- * same operation then returns `WF_ABORTED`. `WF_NOT_FOUND` when the server does not know it.
+ * same operation then returns `WF_ABORTED` within 250 ms, its poll in flight stopped, whatever
+ * the server is doing. `WF_NOT_FOUND` when the server does not know it.
  */
 wf_status wf_cancel(wf_client *client, const char *op_id);
 

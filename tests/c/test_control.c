@@ -207,6 +207,83 @@ static void test_log_hook_and_request_cap(void) {
   wf_client_free(c);
 }
 
+/* A callback calling back into the library: wf_cancel of the operation being waited on (it
+ * used to deadlock: the wait held a lock while its callback ran) and another call of the same
+ * client under a cap of one request (it used to wait for the slot its own thread held). */
+struct reentry {
+  wf_client *client;
+  const char *op;
+  double started;
+  int cancels;
+  wf_status cancel_status;
+  int versions;
+  wf_status version_status;
+};
+
+static int32_t cancel_from_callback(void *user_data, const wf_transfer *t) {
+  struct reentry *r = (struct reentry *)user_data;
+  (void)t;
+  /* After a while the callback runs between two polls, while the wait sleeps. */
+  if (now_ms() - r->started > 350.0 && r->cancels++ == 0) {
+    r->cancel_status = wf_cancel(r->client, r->op);
+  }
+  return 0;
+}
+
+static int32_t version_from_callback(void *user_data, const wf_transfer *t) {
+  struct reentry *r = (struct reentry *)user_data;
+  char version[64];
+  size_t len = sizeof version;
+  (void)t;
+  if (now_ms() - r->started > 200.0 && r->versions++ == 0) {
+    r->version_status = wf_server_version(r->client, version, &len);
+  }
+  return 0;
+}
+
+static void test_callbacks_calling_back_in(void) {
+  char op[WF_OPERATION_ID_CAPACITY];
+  wf_client *c = logged_in_client();
+  wf_client *view = NULL;
+  struct reentry r;
+  int32_t percent;
+  bool done;
+  double started;
+  g_test = "callbacks_calling_back_in";
+  submit(c, config(PDF_PRESET, "\"sim_duration_ms\":60000"), op, sizeof op);
+  memset(&r, 0, sizeof r);
+  r.client = c;
+  r.op = op;
+  r.started = now_ms();
+  CHECK_STATUS(wf_client_with_controls(c, NULL, 20000, cancel_from_callback, &r, &view), WF_OK);
+  started = now_ms();
+  CHECK_STATUS(wf_wait(view, op, 0, NULL, NULL), WF_ABORTED);
+  CHECK(now_ms() - started < 3000.0);
+  CHECK(r.cancels >= 1);
+  CHECK_STATUS(r.cancel_status, WF_OK);
+  wf_client_free(view);
+  /* The client is not stuck: the cancelled operation is gone or cancelled on the server. */
+  CHECK(wf_get_progress(c, op, &percent, &done) != WF_OK || done);
+
+  CHECK_STATUS(wf_client_set_max_concurrent(c, 1), WF_OK);
+  submit(c, config(PDF_PRESET, "\"sim_output_size\":10"), op, sizeof op);
+  sim_fault("{\"path\":\"getResult\",\"kind\":\"delay\",\"ms\":600,\"times\":1}");
+  memset(&r, 0, sizeof r);
+  r.client = c;
+  r.started = now_ms();
+  CHECK_STATUS(wf_client_with_controls(c, NULL, 10000, version_from_callback, &r, &view), WF_OK);
+  {
+    uint8_t buf[64];
+    size_t len = sizeof buf;
+    CHECK_STATUS(wf_get_result(view, op, buf, &len), WF_OK);
+    CHECK(len == 10);
+  }
+  CHECK(r.versions >= 1);
+  CHECK_STATUS(r.version_status, WF_OK);
+  wf_client_free(view);
+  wf_client_free(c);
+}
+
 static void test_null_arguments(void) {
   wf_client *view = NULL;
   wf_abort *abort = NULL;
@@ -230,6 +307,7 @@ int main(int argc, char **argv) {
   test_signal_handler_and_transfer_reports();
   test_timeout_of_a_view();
   test_log_hook_and_request_cap();
+  test_callbacks_calling_back_in();
   test_null_arguments();
   return harness_finish();
 }
