@@ -1,5 +1,5 @@
 //! Generates the C header into OUT_DIR with cbindgen, plus the C enums that come from the one
-//! tables in src/ffi/status_table.rs, src/result_type_table.rs and src/log_level_table.rs (the
+//! tables in src/ffi/status_table.rs, src/session/result_type_table.rs and src/session/log_level_table.rs (the
 //! library expands the same tables into its Rust enums). The committed copy in `include/` is compared with the
 //! generated one by `tests/header.rs`; `make header` refreshes it from the same file.
 
@@ -32,9 +32,9 @@ macro_rules! resource_kind_table {
 }
 
 const STATUSES: &[(i32, &str, &str)] = include!("src/ffi/status_table.rs");
-const RESOURCE_KINDS: &[(i32, &str, &str)] = include!("src/resource_kind_table.rs");
-const LOG_LEVELS: &[(i32, &str, &str)] = include!("src/log_level_table.rs");
-const RESULT_TYPES: &[(i32, &str, &str)] = include!("src/result_type_table.rs");
+const RESOURCE_KINDS: &[(i32, &str, &str)] = include!("src/api/resource_kind_table.rs");
+const LOG_LEVELS: &[(i32, &str, &str)] = include!("src/session/log_level_table.rs");
+const RESULT_TYPES: &[(i32, &str, &str)] = include!("src/session/result_type_table.rs");
 
 /// A doxygen comment block, wrapped at 100 columns, at the given indentation.
 fn doc_block(out: &mut String, indent: &str, text: &str) {

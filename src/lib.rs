@@ -1,45 +1,31 @@
 //! olconnect-wf: a client of the All-In-One service of an OL Connect Server, with a stable C ABI.
 //!
-//! The core is plain Rust: [`Client`] (connection options, credentials), [`request`] (the one
-//! request path: authentication, retries, error mapping), [`fetch`] (results into buffers,
-//! memory, callbacks and files), [`workflow`] and [`wait`] (submit, progress, wait, cancel),
-//! [`result`] (what a result is) and [`error`]. The `ffi` module is the C ABI: it checks
-//! pointers, converts strings, calls the core and maps errors to `wf_status`; the header
-//! `include/olconnect_wf.h` is generated from it. docs/architecture.md shows how a call flows.
+//! The folders are the layers, each using only those below it (tests/layers.rs checks it):
+//!
+//! - [`wire`]: sockets, bodies, buffers, and what stops or bounds a call while it waits;
+//! - [`session`]: the client, its requests, credentials, URLs, log and what it keeps;
+//! - [`api`]: the operations: workflow, waiting, fetching results, the File Store;
+//! - [`ffi`]: the C ABI, which checks pointers, converts strings, calls the layers above and maps
+//!   errors to `wf_status`; the header `include/olconnect_wf.h` is generated from it.
+//!
+//! [`error`] is the vocabulary of all of them. docs/architecture.md shows how a call flows.
 
-pub mod auth;
-mod body;
-mod buffers;
-pub mod client;
-pub mod data;
-mod direct;
+pub mod api;
 pub mod error;
-pub mod fetch;
-pub mod filestore;
-pub mod interrupt;
-mod kept;
-mod limiter;
-pub mod log;
-mod pages;
-pub mod request;
-pub mod result;
-mod tempfile;
-mod transport;
-pub mod url;
-pub mod wait;
-pub mod workflow;
+pub mod session;
+pub mod wire;
 
 pub mod ffi;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-pub use client::Client;
-pub use data::Data;
+pub use api::fetch::Fetched;
+pub use api::filestore::{Adhoc, ResourceKind};
+pub use api::wait::Progress;
 pub use error::{Error, Result, Status};
-pub use fetch::Fetched;
-pub use filestore::{Adhoc, ResourceKind};
-pub use interrupt::{AbortHandle, CallControls, Transfer};
-pub use log::LogLevel;
-pub use result::{OperationResult, ResultEndpoint, ResultMeta, ResultType};
-pub use wait::Progress;
+pub use session::client::Client;
+pub use session::data::Data;
+pub use session::log::LogLevel;
+pub use session::result::{OperationResult, ResultEndpoint, ResultMeta, ResultType};
+pub use wire::interrupt::{AbortHandle, CallControls, Transfer};

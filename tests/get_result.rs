@@ -228,7 +228,7 @@ fn connection_problems_are_connect_failed() {
     assert!(e.message.contains("is the server running"), "{}", e.message);
 }
 
-/// A body large enough to be read straight from the socket (src/direct.rs, `DIRECT_MIN`), of
+/// A body large enough to be read straight from the socket (src/wire/direct.rs, `DIRECT_MIN`), of
 /// a size that is no multiple of any read size.
 const LARGE: u64 = 9 * 1024 * 1024 + 77;
 

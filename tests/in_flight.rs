@@ -327,7 +327,7 @@ fn an_abort_seen_inside_a_socket_read_ends_the_download() {
 
 #[test]
 fn a_large_body_read_straight_from_the_socket_is_stoppable() {
-    // Large enough to be read past the HTTP stack (src/direct.rs), into a buffer in memory and
+    // Large enough to be read past the HTTP stack (src/wire/direct.rs), into a buffer in memory and
     // streamed; pieces 150 ms apart keep it going for seconds.
     let sim = sim();
     let c = basic_client(&sim);

@@ -54,7 +54,7 @@ fn https_verifies_by_default_and_accepts_a_ca_file_or_insecure_mode() {
     assert_eq!(c.server_version().unwrap(), b"2024.2.1.12345");
     let op = streamed_op(&c, 5_000_000);
     assert!(c.fetch_result(&op).unwrap().data == olconnect_sim::generated_bytes(0, 5_000_000));
-    // A body large enough to be read past the HTTP stack on plain HTTP (src/direct.rs) is
+    // A body large enough to be read past the HTTP stack on plain HTTP (src/wire/direct.rs) is
     // decrypted by the stack here: exact, and the connection stays pooled.
     let large = 9 * 1024 * 1024 + 5;
     let op = streamed_op(&c, large as u64);
@@ -139,7 +139,7 @@ fn a_proxy_carries_every_request_localhost_included() {
     let op = streamed_op(&c, 100_000);
     assert_eq!(c.fetch_result(&op).unwrap().data.len(), 100_000);
     // A large body through the proxy (only bare connections are read past the stack,
-    // src/direct.rs) arrives exact.
+    // src/wire/direct.rs) arrives exact.
     let large = 9 * 1024 * 1024 + 5;
     let big = streamed_op(&c, large as u64);
     let mut buf = vec![0xA5u8; large];

@@ -4,7 +4,7 @@
 #![no_main]
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use olconnect_wf::auth::{basic_header, check_header_safe, scrub, Secret};
+use olconnect_wf::session::auth::{basic_header, check_header_safe, scrub, Secret};
 
 fuzz_target!(|input: (String, String, String, String)| {
     let (text, user, password, token) = input;

@@ -2,7 +2,7 @@
 //! could change the request path and decodes back to exactly what the caller gave.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use olconnect_wf::url::{encode_segment, Segment};
+use olconnect_wf::session::url::{encode_segment, Segment};
 
 fn decode(s: &str) -> Vec<u8> {
     let b = s.as_bytes();

@@ -3,8 +3,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use olconnect_wf::error::server_message;
-use olconnect_wf::result::PathList;
-use olconnect_wf::wait::parse_progress;
+use olconnect_wf::session::result::PathList;
+use olconnect_wf::api::wait::parse_progress;
 use olconnect_wf::ResultMeta;
 
 fuzz_target!(|input: (u8, &[u8])| {

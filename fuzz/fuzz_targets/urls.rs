@@ -3,7 +3,7 @@
 //! and a redacted URL never shows the userinfo.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use olconnect_wf::url::{check_proxy_url, parse_base_url, proxy_password, redacted};
+use olconnect_wf::session::url::{check_proxy_url, parse_base_url, proxy_password, redacted};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(url) = std::str::from_utf8(data) else { return };

@@ -6,8 +6,8 @@ use super::handle::{self, Handle};
 use super::panic::{ffi_status, ffi_value};
 use super::ptr::{client, out};
 use super::{wf_client, wf_status};
-use crate::interrupt::{AbortHandle, CallControls, Transfer};
-use crate::log::LogLevel;
+use crate::session::log::LogLevel;
+use crate::wire::interrupt::{AbortHandle, CallControls, Transfer};
 use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn wf_client_with_controls(
         // SAFETY: NULL or a live handle (the caller's contract).
         let abort = unsafe { handle::try_ref(abort) }.cloned();
         let user = UserData(user_data);
-        let on_transfer = on_transfer.map(|f| -> crate::interrupt::TransferFn {
+        let on_transfer = on_transfer.map(|f| -> crate::wire::interrupt::TransferFn {
             Arc::new(move |t: &Transfer| {
                 let info = wf_transfer::from(t);
                 // SAFETY: the caller's callback with its own user_data, on the calling thread.
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn wf_client_set_log(
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let user = UserData(user_data);
-        c.set_log(log.map(|f| -> crate::log::LogFn {
+        c.set_log(log.map(|f| -> crate::session::log::LogFn {
             Arc::new(move |level: LogLevel, message: &str| {
                 let line = CString::new(message.replace('\0', " ")).unwrap_or_default();
                 // SAFETY: the caller's callback with its own user_data and a valid C string.

@@ -18,7 +18,7 @@ pub mod result;
 mod status;
 pub mod workflow;
 
-pub use crate::result::ResultType;
+pub use crate::session::result::ResultType;
 use panic::ffi_value;
 pub use status::wf_status;
 use std::ffi::c_char;
@@ -33,16 +33,16 @@ pub const WF_OPERATION_ID_CAPACITY: usize = 128;
 /// Largest answer of the text endpoints (`wf_get_result_text`, `wf_get_managed_result`,
 /// `wf_get_operations`, `wf_server_version`): a longer one is `WF_UNEXPECTED_RESPONSE`.
 pub const WF_TEXT_LIMIT: usize = 4194304;
-const _: () = assert!(WF_TEXT_LIMIT as u64 == crate::body::TEXT_LIMIT);
+const _: () = assert!(WF_TEXT_LIMIT as u64 == crate::wire::body::TEXT_LIMIT);
 
 /// Most paths `wf_get_result_ex` parses from a path list; a longer list is
 /// `WF_UNEXPECTED_RESPONSE` (read such a result with `wf_get_result_stream`).
 pub const WF_MAX_PATHS: usize = 1000000;
-const _: () = assert!(WF_MAX_PATHS == crate::result::MAX_PATHS);
+const _: () = assert!(WF_MAX_PATHS == crate::session::result::MAX_PATHS);
 
 /// Default of `wf_client_set_kept_body_limit`: 32 MiB of bodies kept per client.
 pub const WF_DEFAULT_KEPT_BODY_LIMIT: usize = 33554432;
-const _: () = assert!(WF_DEFAULT_KEPT_BODY_LIMIT as u64 == crate::kept::DEFAULT_KEPT_LIMIT);
+const _: () = assert!(WF_DEFAULT_KEPT_BODY_LIMIT as u64 == crate::session::kept::DEFAULT_KEPT_LIMIT);
 
 /// An OL Connect client. Opaque; thread-safe: one client may be used from many threads at
 /// once and shares a connection pool between them.

@@ -95,7 +95,7 @@ mod tests {
     use crate::ffi::handle::Handle;
     use crate::ffi::result::{wf_result_data, wf_result_free, wf_result_path, wf_result_path_count, FfiResult};
     use crate::ffi::wf_result;
-    use crate::result::{OperationResult, PathList, ResultMeta, ResultType};
+    use crate::session::result::{OperationResult, PathList, ResultMeta, ResultType};
     use crate::Status;
 
     #[test]

@@ -6,7 +6,7 @@ use super::panic::{ffi_status, ffi_value};
 use super::ptr::{client, out, out_buffer, str_arg};
 use super::{wf_client, wf_result, wf_status, ResultType};
 use crate::error::Error;
-use crate::result::PathList;
+use crate::session::result::PathList;
 use crate::{Fetched, OperationResult, ResultEndpoint};
 use std::ffi::{c_char, c_void};
 use std::path::Path;

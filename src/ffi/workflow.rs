@@ -17,7 +17,7 @@ pub type wf_progress_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, pe
 
 /// Copies text plus a NUL into the caller's buffer, or reports the size needed.
 pub(super) fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize) -> crate::Result<wf_status> {
-    crate::body::ensure_text(text, what)?;
+    crate::wire::body::ensure_text(text, what)?;
     let fetched = if text.len() < buf.len() {
         buf[..text.len()].copy_from_slice(text);
         buf[text.len()] = 0;

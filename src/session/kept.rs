@@ -3,8 +3,8 @@
 //! once). They live within a budget per client: the oldest are released first, a body larger
 //! than the whole budget is never kept. See docs/c-contract.md, "Kept bodies".
 
-use crate::result::OperationResult;
-use crate::result::ResultEndpoint;
+use crate::session::result::OperationResult;
+use crate::session::result::ResultEndpoint;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 

@@ -26,7 +26,7 @@ pub(crate) struct GrowingBuffers {
     output_size: usize,
     progress: bool,
     /// `end - start`, published for a reader that takes the socket over from the HTTP stack
-    /// (src/transport.rs, `Handover`): it must first take these bytes through the stack.
+    /// (src/wire/transport.rs, `Handover`): it must first take these bytes through the stack.
     unconsumed: Arc<AtomicUsize>,
 }
 

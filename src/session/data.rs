@@ -5,7 +5,7 @@
 //! connection error.
 
 use crate::error::{Error, Result, Status};
-use crate::interrupt;
+use crate::wire::interrupt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! made from a callback of a call that holds a slot (same client, same thread) shares that slot:
 //! it could never get one of its own while its caller waits for it to return.
 
-use crate::interrupt::{self, Interrupt, TICK};
+use crate::wire::interrupt::{self, Interrupt, TICK};
 use std::sync::{Condvar, Mutex};
 
 #[derive(Default)]
@@ -36,7 +36,7 @@ impl Limiter {
         self.freed.notify_all();
     }
 
-    /// The limiter's identity in the calls' frames (src/interrupt.rs).
+    /// The limiter's identity in the calls' frames (src/wire/interrupt.rs).
     fn id(&self) -> usize {
         self as *const Limiter as usize
     }

@@ -3,21 +3,21 @@
 //! calls (abort handle, timeout, transfer callback). Sending requests is in `request`, fetching
 //! results in `fetch`, the workflow calls in `workflow`.
 
-use crate::auth::{self, Credentials, Secret};
 use crate::error::{Error, Result, Status};
-use crate::interrupt::{self, CallControls, Interrupt};
-use crate::kept::KeptBodies;
-use crate::limiter::{Limiter, Slot};
-use crate::log::{LogFn, LogLevel, Logger};
-use crate::wait::WaitSignals;
+use crate::session::auth::{self, Credentials, Secret};
+use crate::session::kept::KeptBodies;
+use crate::session::log::{LogFn, LogLevel, Logger};
+use crate::session::waits::WaitSignals;
+use crate::wire::interrupt::{self, CallControls, Interrupt};
+use crate::wire::limiter::{Limiter, Slot};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::{Agent, Proxy};
 
 /// Size of the buffers of the stack's own transport layers (TLS, SOCKS); plain TCP connections
-/// read into buffers that grow for large bodies (src/buffers.rs).
-const INPUT_BUFFER: usize = crate::buffers::INPUT_START;
+/// read into buffers that grow for large bodies (src/wire/buffers.rs).
+const INPUT_BUFFER: usize = crate::wire::buffers::INPUT_START;
 
 #[derive(Clone)]
 struct Options {
@@ -63,7 +63,7 @@ fn build_agent(base: &str, o: &Options) -> Agent {
         .build();
     // Only a plain-HTTP connection without a proxy carries the HTTP bytes themselves.
     let bare = !is_https_url(base) && o.proxy.is_none();
-    crate::transport::agent(config, bare)
+    crate::wire::transport::agent(config, bare)
 }
 
 fn is_https_url(url: &str) -> bool {
@@ -94,7 +94,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(base_url: &str) -> Result<Client> {
-        let base = crate::url::parse_base_url(base_url)?;
+        let base = crate::session::url::parse_base_url(base_url)?;
         let options = Options::default();
         let agent = build_agent(&base, &options);
         let shared = Shared {
@@ -238,10 +238,11 @@ impl Client {
         let (proxy, password) = match proxy_url {
             None => (None, None),
             Some(url) => {
-                crate::url::check_proxy_url(url)?;
-                let proxy = Proxy::new(url)
-                    .map_err(|e| Error::invalid(format!("invalid proxy URL '{}': {e}", crate::url::redacted(url))))?;
-                (Some(proxy), crate::url::proxy_password(url).map(Secret::new))
+                crate::session::url::check_proxy_url(url)?;
+                let proxy = Proxy::new(url).map_err(|e| {
+                    Error::invalid(format!("invalid proxy URL '{}': {e}", crate::session::url::redacted(url)))
+                })?;
+                (Some(proxy), crate::session::url::proxy_password(url).map(Secret::new))
             }
         };
         self.reconfigure(|o| {

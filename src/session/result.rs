@@ -7,7 +7,7 @@ use std::ffi::CStr;
 macro_rules! result_type_table {
     ($($value:literal $variant:ident $c_name:ident [$($header:literal)?] $doc:literal;)*) => {
         /// What the body of a result holds, from its `X-Result-Type` header. Exported to C as
-        /// `wf_result_type` (same numbers; the C names are those of src/result_type_table.rs).
+        /// `wf_result_type` (same numbers; the C names are those of src/session/result_type_table.rs).
         #[repr(i32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ResultType {

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 macro_rules! log_level_table {
     ($($value:literal $variant:ident $c_name:ident $doc:literal;)*) => {
         /// How much a log line matters. Exported to C as `wf_log_level` (same numbers; the C names
-        /// are those of src/log_level_table.rs).
+        /// are those of src/session/log_level_table.rs).
         #[repr(i32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
         pub enum LogLevel {

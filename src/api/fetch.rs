@@ -2,15 +2,15 @@
 //! a whole in memory, streamed to a callback, or to a file through an atomic temporary file;
 //! and File Store downloads, which take the same streamed path.
 
-use crate::body::{self, ensure_text, Bounded, TEXT_LIMIT};
-use crate::client::Client;
-use crate::direct;
 use crate::error::{Error, Result, Status};
-use crate::interrupt::{self, Interrupt};
-use crate::request::{header, Call, Method, SERVICE};
-use crate::result::{OperationResult, ResultEndpoint, ResultMeta};
-use crate::tempfile::TempFile;
-use crate::url::{encode_segment, Segment};
+use crate::session::client::Client;
+use crate::session::request::{header, Call, Method, SERVICE};
+use crate::session::result::{OperationResult, ResultEndpoint, ResultMeta};
+use crate::session::tempfile::TempFile;
+use crate::session::url::{encode_segment, Segment};
+use crate::wire::body::{self, ensure_text, Bounded, TEXT_LIMIT};
+use crate::wire::direct;
+use crate::wire::interrupt::{self, Interrupt};
 use std::io::{self, Read};
 use std::path::Path;
 use ureq::http::Response;

@@ -2,15 +2,15 @@
 //! replay), retries of idempotent calls on refused connections, and the mapping of transport
 //! failures and HTTP answers to statuses, with every secret cut out of the server's words.
 
-use crate::auth::{self, AuthHeader, Credentials, Secret, Session};
-use crate::body::{self, ERROR_PREFIX};
-use crate::client::Client;
-use crate::data::Data;
-use crate::direct;
 use crate::error::{server_message, Error, Result, Status};
-use crate::interrupt::{self, Interrupt};
-use crate::log::LogLevel;
-use crate::url::{encode_segment, Segment};
+use crate::session::auth::{self, AuthHeader, Credentials, Secret, Session};
+use crate::session::client::Client;
+use crate::session::data::Data;
+use crate::session::log::LogLevel;
+use crate::session::url::{encode_segment, Segment};
+use crate::wire::body::{self, ERROR_PREFIX};
+use crate::wire::direct;
+use crate::wire::interrupt::{self, Interrupt};
 use std::cell::RefCell;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
@@ -189,7 +189,7 @@ impl Client {
     ) -> std::result::Result<Response<Body>, ureq::Error> {
         let url = self.url(&call.path);
         // Notes on the response the connection it came through, for a large body to be read
-        // straight from the socket (src/direct.rs).
+        // straight from the socket (src/wire/direct.rs).
         direct::before_request();
         let mut resp = match call.method {
             Method::Get => decorate(agent.get(&url), call, auth).call(),

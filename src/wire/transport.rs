@@ -12,8 +12,8 @@
 //! CONNECT connector opens its leg to the proxy with a plain-HTTP, proxy-less configuration,
 //! and TLS is layered on that leg afterwards.
 
-use crate::buffers::GrowingBuffers;
-use crate::interrupt::{self, Interrupt, TICK};
+use crate::wire::buffers::GrowingBuffers;
+use crate::wire::interrupt::{self, Interrupt, TICK};
 use std::any::Any;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -198,7 +198,7 @@ pub(crate) struct StoppableTcp {
     stream: Arc<TcpStream>,
     buffers: GrowingBuffers,
     /// For a bare connection: what a body reader needs to take the socket over, and the same
-    /// as the call's frame notes it (src/interrupt.rs, `note_connection`).
+    /// as the call's frame notes it (src/wire/interrupt.rs, `note_connection`).
     handover: Option<Arc<Handover>>,
     noted: Option<Arc<dyn Any + Send + Sync>>,
     /// The socket timeouts last set, to set them only when they change.

@@ -1,6 +1,6 @@
 // The one table of result types: value, core variant, C name, the `X-Result-Type` header value
 // (docs/rest-api.md, "Result headers"), and the documentation the header carries. Expanded by
-// `result_type_table!` in src/result.rs (`ResultType` and its parsing) and by build.rs (the C
+// `result_type_table!` in src/session/result.rs (`ResultType` and its parsing) and by build.rs (the C
 // enum `wf_result_type` in the header).
 result_type_table! {
     0 Unknown WF_RESULT_UNKNOWN [] "No (or an unknown) `X-Result-Type` header.";

@@ -1,12 +1,12 @@
 //! The All-In-One workflow calls (docs/rest-api.md, "All-In-One"): submit, progress, wait,
 //! cancel, the operation list and the server version. Results are fetched in `fetch`.
 
-use crate::body::TEXT_LIMIT;
-use crate::client::Client;
+use crate::api::wait::{self, parse_progress, Progress};
 use crate::error::{Error, Result, Status};
-use crate::request::{header, Call, Method, PRINT, SERVICE};
-use crate::url::{encode_segment, Segment, MAX_OPERATION_ID};
-use crate::wait::{self, parse_progress, Progress};
+use crate::session::client::Client;
+use crate::session::request::{header, Call, Method, PRINT, SERVICE};
+use crate::session::url::{encode_segment, Segment, MAX_OPERATION_ID};
+use crate::wire::body::TEXT_LIMIT;
 use std::time::Duration;
 
 /// Largest answer read from `submit` and `cancel` (their bodies carry nothing we use).

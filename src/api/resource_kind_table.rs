@@ -1,7 +1,7 @@
 // The one table of File Store resource kinds: value, core variant, C name, upload endpoint
 // (docs/rest-api.md, "File Store"), content type of the upload, file name extension that selects
 // it (empty: any other name, a data file), and the documentation the header carries. Expanded by
-// `resource_kind_table!` in src/filestore.rs (`ResourceKind`) and by build.rs (the C enum
+// `resource_kind_table!` in src/api/filestore.rs (`ResourceKind`) and by build.rs (the C enum
 // `wf_resource_kind`, whose 0 means "from the file name").
 resource_kind_table! {
     1 DataFile WF_RESOURCE_DATA_FILE "DataFile" "application/octet-stream" "" "A data file (any name without one of the extensions below).";

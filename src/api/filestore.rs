@@ -3,21 +3,21 @@
 //! call whose request body is the data file, run asynchronously (an operation id) or
 //! synchronously (the result streamed to a file, a callback or memory).
 
-use crate::body::{self, TEXT_LIMIT};
-use crate::client::Client;
-use crate::data::Data;
+use crate::api::fetch::Opened;
 use crate::error::{Error, Result, Status};
-use crate::fetch::Opened;
-use crate::request::{Call, Method, PRINT, SERVICE};
-use crate::result::{OperationResult, ResultMeta};
-use crate::tempfile::TempFile;
-use crate::url::{encode_segment, Segment};
+use crate::session::client::Client;
+use crate::session::data::Data;
+use crate::session::request::{Call, Method, PRINT, SERVICE};
+use crate::session::result::{OperationResult, ResultMeta};
+use crate::session::tempfile::TempFile;
+use crate::session::url::{encode_segment, Segment};
+use crate::wire::body::{self, TEXT_LIMIT};
 use std::path::Path;
 
 macro_rules! resource_kind_table {
     ($($value:literal $variant:ident $c_name:ident $endpoint:literal $content_type:literal $extension:literal $doc:literal;)*) => {
         /// What a File Store upload is. Exported to C as `wf_resource_kind` (same numbers; 0 there
-        /// means "from the file name"; the C names are those of src/resource_kind_table.rs).
+        /// means "from the file name"; the C names are those of src/api/resource_kind_table.rs).
         #[repr(i32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ResourceKind {
@@ -211,7 +211,7 @@ impl Client {
             let _slot = self.slot()?;
             let mut resp = self.send_upload(&call, data, "application/octet-stream")?;
             let _ = body::read_prefix(&mut resp, 1024 * 1024);
-            crate::workflow::operation_id(&resp, "ad-hoc All-In-One")
+            crate::api::workflow::operation_id(&resp, "ad-hoc All-In-One")
         })
     }
 

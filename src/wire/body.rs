@@ -3,9 +3,9 @@
 //! caller chose; running out of memory is `Status::OutOfMemory`, never an abort.
 //! See docs/c-contract.md, "Memory".
 
-use crate::direct;
 use crate::error::{Error, Result, Status};
-use crate::pages::{self, Prefault};
+use crate::wire::direct;
+use crate::wire::pages::{self, Prefault};
 use std::io::{self, Read};
 use ureq::http::Response;
 use ureq::Body;
@@ -42,7 +42,7 @@ pub(crate) fn read_or_measure(what: &str, resp: &mut Response<Body>, limit: u64)
 fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest: bool) -> Result<Bounded> {
     let announced = resp.body().content_length();
     // A large body goes into pages brought in ahead of the reads and, where the kernel can
-    // bring them in, straight from the socket (src/pages.rs, src/direct.rs).
+    // bring them in, straight from the socket (src/wire/pages.rs, src/wire/direct.rs).
     let large = announced.is_some_and(|n| n >= direct::DIRECT_MIN);
     let mut reader = direct::reader(resp, (large && pages::can_prefault()).then_some(direct::BUFFER_READ));
     let mut body = Vec::new();
@@ -85,7 +85,7 @@ fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest:
 const FIRST_CAPACITY: usize = 1024 * 1024;
 
 /// Reads to the end into `body`, which grows by doubling (fallible: exhaustion is an
-/// `OutOfMemory` error) and whose new pages are brought in ahead of the reads (src/pages.rs):
+/// `OutOfMemory` error) and whose new pages are brought in ahead of the reads (src/wire/pages.rs):
 /// for a large body read straight from the socket, where first-touch page faults would
 /// otherwise cost more than the reads.
 fn read_to_end_ahead(reader: &mut impl Read, body: &mut Vec<u8>) -> io::Result<()> {
@@ -137,7 +137,7 @@ pub(crate) fn read_prefix(resp: &mut Response<Body>, limit: u64) -> Vec<u8> {
 pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Result<()> {
     let (len, expected) = (buf.len(), Some(buf.len() as u64));
     // A large body goes straight from the socket into pages in memory: they are already, or
-    // they are brought in ahead of the reads (src/pages.rs).
+    // they are brought in ahead of the reads (src/wire/pages.rs).
     let large = len as u64 >= direct::DIRECT_MIN;
     let mut ahead = (large && !pages::is_resident(buf)).then(Prefault::new);
     let in_memory = match &mut ahead {

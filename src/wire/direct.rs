@@ -5,8 +5,8 @@
 //! connection is then closed rather than pooled, so only bodies of at least [`DIRECT_MIN`] bytes
 //! take this path. Where it pays off and by how much: docs/architecture.md, "Reading bodies".
 
-use crate::interrupt;
-use crate::transport::{self, Handover};
+use crate::wire::interrupt;
+use crate::wire::transport::{self, Handover};
 use std::io::{self, Read};
 use std::sync::Arc;
 use ureq::http::Response;

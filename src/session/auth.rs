@@ -4,7 +4,7 @@
 //! dropped, and every form of them is scrubbed from messages.
 
 use crate::error::{Error, Result};
-use crate::interrupt;
+use crate::wire::interrupt;
 use base64::Engine;
 use std::fmt;
 use std::sync::Mutex;

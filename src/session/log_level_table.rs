@@ -1,5 +1,5 @@
 // The one table of log levels: value, core variant, C name and the documentation the header
-// carries. Expanded by `log_level_table!` in src/log.rs (`LogLevel`) and by build.rs (the C enum
+// carries. Expanded by `log_level_table!` in src/session/log.rs (`LogLevel`) and by build.rs (the C enum
 // `wf_log_level` in the header).
 log_level_table! {
     1 Error WF_LOG_ERROR "A call failed; the line is its error message.";
