@@ -13,4 +13,5 @@ pub(crate) mod direct;
 pub mod interrupt;
 pub(crate) mod limiter;
 pub(crate) mod pages;
+mod sys;
 pub(crate) mod transport;

@@ -4,6 +4,7 @@
 //! with one `madvise(MADV_POPULATE_WRITE)` each, costs much less (docs/architecture.md, "Large
 //! bodies straight from the socket"; measured in bench/RESULTS.md).
 
+use super::sys;
 use std::sync::OnceLock;
 
 /// How far ahead of the reads pages are brought in, in one call each: large enough that the
@@ -11,26 +12,15 @@ use std::sync::OnceLock;
 /// memory committed that it never used.
 pub(crate) const PREFAULT_STEP: usize = 8 * 1024 * 1024;
 
-fn page_size() -> Option<usize> {
-    // SAFETY: a plain query.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(page).ok().filter(|&p| p.is_power_of_two())
-}
-
 /// Whether the pages of `buf` are in memory already (sampled: first, middle and last page).
 pub(crate) fn is_resident(buf: &[u8]) -> bool {
-    let Some(page) = page_size() else { return false };
+    let Some(page) = sys::page_size() else { return false };
     if buf.is_empty() {
         return false;
     }
     let start = buf.as_ptr() as usize;
-    [start, start + buf.len() / 2, start + buf.len() - 1].iter().all(|&at| {
-        let mut state = 0u8;
-        // SAFETY: the page holding `at` is mapped (it holds a byte of `buf`); one page is asked
-        // about, so one byte of `state` is written.
-        let rc = unsafe { libc::mincore((at - at % page) as *mut libc::c_void, 1, &mut state) };
-        rc == 0 && state & 1 == 1
-    })
+    // The page holding each sampled byte is mapped: it holds a byte of `buf`.
+    [start, start + buf.len() / 2, start + buf.len() - 1].iter().all(|&at| sys::page_is_resident(at - at % page))
 }
 
 /// Whether this kernel brings pages in ahead (`MADV_POPULATE_WRITE`, Linux 5.14), tried once
@@ -38,7 +28,7 @@ pub(crate) fn is_resident(buf: &[u8]) -> bool {
 pub(crate) fn can_prefault() -> bool {
     static CAN: OnceLock<bool> = OnceLock::new();
     *CAN.get_or_init(|| {
-        let Some(page) = page_size() else { return false };
+        let Some(page) = sys::page_size() else { return false };
         let mut probe = vec![0u8; 2 * page];
         Prefault::new().ahead(probe.as_mut_ptr(), probe.len(), 0, probe.len())
     })
@@ -60,7 +50,7 @@ pub(crate) struct Prefault {
 impl Prefault {
     /// For a region of which nothing was brought in yet.
     pub(crate) fn new() -> Self {
-        Prefault { done: 0, page: page_size() }
+        Prefault { done: 0, page: sys::page_size() }
     }
 
     /// Makes sure that the pages from offset `from` to `from + next` of the region of `len`
@@ -78,15 +68,11 @@ impl Prefault {
         // byte of the region.
         let first = base.saturating_add(self.done) / page * page;
         let last = base.saturating_add(upto).saturating_add(page - 1) / page * page;
-        if last > first {
-            // SAFETY: every page of first..last holds a byte of the region, which the caller owns
-            // and is about to write; MADV_POPULATE_WRITE only faults pages in as writable, it
-            // reads and changes no byte.
-            let rc = unsafe { libc::madvise(first as *mut libc::c_void, last - first, libc::MADV_POPULATE_WRITE) };
-            if rc != 0 {
-                self.page = None;
-                return false;
-            }
+        // Every page of first..last holds a byte of the region, which the caller owns and is
+        // about to write.
+        if last > first && !sys::populate_write(first, last - first) {
+            self.page = None;
+            return false;
         }
         self.done = upto;
         true

@@ -12,12 +12,13 @@
 //! CONNECT connector opens its leg to the proxy with a plain-HTTP, proxy-less configuration,
 //! and TLS is layered on that leg afterwards.
 
+use super::sys;
 use crate::wire::buffers::GrowingBuffers;
 use crate::wire::interrupt::{self, Interrupt, TICK};
+use socket2::{Domain, Protocol, Socket, Type};
 use std::any::Any;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -121,76 +122,27 @@ fn is_final(e: &Error) -> bool {
     }
 }
 
-/// A TCP connection made without blocking for longer than a step at a time.
+/// A TCP connection made without blocking for longer than a step at a time: one attempt,
+/// started once and waited for in steps (never restarted per step).
 fn connect(addr: SocketAddr, budget: Option<Duration>, start: Instant) -> Result<TcpStream, Error> {
-    let domain = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
-    // SAFETY: a plain system call; the descriptor is owned by the TcpStream right after.
-    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error().into());
-    }
-    // SAFETY: `fd` is a new socket that nothing else owns.
-    let stream = unsafe { TcpStream::from_raw_fd(fd) };
-    let (storage, len) = socket_address(addr);
-    // SAFETY: `storage` holds a socket address of `len` bytes for this family.
-    let rc = unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
-    if rc != 0 {
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_nonblocking(true)?;
+    if let Err(e) = socket.connect(&addr.into()) {
+        if !sys::connect_in_progress(&e) {
             return Err(e.into());
         }
         loop {
             let step = next_step(budget, start, Timeout::Connect)?;
-            let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
-            // SAFETY: one valid pollfd.
-            let ready = unsafe { libc::poll(&mut pfd, 1, step.as_millis().min(i32::MAX as u128) as i32) };
-            if ready > 0 {
+            if sys::wait_writable(&socket, step)? {
                 break;
             }
-            if ready < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(e.into());
-                }
-            }
         }
-        if let Some(e) = stream.take_error()? {
+        if let Some(e) = socket.take_error()? {
             return Err(e.into());
         }
     }
-    stream.set_nonblocking(false)?;
-    Ok(stream)
-}
-
-fn socket_address(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: all-zero bytes are a valid sockaddr_storage.
-    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_storage is larger than sockaddr_in and suitably aligned.
-            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
-                sin6_scope_id: a.scope_id(),
-            };
-            // SAFETY: sockaddr_storage is larger than sockaddr_in6 and suitably aligned.
-            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (storage, len as libc::socklen_t)
+    socket.set_nonblocking(false)?;
+    Ok(socket.into())
 }
 
 /// A TCP connection whose reads and writes wait one step at a time.
@@ -255,12 +207,8 @@ impl Transport for StoppableTcp {
         let start = Instant::now();
         loop {
             let step = next_step(budget, start, timeout.reason)?;
-            if self.read_timeout != Some(step) {
-                self.stream.set_read_timeout(Some(step))?;
-                self.read_timeout = Some(step);
-            }
             let input = self.buffers.input_append_buf();
-            match (&*self.stream).read(input) {
+            match sys::read_step(&self.stream, input, step, &mut self.read_timeout) {
                 Ok(n) => {
                     self.buffers.input_appended(n);
                     // Noted for the call in progress after the read, not before the wait: a
@@ -281,14 +229,9 @@ impl Transport for StoppableTcp {
             // Read past the HTTP stack: where the next answer starts is known to nobody.
             return false;
         }
-        // A pooled connection is reusable when reading would block: the peer has neither closed
-        // it nor sent anything unasked. One non-blocking peek asks (the socket stays blocking).
-        let mut probe = 0u8;
-        // SAFETY: one byte of `probe` may be written; the socket is open while `self` holds it.
-        let n = unsafe {
-            libc::recv(self.stream.as_raw_fd(), (&mut probe as *mut u8).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
-        };
-        let open = n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock;
+        // A pooled connection is reusable when the peer has neither closed it nor sent anything
+        // unasked.
+        let open = sys::is_idle(&self.stream);
         // Between requests: a buffer grown for a large body goes back to its starting size.
         self.buffers.shrink();
         open
@@ -343,22 +286,19 @@ impl Handover {
                 Error::Io(io) => io,
                 _ => io::Error::new(io::ErrorKind::TimedOut, "the server sent nothing within the read timeout"),
             })?;
-            let nanos = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
-            if self.read_timeout.load(Ordering::Relaxed) != nanos {
-                self.stream.set_read_timeout(Some(step))?;
-                self.read_timeout.store(nanos, Ordering::Relaxed);
+            // The socket timeout as last set (0: never), kept in an atomic since `self` is shared.
+            let last = self.read_timeout.load(Ordering::Relaxed);
+            let mut set = (last != 0).then(|| Duration::from_nanos(last));
+            let read = sys::read_all_step(&self.stream, buf, step, &mut set);
+            let now = set.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+            if now != last {
+                self.read_timeout.store(now, Ordering::Relaxed);
             }
-            // SAFETY: `buf` is valid for writes of its length; the socket is open while `self`
-            // holds the stream.
-            let n =
-                unsafe { libc::recv(self.stream.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_WAITALL) };
-            if n >= 0 {
-                // With the step's timeout, a wait that got part of the bytes ends with them.
-                return Ok(n as usize);
-            }
-            let e = io::Error::last_os_error();
-            if !is_wait_over(&e) {
-                return Err(e);
+            match read {
+                // A wait that got part of the bytes ends with them.
+                Ok(n) => return Ok(n),
+                Err(e) if is_wait_over(&e) => {}
+                Err(e) => return Err(e),
             }
         }
     }
