@@ -878,9 +878,13 @@ wf_status wf_get_progress(wf_client *client,
                           bool *out_done);
 
 /**
- * Waits until an operation has finished, polling its progress with a back-off (from 100 ms,
- * growing to 2 s; never a busy loop). Calls `on_progress` (NULL allowed) on the calling thread
- * with each new percentage, and with 100 at the end. A 404 after the operation was once seen
+ * Waits until an operation has finished. The client's watcher (one thread per client, while
+ * anything is waited on) learns the progress of every operation waited on through the client
+ * with one `getOperations` per interval (from 100 ms, growing to 2 s), and asks `getProgress`
+ * only of an operation that left that list or is not in it yet; so a thousand waits cost the
+ * server what one does. This call sleeps until the watcher learns something, never a busy loop.
+ * Calls `on_progress` (NULL allowed) on the calling thread with each new percentage, and with
+ * 100 at the end. A 404 after the operation was once seen
  * counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
  * `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
  * returns non-zero or `wf_cancel` is called on this client for this operation (from another
@@ -892,6 +896,36 @@ wf_status wf_wait(wf_client *client,
                   uint32_t timeout_ms,
                   wf_progress_fn on_progress,
                   void *user_data);
+
+/**
+ * Waits until the first of `count` operations (`op_ids`, each as for `wf_wait`) ends, through
+ * the client's watcher (see `wf_wait`): one thread waits for any number of operations, and the
+ * server sees one `getOperations` per interval for all of them. On return `*out_index` (when
+ * not NULL) is the index of the operation that ended, or `count` when none did; the status is
+ * how it ended: `WF_OK` (finished), `WF_NOT_FOUND`, `WF_ABORTED` (cancelled by `wf_cancel` on
+ * this client), the server's error... When the wait itself ends first: `WF_TIMEOUT` after
+ * `timeout_ms` (0: no deadline), `WF_ABORTED` (the view's abort switch or transfer callback),
+ * `WF_INVALID_ARGUMENT` (NULL or empty `op_ids`, a NULL or invalid id), with `count` in
+ * `*out_index`. Thread-safe; the ids need to live during the call only.
+ */
+wf_status wf_wait_any(wf_client *client,
+                      const char *const *op_ids,
+                      size_t count,
+                      uint32_t timeout_ms,
+                      size_t *out_index);
+
+/**
+ * Waits until every one of `count` operations (`op_ids`, each as for `wf_wait`) has ended,
+ * through the client's watcher (see `wf_wait`). `WF_OK` when all finished; otherwise the status
+ * of the first one (in the order given) that did not, its id in the message. `WF_TIMEOUT` after
+ * `timeout_ms` (0: no deadline); `WF_ABORTED` from the view's abort switch or transfer
+ * callback; `WF_INVALID_ARGUMENT` for NULL or empty `op_ids`, or a NULL or invalid id.
+ * Thread-safe; the ids need to live during the call only.
+ */
+wf_status wf_wait_all(wf_client *client,
+                      const char *const *op_ids,
+                      size_t count,
+                      uint32_t timeout_ms);
 
 /**
  * Cancels an operation (`POST …/cancel/{op_id}`, 204). A `wf_wait` on the same client for the

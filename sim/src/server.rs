@@ -173,6 +173,9 @@ fn route(shared: &Shared, req: &Request) -> Response {
             guarded(WATCH, &|| Response::text(200, "Server Engine REST Service available: PrintRestService"))
         }
         ["workflow", "print", "submit"] if m == "POST" => guarded(DATA, &|| submit(shared, &settings, req)),
+        ["workflow", "print", "getOperations"] if is_get && !settings.operations_list => {
+            guarded(WATCH, &|| Response::error(404, "getOperations is not served (operations_list = false)", None))
+        }
         ["workflow", "print", "getOperations"] if is_get => guarded(WATCH, &|| operations(shared)),
         ["workflow", "print", "getProgress", id] if is_get => {
             guarded(WATCH, &|| with_id(id, |id| progress(shared, &settings, id)))

@@ -96,6 +96,9 @@ pub struct Settings {
     pub path_separator: String,
     /// Results can be fetched once only (docs/rest-api.md, "Result headers").
     pub delete_after_read: bool,
+    /// Whether `getOperations` is served; false answers 404, as a server without it would, so
+    /// that clients can be tested falling back to a progress call per operation.
+    pub operations_list: bool,
     pub early_result: EarlyResult,
     /// After completion, getProgress answers 404 once this much time has passed (the field
     /// behaviour of docs/rest-api.md, "Progress"); `None` keeps answering `done`.
@@ -139,6 +142,7 @@ impl Default for Settings {
             op_duration: Duration::from_millis(1500),
             path_separator: ",".into(),
             delete_after_read: false,
+            operations_list: true,
             early_result: EarlyResult::Error,
             progress_gone_after: None,
             cleanup_after: None,
@@ -168,6 +172,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("op_duration_ms", "how long an operation runs (default 1500)"),
     ("path_separator", "separator of multi-file result paths (default ,)"),
     ("delete_after_read", "true|false: a result can be fetched once only (default false)"),
+    ("operations_list", "true|false: serve getOperations; false answers 404 like a server without it (default true)"),
     ("early_result", "error|wait: getResult before completion (default error)"),
     ("progress_gone_after_ms", "getProgress answers 404 this long after completion (default never)"),
     ("cleanup_after_ms", "non-persistent uploads are removed this long after upload, once unused (default never)"),
@@ -241,6 +246,7 @@ impl Settings {
             "op_duration_ms" => self.op_duration = Duration::from_millis(as_u64(key, v)?),
             "path_separator" => self.path_separator = as_string(key, v)?,
             "delete_after_read" => self.delete_after_read = as_bool(key, v)?,
+            "operations_list" => self.operations_list = as_bool(key, v)?,
             "early_result" => {
                 self.early_result = match as_string(key, v)?.as_str() {
                     "error" => EarlyResult::Error,
@@ -313,6 +319,7 @@ impl Settings {
             "op_duration_ms": self.op_duration.as_millis() as u64,
             "path_separator": self.path_separator,
             "delete_after_read": self.delete_after_read,
+            "operations_list": self.operations_list,
             "early_result": if self.early_result == EarlyResult::Error { "error" } else { "wait" },
             "progress_gone_after_ms": self.progress_gone_after.map(|d| d.as_millis() as u64),
             "cleanup_after_ms": self.cleanup_after.map(|d| d.as_millis() as u64),

@@ -1,14 +1,19 @@
-//! Progress of an operation and waiting for it to finish: what a `getProgress` answer means,
-//! and the polling loop with its back-off and deadline (the signals that let `cancel` on the
-//! same client stop a waiter at once are in `session::waits`).
+//! Progress of an operation and waiting for operations to finish: what a `getProgress` answer
+//! means, and the waits themselves (one operation, the first of several, all of several). A wait
+//! polls nothing itself: it registers its operations with the client's watcher (`watch`), reads
+//! what the watcher learnt, and sleeps until that changes, its own deadline, abort switch,
+//! transfer callback and `cancel` applying all along (docs/architecture.md, "Waiting").
 
 use crate::error::{Error, Result, Status};
-use crate::session::waits::{Registration, Woken};
-use crate::wire::interrupt::{self, Interrupt};
+use crate::session::client::Client;
+use crate::session::url::{encode_segment, Segment};
+use crate::session::waits::{Outcome, Registration};
+use crate::wire::interrupt::{self, CallControls, Interrupt, TICK};
 use std::time::Duration;
 
-const FIRST_POLL: Duration = Duration::from_millis(100);
-const LONGEST_POLL: Duration = Duration::from_secs(2);
+/// The watcher's first look at an operation, and the longest interval between two looks.
+pub(crate) const FIRST_POLL: Duration = Duration::from_millis(100);
+pub(crate) const LONGEST_POLL: Duration = Duration::from_secs(2);
 
 /// `getProgress`: a percentage, or finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,76 +31,151 @@ pub fn parse_progress(body: &str) -> Option<Progress> {
     (0..=100).contains(&n).then_some(Progress { percent: n, done: false })
 }
 
-/// Polls until the operation is done (or gone after it was seen), reporting each new
-/// percentage to `on_progress` (false from it stops with `Aborted`); `poll` asks for the
-/// progress. Sleeps between polls with a back-off; a cancel of `signal` (by `cancel` on the same
-/// client) stops the wait with `Aborted`, even when it comes while a poll is in flight: the
-/// signal's switch is part of the poll's controls, so the poll stops within a step whatever
-/// the server is doing. The wait's deadline is the deadline of the call's frame, which bounds
-/// the poll in flight too.
-pub(crate) fn poll_until_done(
-    op_id: &str,
-    registration: &Registration,
-    poll: &mut dyn FnMut() -> Result<Progress>,
-    on_progress: &mut dyn FnMut(i32) -> bool,
-) -> Result<()> {
-    let mut delay = FIRST_POLL;
-    let mut last: Option<i32> = None;
-    let mut report = |p: i32, last: &mut Option<i32>| -> Result<()> {
-        if *last != Some(p) {
-            *last = Some(p);
-            if !on_progress(p) {
-                return Err(Error::new(
-                    Status::Aborted,
-                    format!("waiting for operation '{op_id}' was stopped by the progress callback"),
-                ));
-            }
-        }
-        Ok(())
-    };
-    let cancelled = || Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"));
-    let stopped = |i: Interrupt, last: Option<i32>| match i {
+fn cancelled(op_id: &str) -> Error {
+    Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"))
+}
+
+/// The error of a wait stopped by its controls.
+fn stopped(i: Interrupt, what: &str, last: Option<i32>) -> Error {
+    match i {
         Interrupt::Deadline(_) => Error::new(
             Status::Timeout,
-            format!(
-                "operation '{op_id}' did not finish within the wait deadline (last progress {}%)",
-                last.unwrap_or(0)
-            ),
+            format!("{what} did not finish within the wait deadline (last progress {}%)", last.unwrap_or(0)),
         ),
         other => other.into_error(),
-    };
-    let _cancel_stops_polls = interrupt::enter_inner(registration.abort());
-    let signal = registration.signal();
-    loop {
-        if signal.is_cancelled() {
-            return Err(cancelled());
-        }
-        let polled = poll();
-        // A cancel on this client wins over whatever the poll in flight answered (a 404 once
-        // the server dropped the cancelled operation must not read as "finished").
-        if signal.is_cancelled() {
-            return Err(cancelled());
-        }
-        match polled {
-            Ok(p) => {
-                report(p.percent, &mut last)?;
-                if p.done {
-                    return Ok(());
+    }
+}
+
+/// What a wait does between two looks: its controls (abort, deadline, transfer callback), then
+/// sleep until the watcher changes something, at most a tick.
+fn pause(c: &Client, seen: u64) -> std::result::Result<(), Interrupt> {
+    interrupt::poll()?;
+    c.shared.waits.wait_change(seen, interrupt::time_left(TICK).max(Duration::from_millis(1)));
+    Ok(())
+}
+
+/// The state of one registered operation: how it ended, if it did, and its last percentage.
+fn look(op_id: &str, r: &Registration) -> (Option<Result<()>>, Option<i32>) {
+    if r.signal().is_cancelled() {
+        return (Some(Err(cancelled(op_id))), None);
+    }
+    let w = r.signal().watch();
+    let ended = w.outcome.as_ref().map(|o| match o {
+        Outcome::Finished => Ok(()),
+        Outcome::Failed(e) => Err(e.clone()),
+    });
+    (ended, w.percent)
+}
+
+/// Registers waits for `op_ids` (checked first) and makes sure the watcher runs.
+fn register(c: &Client, op_ids: &[&str]) -> Result<Vec<Registration>> {
+    for id in op_ids {
+        encode_segment(id, "operation id", Segment::OperationId)?;
+    }
+    let registrations: Vec<Registration> = op_ids.iter().map(|id| c.shared.waits.register(id, FIRST_POLL)).collect();
+    if let Err(e) = crate::api::watch::start(c) {
+        release(c, op_ids, registrations);
+        return Err(e);
+    }
+    Ok(registrations)
+}
+
+fn release(c: &Client, op_ids: &[&str], registrations: Vec<Registration>) {
+    for (id, r) in op_ids.iter().zip(registrations) {
+        c.shared.waits.release(id, r);
+    }
+}
+
+impl Client {
+    /// The controls of a wait: the view's, its timeout bounded by the wait's own.
+    fn wait_controls(&self, timeout: Option<Duration>) -> CallControls {
+        let mut controls = self.controls().clone();
+        controls.timeout = match (controls.timeout, timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        controls
+    }
+
+    /// Waits until the operation is done (or gone after it was seen), reporting each new
+    /// percentage to `on_progress` (false from it stops with `Aborted`; it ends with 100). A
+    /// `cancel` of the operation on this client stops the wait with `Aborted` at once.
+    pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
+        let registrations = register(self, &[op_id])?;
+        let r = &registrations[0];
+        let outcome = self.call_with(&self.wait_controls(timeout), || {
+            let what = format!("operation '{op_id}'");
+            let mut reported = None;
+            let mut report = |p: i32, reported: &mut Option<i32>| -> Result<()> {
+                if *reported != Some(p) {
+                    *reported = Some(p);
+                    if !on_progress(p) {
+                        return Err(Error::new(
+                            Status::Aborted,
+                            format!("waiting for {what} was stopped by the progress callback"),
+                        ));
+                    }
+                }
+                Ok(())
+            };
+            loop {
+                let seen = self.shared.waits.generation();
+                let (ended, percent) = look(op_id, r);
+                if let Some(p) = percent {
+                    report(p, &mut reported)?;
+                }
+                match ended {
+                    Some(Ok(())) => {
+                        report(100, &mut reported)?;
+                        return Ok(());
+                    }
+                    Some(Err(e)) => return Err(e),
+                    None => pause(self, seen).map_err(|i| stopped(i, &what, reported))?,
                 }
             }
-            // Servers drop finished operations from the active list (docs/rest-api.md, "Progress").
-            Err(e) if e.status == Status::NotFound && last.is_some() => {
-                report(100, &mut last)?;
-                return Ok(());
+        });
+        release(self, &[op_id], registrations);
+        outcome
+    }
+
+    /// Waits until the first of `op_ids` ends; gives its index and how it ended (finished, or
+    /// its failure: cancelled on this client, not found, the server's error...). `Err` when the
+    /// wait itself ends first: its deadline, its abort switch, an invalid id.
+    pub fn wait_any(&self, op_ids: &[&str], timeout: Option<Duration>) -> Result<(usize, Result<()>)> {
+        if op_ids.is_empty() {
+            return Err(Error::invalid("wait for any of no operation: give at least one operation id"));
+        }
+        let registrations = register(self, op_ids)?;
+        let outcome = self.call_with(&self.wait_controls(timeout), || loop {
+            let seen = self.shared.waits.generation();
+            for (i, (id, r)) in op_ids.iter().zip(&registrations).enumerate() {
+                if let (Some(ended), _) = look(id, r) {
+                    return Ok((i, ended));
+                }
             }
-            Err(e) => return Err(interrupt::current().map_or(e, |i| stopped(i, last))),
-        }
-        match signal.sleep(delay) {
-            Woken::Slept => {}
-            Woken::Cancelled => return Err(cancelled()),
-            Woken::Interrupted(i) => return Err(stopped(i, last)),
-        }
-        delay = (delay * 3 / 2).min(LONGEST_POLL);
+            let what = format!("none of the {} operations waited on", op_ids.len());
+            pause(self, seen).map_err(|i| stopped(i, &what, None))?;
+        });
+        release(self, op_ids, registrations);
+        outcome
+    }
+
+    /// Waits until every one of `op_ids` has ended; then `Ok` when all finished, else the
+    /// failure of the first (in the order given) that did not.
+    pub fn wait_all(&self, op_ids: &[&str], timeout: Option<Duration>) -> Result<()> {
+        let registrations = register(self, op_ids)?;
+        let outcome = self.call_with(&self.wait_controls(timeout), || loop {
+            let seen = self.shared.waits.generation();
+            let looks: Vec<_> = op_ids.iter().zip(&registrations).map(|(id, r)| look(id, r).0).collect();
+            let pending = looks.iter().filter(|l| l.is_none()).count();
+            if pending == 0 {
+                return looks.into_iter().flatten().find(|l| l.is_err()).unwrap_or(Ok(()));
+            }
+            let what = format!("{pending} of the {} operations waited on", op_ids.len());
+            pause(self, seen).map_err(|i| stopped(i, &what, None))?;
+        });
+        release(self, op_ids, registrations);
+        outcome
     }
 }
 

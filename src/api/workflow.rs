@@ -1,13 +1,12 @@
 //! The All-In-One workflow calls (docs/rest-api.md, "All-In-One"): submit, progress, wait,
 //! cancel, the operation list and the server version. Results are fetched in `fetch`.
 
-use crate::api::wait::{self, parse_progress, Progress};
+use crate::api::wait::{parse_progress, Progress};
 use crate::error::{Error, Result, Status};
 use crate::session::client::Client;
 use crate::session::request::{header, Call, Method, PRINT, SERVICE};
 use crate::session::url::{encode_segment, Segment, MAX_OPERATION_ID};
 use crate::wire::body::TEXT_LIMIT;
-use std::time::Duration;
 
 /// Largest answer read from `submit` and `cancel` (their bodies carry nothing we use).
 const SMALL_BODY: u64 = 1024 * 1024;
@@ -43,38 +42,17 @@ impl Client {
         })
     }
 
-    /// Polls until the operation is done (or gone after it was seen), reporting each new
-    /// percentage to `on_progress` (false from it stops with `Aborted`).
-    pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
-        encode_segment(op_id, "operation id", Segment::OperationId)?;
-        // The wait's timeout bounds the whole wait, the poll in flight included.
-        let mut controls = self.controls().clone();
-        controls.timeout = match (controls.timeout, timeout) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let registration = self.shared.waits.register(op_id);
-        // Each poll takes a request slot of its own: a wait never holds one while it sleeps.
-        let outcome = self.call_with(&controls, || {
-            wait::poll_until_done(op_id, &registration, &mut || self.progress(op_id), on_progress)
-        });
-        self.shared.waits.release(op_id, registration);
-        outcome
-    }
-
     /// Cancels an operation. A `wait` for it on this client stops with `Aborted` at once, before
-    /// the server answers (so that no poll in flight can read the cancel as the end of the job),
-    /// its poll in flight included. A wait on this thread (a cancel made from its callback)
-    /// stops as soon as the callback returns.
+    /// the server answers (so that nothing the watcher learns meanwhile can read the cancel as
+    /// the end of the job); a wait on this thread (a cancel made from its callback) stops as soon
+    /// as the callback returns.
     pub fn cancel(&self, op_id: &str) -> Result<()> {
         self.call(|| {
             let call = Call::operation("cancel", op_id, Method::Post)?;
-            let waits_here = self.shared.waits.cancel(op_id);
-            let sent = self.slot().and_then(|_slot| self.send_read(&call, SMALL_BODY));
-            for abort in waits_here {
-                abort.trigger();
-            }
-            sent.map(drop)
+            self.shared.waits.cancel(op_id);
+            let _slot = self.slot()?;
+            self.send_read(&call, SMALL_BODY)?;
+            Ok(())
         })
     }
 

@@ -39,6 +39,31 @@ pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, name: &str) -> Result<Opt
     }
 }
 
+/// Most strings one array argument may hold (a sanity bound on a count, not a server's number).
+pub(crate) const MAX_STRINGS: usize = 1 << 20;
+
+/// A required array of `count` NUL-terminated UTF-8 strings (at least one).
+///
+/// # Safety
+/// `p` is NULL or points to `count` pointers, each NULL or a NUL-terminated string, all
+/// outliving the call.
+pub(crate) unsafe fn str_array<'a>(p: *const *const c_char, count: usize, name: &str) -> Result<Vec<&'a str>> {
+    if p.is_null() || count == 0 {
+        return Err(Error::invalid(format!("{name} is NULL or empty: give at least one operation id")));
+    }
+    if count > MAX_STRINGS {
+        return Err(Error::invalid(format!("{name} has {count} entries, over the limit of {MAX_STRINGS}")));
+    }
+    // SAFETY: `count` readable pointers by the caller's contract.
+    let pointers = unsafe { std::slice::from_raw_parts(p, count) };
+    pointers
+        .iter()
+        .enumerate()
+        // SAFETY: each is NULL or a NUL-terminated string by the caller's contract.
+        .map(|(i, &s)| unsafe { str_arg(s, &format!("{name}[{i}]")) })
+        .collect()
+}
+
 /// The `(buffer, *capacity)` pair of the buffer protocol. A capacity over `isize::MAX` cannot
 /// describe a real buffer and is refused.
 ///

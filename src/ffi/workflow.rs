@@ -2,7 +2,7 @@
 //! managed output downloads.
 
 use super::panic::ffi_status;
-use super::ptr::{client, opt_str_arg, out, out_buffer, str_arg};
+use super::ptr::{client, opt_str_arg, out, out_buffer, str_arg, str_array};
 use super::result::{fetch_result_into, finish_fetch, Retry};
 use super::{wf_client, wf_status, WF_OPERATION_ID_CAPACITY};
 use crate::{Client, Fetched, ResultEndpoint};
@@ -81,9 +81,13 @@ pub unsafe extern "C" fn wf_get_progress(
     })
 }
 
-/// Waits until an operation has finished, polling its progress with a back-off (from 100 ms,
-/// growing to 2 s; never a busy loop). Calls `on_progress` (NULL allowed) on the calling thread
-/// with each new percentage, and with 100 at the end. A 404 after the operation was once seen
+/// Waits until an operation has finished. The client's watcher (one thread per client, while
+/// anything is waited on) learns the progress of every operation waited on through the client
+/// with one `getOperations` per interval (from 100 ms, growing to 2 s), and asks `getProgress`
+/// only of an operation that left that list or is not in it yet; so a thousand waits cost the
+/// server what one does. This call sleeps until the watcher learns something, never a busy loop.
+/// Calls `on_progress` (NULL allowed) on the calling thread with each new percentage, and with
+/// 100 at the end. A 404 after the operation was once seen
 /// counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
 /// `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
 /// returns non-zero or `wf_cancel` is called on this client for this operation (from another
@@ -104,6 +108,64 @@ pub unsafe extern "C" fn wf_wait(
         // SAFETY: the callback and user_data are the caller's.
         let mut report = |p: i32| on_progress.is_none_or(|f| unsafe { f(user_data, p) } == 0);
         c.wait(op, timeout, &mut report)?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Waits until the first of `count` operations (`op_ids`, each as for `wf_wait`) ends, through
+/// the client's watcher (see `wf_wait`): one thread waits for any number of operations, and the
+/// server sees one `getOperations` per interval for all of them. On return `*out_index` (when
+/// not NULL) is the index of the operation that ended, or `count` when none did; the status is
+/// how it ended: `WF_OK` (finished), `WF_NOT_FOUND`, `WF_ABORTED` (cancelled by `wf_cancel` on
+/// this client), the server's error... When the wait itself ends first: `WF_TIMEOUT` after
+/// `timeout_ms` (0: no deadline), `WF_ABORTED` (the view's abort switch or transfer callback),
+/// `WF_INVALID_ARGUMENT` (NULL or empty `op_ids`, a NULL or invalid id), with `count` in
+/// `*out_index`. Thread-safe; the ids need to live during the call only.
+#[no_mangle]
+pub unsafe extern "C" fn wf_wait_any(
+    client: *mut wf_client,
+    op_ids: *const *const c_char,
+    count: usize,
+    timeout_ms: u32,
+    out_index: *mut usize,
+) -> wf_status {
+    ffi_status!({
+        // SAFETY: NULL or writable by the caller's contract; set first, so every outcome sets it.
+        let mut index = unsafe { out_index.as_mut() };
+        let mut put = |i: usize| {
+            if let Some(slot) = index.as_deref_mut() {
+                *slot = i;
+            }
+        };
+        put(count);
+        let c = unsafe { self::client(client) }?;
+        let ids = unsafe { str_array(op_ids, count, "op_ids") }?;
+        let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64));
+        let (which, outcome) = c.wait_any(&ids, timeout)?;
+        put(which);
+        outcome?;
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Waits until every one of `count` operations (`op_ids`, each as for `wf_wait`) has ended,
+/// through the client's watcher (see `wf_wait`). `WF_OK` when all finished; otherwise the status
+/// of the first one (in the order given) that did not, its id in the message. `WF_TIMEOUT` after
+/// `timeout_ms` (0: no deadline); `WF_ABORTED` from the view's abort switch or transfer
+/// callback; `WF_INVALID_ARGUMENT` for NULL or empty `op_ids`, or a NULL or invalid id.
+/// Thread-safe; the ids need to live during the call only.
+#[no_mangle]
+pub unsafe extern "C" fn wf_wait_all(
+    client: *mut wf_client,
+    op_ids: *const *const c_char,
+    count: usize,
+    timeout_ms: u32,
+) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let ids = unsafe { str_array(op_ids, count, "op_ids") }?;
+        let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64));
+        c.wait_all(&ids, timeout)?;
         Ok(wf_status::WF_OK)
     })
 }

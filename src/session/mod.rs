@@ -3,7 +3,8 @@
 //! mapping (`request`), credentials and the scrubbing of secrets (`auth`), URLs and path
 //! segments (`url`), the log hook (`log`), request bodies from files, buffers and readers
 //! (`data`), what a result is (`result`) and the bodies kept for the buffer protocol (`kept`),
-//! the waits that a cancel stops (`waits`), and the atomic download file (`tempfile`).
+//! the operations being waited on, what the watcher learnt of them and whether a cancel stopped
+//! them (`waits`), and the atomic download file (`tempfile`).
 //!
 //! May use: the wire, the session itself and `crate::error`. Never the operations or the C
 //! boundary (tests/layers.rs checks it).

@@ -1,87 +1,183 @@
-//! The waits in progress on a client, by operation: what lets `cancel` on the same client stop
-//! them at once (a flag, a wake-up for a sleep between polls, and each wait's own switch, which
-//! stops its poll in flight), counted explicitly so that the last wait to end removes the entry.
+//! The operations being waited on through a client, by id: what the client's watcher last
+//! learnt of each (progress, finished, failed), how many waits share it, and whether `cancel` on
+//! the same client stopped them. Waits read it and sleep until it changes; the watcher
+//! (`api::watch`) writes it; counted explicitly, so that the last wait to end removes an entry.
+//! No caller code runs under its locks.
 
-use crate::wire::interrupt::{self, AbortHandle, Interrupt, TICK};
+use crate::error::Error;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// Wakes the `wait` calls of one operation when the same client cancels it.
+/// The operations waited on through one client.
 #[derive(Default)]
 pub(crate) struct WaitSignals {
     waiting: Mutex<HashMap<String, Arc<Signal>>>,
+    /// Bumped and notified whenever a watched operation changes (progress, end, cancel) or one
+    /// joins, so that waits and the watcher wake without polling each other.
+    generation: Mutex<u64>,
+    changed: Condvar,
+    /// Whether the watcher's thread runs (one per client at most).
+    watcher_running: Mutex<bool>,
 }
 
-/// What `cancel` sets for the waits of one operation: a flag, a wake-up for a sleep, and the
-/// switch of each wait, which stops its poll in flight (it travels in the poll's call frame,
-/// src/interrupt.rs). The list of switches is the count of waits sharing the signal.
-#[derive(Default)]
+/// How a watched operation ended.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    Finished,
+    Failed(Error),
+}
+
+/// What is known of one watched operation.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// Waits sharing this entry.
+    waiters: usize,
+    /// The last percentage seen (from the operation list or a progress answer).
+    pub percent: Option<i32>,
+    pub outcome: Option<Outcome>,
+    /// Seen running once: a 404 afterwards means it finished and was dropped by the server.
+    pub seen: bool,
+    /// In the server's operation list at the last look.
+    pub listed: bool,
+    /// When the watcher may next ask this operation's progress itself, and the back-off.
+    pub next_check: Instant,
+    pub delay: Duration,
+    /// Transient failures of its own progress answers in a row.
+    pub failures: u32,
+}
+
+/// One watched operation: its state, and the flag `cancel` sets.
 pub(crate) struct Signal {
     cancelled: AtomicBool,
-    waits: Mutex<Vec<Arc<AbortHandle>>>,
-    sleeping: Mutex<()>,
-    wake: Condvar,
+    watch: Mutex<Watch>,
 }
 
-/// One `wait` call's share of its operation's signal.
+/// One wait's share of its operation's entry.
 pub(crate) struct Registration {
     signal: Arc<Signal>,
-    abort: Arc<AbortHandle>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Signal {
+    fn new(first_check: Duration) -> Signal {
+        Signal {
+            cancelled: AtomicBool::new(false),
+            watch: Mutex::new(Watch {
+                waiters: 0,
+                percent: None,
+                outcome: None,
+                seen: false,
+                listed: false,
+                next_check: Instant::now(),
+                delay: first_check,
+                failures: 0,
+            }),
+        }
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// The state, for reading or (the watcher) updating; held for a few lines, no caller code.
+    pub(crate) fn watch(&self) -> MutexGuard<'_, Watch> {
+        locked(&self.watch)
+    }
 }
 
 impl Registration {
     pub(crate) fn signal(&self) -> &Signal {
         &self.signal
     }
-
-    /// The switch `cancel` triggers to stop this wait's poll in flight.
-    pub(crate) fn abort(&self) -> Arc<AbortHandle> {
-        self.abort.clone()
-    }
-}
-
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl WaitSignals {
-    pub(crate) fn register(&self, op_id: &str) -> Registration {
-        let signal = locked(&self.waiting).entry(op_id.to_string()).or_default().clone();
-        let abort = Arc::new(AbortHandle::new());
-        locked(&signal.waits).push(abort.clone());
-        Registration { signal, abort }
+    /// Registers a wait for `op_id`; a new entry is checked at once by the watcher.
+    pub(crate) fn register(&self, op_id: &str, first_check: Duration) -> Registration {
+        let signal = locked(&self.waiting)
+            .entry(op_id.to_string())
+            .or_insert_with(|| Arc::new(Signal::new(first_check)))
+            .clone();
+        signal.watch().waiters += 1;
+        self.notify();
+        Registration { signal }
     }
 
-    /// Ends one `wait`'s use of the signal of `op_id`; the last one removes it, so that a later
-    /// wait for the same id starts with a signal of its own, not cancelled.
+    /// Ends one wait's use of the entry of `op_id`; the last one removes it, so that a later
+    /// wait for the same id starts afresh, not cancelled.
     pub(crate) fn release(&self, op_id: &str, registration: Registration) {
         let mut map = locked(&self.waiting);
-        let mut waits = locked(&registration.signal.waits);
-        waits.retain(|a| !Arc::ptr_eq(a, &registration.abort));
-        if waits.is_empty() && map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
+        let mut watch = registration.signal.watch();
+        watch.waiters = watch.waiters.saturating_sub(1);
+        if watch.waiters == 0 && map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
             map.remove(op_id);
         }
     }
 
-    /// Marks the waits of `op_id` on this client cancelled and wakes them. Their polls in flight
-    /// on other threads are stopped at once; the switches of waits in progress on this thread
-    /// (a cancel made from one of their callbacks) are returned, to be triggered once the
-    /// cancel's own request is done: triggered now, they would stop it, since it runs above them.
-    #[must_use]
-    pub(crate) fn cancel(&self, op_id: &str) -> Vec<Arc<AbortHandle>> {
-        let Some(signal) = locked(&self.waiting).get(op_id).cloned() else { return Vec::new() };
-        signal.cancelled.store(true, Ordering::SeqCst);
-        drop(locked(&signal.sleeping));
-        signal.wake.notify_all();
-        let waits = locked(&signal.waits).clone();
-        let (here, elsewhere): (Vec<_>, Vec<_>) = waits.into_iter().partition(interrupt::is_in_progress_here);
-        // Nothing here runs caller code: the switches are atomics.
-        for abort in elsewhere {
-            abort.trigger();
+    /// Marks the waits of `op_id` on this client cancelled and wakes them.
+    pub(crate) fn cancel(&self, op_id: &str) {
+        if let Some(signal) = locked(&self.waiting).get(op_id).cloned() {
+            signal.cancelled.store(true, Ordering::SeqCst);
+            self.notify();
         }
-        here
+    }
+
+    /// The operations still to watch (no outcome yet, not cancelled).
+    pub(crate) fn watched(&self) -> Vec<(String, Arc<Signal>)> {
+        locked(&self.waiting)
+            .iter()
+            .filter(|(_, s)| !s.is_cancelled() && s.watch().outcome.is_none())
+            .map(|(id, s)| (id.clone(), s.clone()))
+            .collect()
+    }
+
+    /// Wakes every wait and the watcher: something changed.
+    pub(crate) fn notify(&self) {
+        *locked(&self.generation) += 1;
+        self.changed.notify_all();
+    }
+
+    /// The current generation of changes, to wait for the next one.
+    pub(crate) fn generation(&self) -> u64 {
+        *locked(&self.generation)
+    }
+
+    /// Sleeps until a change after `seen` or at most `step`.
+    pub(crate) fn wait_change(&self, seen: u64, step: Duration) {
+        let generation = locked(&self.generation);
+        if *generation == seen {
+            drop(self.changed.wait_timeout(generation, step).unwrap_or_else(|e| e.into_inner()));
+        }
+    }
+
+    /// Claims the right to start the watcher's thread: true when none runs (the caller starts
+    /// it, or calls [`watcher_stopped`](Self::watcher_stopped) if it cannot).
+    pub(crate) fn claim_watcher(&self) -> bool {
+        let mut running = locked(&self.watcher_running);
+        !std::mem::replace(&mut *running, true)
+    }
+
+    /// The watcher's thread ends when nothing is waited on: true when it may stop now (decided
+    /// under the entries' lock, so that a wait registering meanwhile finds no watcher running
+    /// and starts one).
+    pub(crate) fn stop_watcher_if_idle(&self) -> bool {
+        let map = locked(&self.waiting);
+        if map.is_empty() {
+            *locked(&self.watcher_running) = false;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Forgets a claim that did not start a thread.
+    pub(crate) fn watcher_stopped(&self) {
+        *locked(&self.watcher_running) = false;
     }
 
     #[cfg(test)]
@@ -90,81 +186,71 @@ impl WaitSignals {
     }
 }
 
-/// How a sleep between two polls ended.
-pub(crate) enum Woken {
-    Slept,
-    Cancelled,
-    Interrupted(Interrupt),
-}
-
-impl Signal {
-    /// Sleeps up to `d` in steps of at most a tick, ending early when the operation is cancelled
-    /// on this client or the call must stop. No lock is held while the call's controls are
-    /// asked (they may run the caller's transfer callback, which may call `cancel`).
-    pub(crate) fn sleep(&self, d: Duration) -> Woken {
-        let end = Instant::now() + d;
-        loop {
-            if self.is_cancelled() {
-                return Woken::Cancelled;
-            }
-            if let Err(i) = interrupt::poll() {
-                return Woken::Interrupted(i);
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Woken::Slept;
-            }
-            let step = interrupt::time_left(left.min(TICK)).max(Duration::from_millis(1));
-            let sleeping = locked(&self.sleeping);
-            // Checked under the lock `cancel` takes to notify: a cancel cannot slip in between.
-            if self.is_cancelled() {
-                return Woken::Cancelled;
-            }
-            drop(self.wake.wait_timeout(sleeping, step).unwrap_or_else(|e| e.into_inner()));
-        }
-    }
-
-    pub(crate) fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::SeqCst)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const FIRST: Duration = Duration::from_millis(100);
+
     #[test]
-    fn the_last_waiter_removes_the_signal_whoever_still_holds_it() {
+    fn the_last_waiter_removes_the_entry_whoever_still_holds_it() {
         // Regression: release counted the Arc's references, so two waiters releasing while
         // both still held theirs left the entry, cancelled, for the client's lifetime.
         let signals = WaitSignals::default();
-        let a = signals.register("op");
-        let b = signals.register("op");
+        let a = signals.register("op", FIRST);
+        let b = signals.register("op", FIRST);
         assert!(Arc::ptr_eq(&a.signal, &b.signal));
         let held = (a.signal.clone(), b.signal.clone());
-        assert!(signals.cancel("op").is_empty(), "no wait is in progress on this thread");
-        assert!(a.abort.is_triggered() && b.abort.is_triggered());
+        signals.cancel("op");
+        assert!(a.signal().is_cancelled() && b.signal().is_cancelled());
         signals.release("op", a);
         assert_eq!(signals.len(), 1, "one waiter is left");
         signals.release("op", b);
         assert_eq!(signals.len(), 0, "the last waiter removed it although its signal is still held");
-        let fresh = signals.register("op");
+        let fresh = signals.register("op", FIRST);
         assert!(!fresh.signal().is_cancelled(), "a new wait for the same id is not cancelled");
-        assert!(!fresh.abort.is_triggered());
         drop(held);
         signals.release("op", fresh);
         assert_eq!(signals.len(), 0);
     }
 
     #[test]
-    fn a_cancel_from_a_callback_of_the_wait_leaves_its_switch_to_the_caller() {
+    fn watched_leaves_out_what_ended_or_was_cancelled() {
         let signals = WaitSignals::default();
-        let here = signals.register("op");
-        let _call = interrupt::enter(&interrupt::CallControls::default());
-        let _wait = interrupt::enter_inner(here.abort());
-        let deferred = signals.cancel("op");
-        assert_eq!(deferred.len(), 1);
-        assert!(!here.abort.is_triggered(), "triggered now, it would stop the cancel's own request");
-        assert!(here.signal().is_cancelled());
+        let (a, b, c) = (signals.register("a", FIRST), signals.register("b", FIRST), signals.register("c", FIRST));
+        b.signal().watch().outcome = Some(Outcome::Finished);
+        signals.cancel("c");
+        let ids: Vec<String> = signals.watched().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, ["a"]);
+        for (id, r) in [("a", a), ("b", b), ("c", c)] {
+            signals.release(id, r);
+        }
+    }
+
+    #[test]
+    fn one_watcher_at_a_time_and_it_stops_only_when_idle() {
+        let signals = WaitSignals::default();
+        assert!(signals.claim_watcher());
+        assert!(!signals.claim_watcher(), "one runs already");
+        let r = signals.register("op", FIRST);
+        assert!(!signals.stop_watcher_if_idle(), "an operation is waited on");
+        signals.release("op", r);
+        assert!(signals.stop_watcher_if_idle());
+        assert!(signals.claim_watcher(), "the next wait starts a new one");
+    }
+
+    #[test]
+    fn a_change_wakes_a_sleeper_at_once() {
+        let signals = Arc::new(WaitSignals::default());
+        let seen = signals.generation();
+        let s = signals.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            s.notify();
+        });
+        let start = Instant::now();
+        signals.wait_change(seen, Duration::from_secs(5));
+        assert!(start.elapsed() < Duration::from_secs(2));
+        t.join().unwrap();
     }
 }

@@ -128,12 +128,12 @@ impl Interrupt {
     }
 }
 
-/// One call in progress on this thread, or an inner part of one (see [`enter_inner`]).
+/// One call in progress on this thread, or an inner part of one (see [`enter_quiet`]).
 struct Frame {
     id: u64,
-    /// An inner frame belongs to the call below it: it adds an abort switch to it, or keeps
-    /// caller code from running (`quiet`) while the library holds a lock. The call's transfer
-    /// callback, counters and connection note stay with the call's own frame.
+    /// An inner frame belongs to the call below it: it keeps caller code from running (`quiet`)
+    /// while the library holds a lock. The call's transfer callback, counters and connection
+    /// note stay with the call's own frame.
     inner: bool,
     quiet: bool,
     abort: Option<Arc<AbortHandle>>,
@@ -217,12 +217,6 @@ pub(crate) fn enter(controls: &CallControls) -> Scope {
     push(controls, false, false)
 }
 
-/// Adds an abort switch to the call in progress (e.g. `cancel` of the operation being waited
-/// on), for as long as the scope lives.
-pub(crate) fn enter_inner(abort: Arc<AbortHandle>) -> Scope {
-    push(&CallControls { abort: Some(abort), ..Default::default() }, true, false)
-}
-
 /// Keeps the call in progress from running caller code (its transfer callback) for as long as
 /// the scope lives, while its abort switch and deadline still apply: for work done while the
 /// library holds a lock that a call made from a callback could want.
@@ -260,11 +254,6 @@ fn with_call<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
         let top = call_frame(&frames)?;
         Some(f(&mut frames[top]))
     })
-}
-
-/// Why the call on this thread was stopped, if it was.
-pub(crate) fn current() -> Option<Interrupt> {
-    CALLS.with(|c| c.borrow().last().and_then(|f| f.interrupted))
 }
 
 /// Whether the call on this thread must stop now; calls its transfer callback when one is due.
@@ -409,11 +398,6 @@ pub(crate) fn forget_connection() {
 /// Takes the connection noted for the call in progress since it was last forgotten.
 pub(crate) fn take_connection() -> Option<Arc<dyn Any + Send + Sync>> {
     with_call(|f| f.connection.take()).flatten().and_then(|w| w.upgrade())
-}
-
-/// Whether `abort` is the switch of a call (or inner part of one) in progress on this thread.
-pub(crate) fn is_in_progress_here(abort: &Arc<AbortHandle>) -> bool {
-    CALLS.with(|c| c.borrow().iter().any(|f| f.abort.as_ref().is_some_and(|a| Arc::ptr_eq(a, abort))))
 }
 
 /// Whether a call in progress on this thread holds a slot of the limiter `limiter` (a call made
@@ -610,7 +594,7 @@ mod tests {
         assert!(take_connection().is_none(), "a nested call's connection is not the outer call's");
         note_connection(&outer_conn);
         {
-            let _inner = enter_inner(Arc::new(AbortHandle::new()));
+            let _inner = enter_quiet();
             let taken = take_connection().expect("an inner scope sees its call's note");
             assert!(Arc::ptr_eq(&taken, &outer_conn));
         }

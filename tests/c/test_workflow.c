@@ -247,6 +247,53 @@ static void test_stream_and_files(void) {
   wf_client_free(c);
 }
 
+/* Many operations, one thread: wf_wait_any gives the first to end, wf_wait_all waits for each,
+ * through the client's watcher (one getOperations per interval for all of them). */
+static void test_wait_any_and_all(void) {
+  enum { N = 6 };
+  char ops[N][WF_OPERATION_ID_CAPACITY];
+  const char *ids[N + 1];
+  char params[64];
+  size_t which = 99;
+  int i;
+  wf_client *c = logged_in_client();
+  g_test = "wait_any_and_all";
+  for (i = 0; i < N; i++) {
+    /* The fourth is the shortest. */
+    snprintf(params, sizeof params, "\"sim_output_size\":10,\"sim_duration_ms\":%d", i == 3 ? 200 : 1200 + 100 * i);
+    submit(c, config("Invoice-PDF.OL-outputpreset", params), ops[i], sizeof ops[i]);
+    ids[i] = ops[i];
+  }
+  sim_clear_log();
+  CHECK_STATUS(wf_wait_any(c, ids, N, 10000, &which), WF_OK);
+  CHECK(which == 3);
+  CHECK_STATUS(wf_wait_all(c, ids, N, 10000), WF_OK);
+  CHECK(sim_count("/getOperations") >= 1);
+  CHECK(sim_count("/getProgress/") <= N + 2);
+  /* An id the server does not know ends first, with its status. */
+  ids[N] = "no-such-operation";
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), ops[0], sizeof ops[0]);
+  ids[0] = ops[0];
+  CHECK_STATUS(wf_wait_any(c, ids, 1, 300, &which), WF_TIMEOUT);
+  CHECK(which == 1);
+  {
+    const char *two[2];
+    two[0] = ops[0];
+    two[1] = "no-such-operation";
+    CHECK_STATUS(wf_wait_any(c, two, 2, 10000, &which), WF_NOT_FOUND);
+    CHECK(which == 1);
+    CHECK(strstr(wf_last_error_message(), "no-such-operation") != NULL);
+    CHECK_STATUS(wf_wait_all(c, two, 2, 300), WF_TIMEOUT);
+    two[1] = NULL;
+    CHECK_STATUS(wf_wait_any(c, two, 2, 1000, &which), WF_INVALID_ARGUMENT);
+    CHECK(which == 2);
+  }
+  CHECK_STATUS(wf_wait_any(c, NULL, 0, 1000, NULL), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_wait_all(NULL, ids, 1, 1000), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_cancel(c, ops[0]), WF_OK);
+  wf_client_free(c);
+}
+
 int main(int argc, char **argv) {
   harness_init(argc, argv);
   snprintf(g_dir, sizeof g_dir, "/tmp/olconnect-wf-ctest-%d", (int)getpid());
@@ -254,6 +301,7 @@ int main(int argc, char **argv) {
   test_submit();
   test_progress_and_wait();
   test_cancel();
+  test_wait_any_and_all();
   test_text_managed_operations();
   test_stream_and_files();
   {
