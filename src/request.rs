@@ -244,7 +244,7 @@ impl Client {
         content_type: &str,
     ) -> Result<Response<Body>> {
         let length = data.length();
-        let mut sending = data.open()?;
+        let mut sending = data.open(&call.what)?;
         let started = Instant::now();
         let mut req = decorate(agent.post(self.url(&call.path)), call, auth).content_type(content_type);
         if let Some(n) = length {
