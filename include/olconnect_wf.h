@@ -489,8 +489,10 @@ wf_status wf_client_clear_auth(wf_client *client);
 
 /**
  * Sets the connect timeout and the read timeout in milliseconds; 0 means no limit.
- * `read_ms` bounds the silence between two reads, not a whole transfer, so a large download is
- * never cut off while data flows. Applies to requests that start afterwards.
+ * `read_ms` bounds silence in both directions, not a whole transfer: the server sending
+ * nothing for that long while the client reads (an answer, a body), or accepting nothing of a
+ * request (an upload) for that long, is `WF_TIMEOUT`; so a large download or upload is never
+ * cut off while data flows. Applies to requests that start afterwards.
  */
 wf_status wf_client_set_timeouts(wf_client *client, uint32_t connect_ms, uint32_t read_ms);
 

@@ -10,6 +10,7 @@ use crate::direct;
 use crate::error::{server_message, Error, Result, Status};
 use crate::interrupt::{self, Interrupt};
 use crate::log::LogLevel;
+use crate::transport::WriteStalled;
 use crate::url::{encode_segment, Segment};
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
@@ -48,6 +49,8 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
         E::HostNotFound => (Status::ConnectFailed, "the host name could not be resolved".into()),
         E::ConnectionFailed => (Status::ConnectFailed, "the connection could not be established".into()),
         E::Io(io) => match io.kind() {
+            // The server stopped reading the request (not a read timeout: nothing was awaited).
+            io::ErrorKind::TimedOut if WriteStalled::from_io(io).is_some() => (Status::Timeout, io.to_string()),
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Status::Timeout, format!("timed out: {io}")),
             // rustls reports handshake and certificate failures as InvalidData.
             io::ErrorKind::InvalidData if tls => (

@@ -1,13 +1,16 @@
-//! Request bodies that go wrong: a source that ends before or after the length it announced (a
-//! reader, a file changed after it was checked, a file changed before the replay after a
-//! re-login) is a local error, never an endless loop. Every call runs on a thread of its own
-//! with a bound, so that a regression fails instead of hanging the suite.
+//! Request bodies that go wrong on either side: a source that ends before or after the length it
+//! announced (a reader, a file changed after it was checked, a file changed before the replay
+//! after a re-login) is a local error, never an endless loop; a server that stops accepting the
+//! body is bounded by the read timeout, and an abort or a call deadline still stops the call.
+//! Every call runs on a thread of its own with a bound, so that a regression fails instead of
+//! hanging the suite.
 
 mod common;
-use common::scripted::{response, Scripted};
+use common::scripted::{self, response, Scripted};
 use common::*;
-use olconnect_wf::{Data, Error};
+use olconnect_wf::{AbortHandle, Adhoc, CallControls, Data, Error};
 use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -143,4 +146,144 @@ fn a_file_that_shrinks_before_the_replay_after_a_relogin_is_a_local_error() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(uploads.load(Ordering::SeqCst), 2, "sent once, then the replay that was cut off");
+}
+
+/// A server that accepts connections and never reads from them (nor answers).
+fn deaf_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held: Vec<TcpStream> = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    url
+}
+
+const LARGE: usize = 64 << 20;
+
+#[test]
+fn an_upload_to_a_server_that_stops_reading_times_out_after_the_read_timeout() {
+    let url = deaf_server();
+    let (outcome, took) = bounded(Duration::from_secs(30), move || {
+        let c = Client::new(&url).unwrap();
+        c.set_basic_auth(USER, PASSWORD).unwrap();
+        c.set_timeouts(2000, 1000);
+        let big = vec![b'x'; LARGE];
+        let mut data = Data::bytes(&big);
+        c.upload(None, &mut data, Some("stalled.csv"), false)
+    });
+    let e = outcome.expect_err("a server that never reads cannot have taken the upload");
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(e.message.contains("upload of 'stalled.csv'"), "names the request: {}", e.message);
+    assert!(e.message.contains("the server stopped accepting the request"), "{}", e.message);
+    assert!(e.message.contains("raise the read timeout"), "{}", e.message);
+    assert!(!e.message.contains("sent nothing"), "not taken for a read timeout: {}", e.message);
+    // Silence is counted from the last byte the server accepted: about 1 s, not less.
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(8), "{took:?}");
+
+    // The same for any large request body: an ad-hoc run whose body is the data.
+    let url = deaf_server();
+    let (outcome, took) = bounded(Duration::from_secs(30), move || {
+        let c = Client::new(&url).unwrap();
+        c.set_timeouts(2000, 1000);
+        let big = vec![b'x'; LARGE];
+        let job = Adhoc {
+            data_mapping: "Invoice.OL-datamapper",
+            template: "Invoice.OL-template",
+            job_preset: None,
+            output_preset: "Invoice-PDF.OL-outputpreset",
+            ..Default::default()
+        };
+        let mut data = Data::bytes(&big);
+        c.submit_adhoc(&job, &mut data)
+    });
+    let e = outcome.expect_err("a server that never reads cannot have taken the job");
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(e.message.contains("the server stopped accepting the request"), "{}", e.message);
+    assert!(took < Duration::from_secs(8), "{took:?}");
+}
+
+#[test]
+fn a_stalled_upload_still_obeys_the_abort_switch_and_the_call_deadline() {
+    let abort = Arc::new(AbortHandle::new());
+    let url = deaf_server();
+    let view =
+        Client::new(&url).unwrap().with_controls(CallControls { abort: Some(abort.clone()), ..Default::default() });
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let big = vec![b'x'; LARGE];
+        let outcome = view.upload(None, &mut Data::bytes(&big), Some("aborted.csv"), false);
+        let _ = tx.send((outcome, Instant::now()));
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let triggered = Instant::now();
+    abort.trigger();
+    let (outcome, ended) = rx.recv_timeout(Duration::from_secs(10)).expect("the aborted upload returns");
+    assert_eq!(outcome.unwrap_err().status, Status::Aborted);
+    assert!(ended.duration_since(triggered) < Duration::from_millis(250), "{:?}", ended.duration_since(triggered));
+
+    // A call deadline shorter than the read timeout ends the stalled upload at the deadline.
+    let url = deaf_server();
+    let (outcome, took) = bounded(Duration::from_secs(30), move || {
+        let c = Client::new(&url).unwrap();
+        let view = c.with_controls(CallControls { timeout: Some(Duration::from_millis(800)), ..Default::default() });
+        let big = vec![b'x'; LARGE];
+        let mut data = Data::bytes(&big);
+        view.upload(None, &mut data, Some("deadline.csv"), false)
+    });
+    let e = outcome.unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(e.message.contains("800 ms"), "the call's own timeout: {}", e.message);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+/// A server that reads the request body slowly at first (256 KiB every 250 ms, for 3 s), then
+/// quickly, and answers 200 with an id; returns its URL and the body lengths it received whole.
+fn slow_reader() -> (String, mpsc::Receiver<u64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let length: u64 = scripted::head_header(&head, "Content-Length").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let mut got = 0u64;
+            let mut part = vec![0u8; 256 << 10];
+            for _ in 0..12 {
+                std::thread::sleep(Duration::from_millis(250));
+                let n = (length - got).min(part.len() as u64) as usize;
+                if conn.read_exact(&mut part[..n]).is_err() {
+                    break;
+                }
+                got += n as u64;
+            }
+            got += std::io::copy(&mut (&mut conn).take(length - got), &mut std::io::sink()).unwrap_or(0);
+            let _ = tx.send(got);
+            let _ = conn.write_all(&response("200 OK", &[("Content-Type", "text/plain")], b"4711"));
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn a_slow_server_that_keeps_reading_is_not_cut_off_by_the_read_timeout() {
+    let (url, received) = slow_reader();
+    let (outcome, took) = bounded(Duration::from_secs(60), move || {
+        let c = Client::new(&url).unwrap();
+        // Far shorter than the whole upload, longer than a pause between two reads.
+        c.set_timeouts(2000, 1500);
+        let big = vec![b'x'; 16 << 20];
+        let mut data = Data::bytes(&big);
+        c.upload(None, &mut data, Some("slow.csv"), false)
+    });
+    assert_eq!(outcome.expect("an upload the server keeps reading goes through"), "4711");
+    assert!(took > Duration::from_millis(2500), "the upload outlasted the read timeout: {took:?}");
+    assert_eq!(received.recv().unwrap(), 16 << 20);
 }
