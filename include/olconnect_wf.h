@@ -346,7 +346,9 @@ typedef void (*wf_log_fn)(void *user_data, wf_log_level level, const char *messa
 /**
  * Called to read the data of a `wf_data` made by `wf_data_from_reader`, on the thread of the
  * call that sends it: fill `buf` with up to `capacity` bytes and return how many (0 at the
- * end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`). It may
+ * end, and only there), or -1 when the data cannot be read (the call then fails with
+ * `WF_IO_ERROR`). With a length announced it is never asked for more than the bytes still due,
+ * and once they are all read it is called once more (`capacity` 1) and must return 0. It may
  * call the library as a `wf_transfer_fn` may (see there).
  */
 typedef int64_t (*wf_read_fn)(void *user_data, uint8_t *buf, size_t capacity);
@@ -502,8 +504,10 @@ wf_status wf_client_clear_auth(wf_client *client);
 
 /**
  * Sets the connect timeout and the read timeout in milliseconds; 0 means no limit.
- * `read_ms` bounds the silence between two reads, not a whole transfer, so a large download is
- * never cut off while data flows. Applies to requests that start afterwards.
+ * `read_ms` bounds silence in both directions, not a whole transfer: the server sending
+ * nothing for that long while the client reads (an answer, a body), or accepting nothing of a
+ * request (an upload) for that long, is `WF_TIMEOUT`; so a large download or upload is never
+ * cut off while data flows. Applies to requests that start afterwards.
  */
 wf_status wf_client_set_timeouts(wf_client *client, uint32_t connect_ms, uint32_t read_ms);
 
@@ -624,8 +628,12 @@ wf_status wf_client_set_max_concurrent(const wf_client *client, uint32_t max);
 
 /**
  * Data from the file at `path`, checked now: `WF_IO_ERROR` when it does not exist, is not a
- * regular file or cannot be read. Read when sent, and read again for the one replay a re-login
- * may need. On `WF_OK`, `*out_data` is a new `wf_data` (free it with `wf_data_free`).
+ * regular file or cannot be read. Its length now is announced to the server; it is read when
+ * sent, and read again for the one replay a re-login may need: keep the file unchanged until
+ * the call returns. A file that ends before that length when sent, or goes on past it, stops
+ * the call with `WF_IO_ERROR` ("the data ended after X of the N bytes announced", "the data has
+ * more than the N bytes announced"), and the server stores nothing. On `WF_OK`, `*out_data` is a
+ * new `wf_data` (free it with `wf_data_free`).
  */
 wf_status wf_data_from_file(const char *path, wf_data **out_data);
 
@@ -637,9 +645,12 @@ wf_status wf_data_from_buffer(const uint8_t *data, size_t len, wf_data **out_dat
 
 /**
  * Data read through `read` with `user_data` when it is sent: `length` bytes, or -1 when unknown
- * (then sent chunked). It can be sent once: a second call with it is `WF_INVALID_ARGUMENT`, and
- * a 401/403 after it was sent is reported, not replayed (with login credentials the session is
- * checked before sending).
+ * (then sent chunked). A reader that returns 0 before `length` bytes, or has more than
+ * `length`, stops the call with `WF_IO_ERROR` ("the data ended after X of the N bytes
+ * announced", "the data has more than the N bytes announced") at once, never an endless wait,
+ * and the server stores nothing: announce the exact length, or -1. It can be sent once: a
+ * second call with it is `WF_INVALID_ARGUMENT`, and a 401/403 after it was sent is reported, not
+ * replayed (with login credentials the session is checked before sending).
  */
 wf_status wf_data_from_reader(wf_read_fn read, void *user_data, int64_t length, wf_data **out_data);
 

@@ -90,6 +90,36 @@ fn https_verifies_by_default_and_accepts_a_ca_file_or_insecure_mode() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+#[test]
+fn an_upload_over_tls_that_the_server_stops_reading_times_out() {
+    let dir = temp_dir("tls-stall");
+    let (ca, cert, key) = make_certificates(&dir, "stall");
+    let sim = sim_with(|s| {
+        s.tls_cert = Some(cert.clone());
+        s.tls_key = Some(key.clone());
+    });
+    // The server reads nothing of the body for far longer than the read timeout.
+    sim.add_fault(
+        FaultRule::always(Fault::SlowUpload { chunk: 1 << 20, interval: std::time::Duration::from_secs(30) })
+            .on_path("/filestore/"),
+    );
+    let c = basic_client(&sim);
+    c.set_tls_ca_file(Some(ca.to_str().unwrap())).unwrap();
+    c.set_timeouts(2000, 1000);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        let big = vec![b'x'; 64 << 20];
+        let mut data = olconnect_wf::Data::bytes(&big);
+        let _ = tx.send(c.upload(None, &mut data, Some("stalled.csv"), false));
+    });
+    let outcome = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("the stalled upload returns");
+    let e = outcome.unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert!(e.message.contains("upload of 'stalled.csv': the server stopped accepting the request"), "{}", e.message);
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "{:?}", started.elapsed());
+}
+
 /// A minimal HTTP CONNECT proxy on a free port; counts the tunnels it opened.
 fn start_proxy() -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

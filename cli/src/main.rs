@@ -73,7 +73,7 @@ struct Connection {
     /// Seconds to wait for a connection (0: no limit)
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, global = true)]
     connect_timeout: f64,
-    /// Seconds a server may stay silent while answering (0: no limit)
+    /// Seconds a server may stay silent while answering, or accept nothing of an upload (0: no limit)
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0, global = true)]
     read_timeout: f64,
 }

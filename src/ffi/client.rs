@@ -122,8 +122,10 @@ pub unsafe extern "C" fn wf_client_clear_auth(client: *mut wf_client) -> wf_stat
 }
 
 /// Sets the connect timeout and the read timeout in milliseconds; 0 means no limit.
-/// `read_ms` bounds the silence between two reads, not a whole transfer, so a large download is
-/// never cut off while data flows. Applies to requests that start afterwards.
+/// `read_ms` bounds silence in both directions, not a whole transfer: the server sending
+/// nothing for that long while the client reads (an answer, a body), or accepting nothing of a
+/// request (an upload) for that long, is `WF_TIMEOUT`; so a large download or upload is never
+/// cut off while data flows. Applies to requests that start afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn wf_client_set_timeouts(client: *mut wf_client, connect_ms: u32, read_ms: u32) -> wf_status {
     ffi_status!({

@@ -37,7 +37,9 @@ impl Handle for wf_data {
 
 /// Called to read the data of a `wf_data` made by `wf_data_from_reader`, on the thread of the
 /// call that sends it: fill `buf` with up to `capacity` bytes and return how many (0 at the
-/// end), or -1 when the data cannot be read (the call then fails with `WF_IO_ERROR`). It may
+/// end, and only there), or -1 when the data cannot be read (the call then fails with
+/// `WF_IO_ERROR`). With a length announced it is never asked for more than the bytes still due,
+/// and once they are all read it is called once more (`capacity` 1) and must return 0. It may
 /// call the library as a `wf_transfer_fn` may (see there).
 pub type wf_read_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, buf: *mut u8, capacity: usize) -> i64>;
 
@@ -89,8 +91,12 @@ fn new_data(data: Data<'static>, out_data: *mut *mut wf_data) -> Result<wf_statu
 }
 
 /// Data from the file at `path`, checked now: `WF_IO_ERROR` when it does not exist, is not a
-/// regular file or cannot be read. Read when sent, and read again for the one replay a re-login
-/// may need. On `WF_OK`, `*out_data` is a new `wf_data` (free it with `wf_data_free`).
+/// regular file or cannot be read. Its length now is announced to the server; it is read when
+/// sent, and read again for the one replay a re-login may need: keep the file unchanged until
+/// the call returns. A file that ends before that length when sent, or goes on past it, stops
+/// the call with `WF_IO_ERROR` ("the data ended after X of the N bytes announced", "the data has
+/// more than the N bytes announced"), and the server stores nothing. On `WF_OK`, `*out_data` is a
+/// new `wf_data` (free it with `wf_data_free`).
 #[no_mangle]
 pub unsafe extern "C" fn wf_data_from_file(path: *const c_char, out_data: *mut *mut wf_data) -> wf_status {
     ffi_status!({
@@ -121,9 +127,12 @@ pub unsafe extern "C" fn wf_data_from_buffer(data: *const u8, len: usize, out_da
 }
 
 /// Data read through `read` with `user_data` when it is sent: `length` bytes, or -1 when unknown
-/// (then sent chunked). It can be sent once: a second call with it is `WF_INVALID_ARGUMENT`, and
-/// a 401/403 after it was sent is reported, not replayed (with login credentials the session is
-/// checked before sending).
+/// (then sent chunked). A reader that returns 0 before `length` bytes, or has more than
+/// `length`, stops the call with `WF_IO_ERROR` ("the data ended after X of the N bytes
+/// announced", "the data has more than the N bytes announced") at once, never an endless wait,
+/// and the server stores nothing: announce the exact length, or -1. It can be sent once: a
+/// second call with it is `WF_INVALID_ARGUMENT`, and a 401/403 after it was sent is reported, not
+/// replayed (with login credentials the session is checked before sending).
 #[no_mangle]
 pub unsafe extern "C" fn wf_data_from_reader(
     read: wf_read_fn,

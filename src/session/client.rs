@@ -184,7 +184,8 @@ impl Client {
         *self.shared.agent.write().unwrap_or_else(|e| e.into_inner()) = build_agent(&self.shared.base, &o);
     }
 
-    /// 0 means no limit. `read_ms` bounds the silence between two reads, not a whole transfer.
+    /// 0 means no limit. `read_ms` bounds silence in both directions, not a whole transfer: the
+    /// server sending nothing while the client reads, or accepting nothing of a request.
     pub fn set_timeouts(&self, connect_ms: u32, read_ms: u32) {
         let d = |ms: u32| (ms > 0).then(|| Duration::from_millis(ms as u64));
         self.reconfigure(|o| {

@@ -11,6 +11,7 @@ use crate::session::url::{encode_segment, Segment};
 use crate::wire::body::{self, ERROR_PREFIX};
 use crate::wire::direct;
 use crate::wire::interrupt::{self, Interrupt};
+use crate::wire::transport::WriteStalled;
 use std::cell::RefCell;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
@@ -49,6 +50,8 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
         E::HostNotFound => (Status::ConnectFailed, "the host name could not be resolved".into()),
         E::ConnectionFailed => (Status::ConnectFailed, "the connection could not be established".into()),
         E::Io(io) => match io.kind() {
+            // The server stopped reading the request (not a read timeout: nothing was awaited).
+            io::ErrorKind::TimedOut if WriteStalled::from_io(io).is_some() => (Status::Timeout, io.to_string()),
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Status::Timeout, format!("timed out: {io}")),
             // rustls reports handshake and certificate failures as InvalidData.
             io::ErrorKind::InvalidData if tls => (
@@ -260,7 +263,7 @@ impl Client {
         content_type: &str,
     ) -> Result<Response<Body>> {
         let length = data.length();
-        let mut sending = data.open()?;
+        let mut sending = data.open(&call.what)?;
         let started = Instant::now();
         let mut req = decorate(agent.post(self.url(&call.path)), call, auth).content_type(content_type);
         if let Some(n) = length {

@@ -103,7 +103,9 @@ impl<In: Transport> Connector<In> for StoppableTcpConnector {
                             read_timeout: AtomicU64::new(0),
                         })
                     });
-                    return Ok(Some(Either::B(StoppableTcp::new(stream, buffers, handover))));
+                    let mut tcp = StoppableTcp::new(stream, buffers, handover);
+                    tcp.write_silence = details.config.timeout_per_read();
+                    return Ok(Some(Either::B(tcp)));
                 }
                 // Stopping the call, or running out of time, ends the attempts.
                 Err(e @ (Error::Timeout(_) | Error::Io(_))) if is_final(&e) => return Err(e),
@@ -156,6 +158,11 @@ pub(crate) struct StoppableTcp {
     /// The socket timeouts last set, to set them only when they change.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// The longest a write may wait with the peer accepting nothing (the client's read timeout,
+    /// which bounds silence in both directions), and the bytes of the current request the
+    /// peer accepted, for the message.
+    write_silence: Option<Duration>,
+    accepted: u64,
 }
 
 impl std::fmt::Debug for StoppableTcp {
@@ -167,13 +174,49 @@ impl std::fmt::Debug for StoppableTcp {
 impl StoppableTcp {
     fn new(stream: Arc<TcpStream>, buffers: GrowingBuffers, handover: Option<Arc<Handover>>) -> StoppableTcp {
         let noted = handover.clone().map(|h| h as Arc<dyn Any + Send + Sync>);
-        StoppableTcp { stream, buffers, handover, noted, read_timeout: None, write_timeout: None }
+        StoppableTcp {
+            stream,
+            buffers,
+            handover,
+            noted,
+            read_timeout: None,
+            write_timeout: None,
+            write_silence: None,
+            accepted: 0,
+        }
     }
 }
 
 fn is_wait_over(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted)
 }
+
+/// A request the peer stopped accepting: nothing of it accepted for the whole read timeout.
+#[derive(Debug)]
+pub(crate) struct WriteStalled {
+    /// Bytes of the request (head and body, as sent on the connection) accepted before.
+    pub accepted: u64,
+    pub silence: Duration,
+}
+
+impl WriteStalled {
+    pub(crate) fn from_io(e: &io::Error) -> Option<&WriteStalled> {
+        e.get_ref().and_then(|inner| inner.downcast_ref::<WriteStalled>())
+    }
+}
+
+impl std::fmt::Display for WriteStalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server stopped accepting the request after {} bytes of it: it accepted nothing more for {} ms (the read timeout); raise the read timeout if the server is slow",
+            self.accepted,
+            self.silence.as_millis()
+        )
+    }
+}
+
+impl std::error::Error for WriteStalled {}
 
 impl Transport for StoppableTcp {
     fn buffers(&mut self) -> &mut dyn Buffers {
@@ -184,16 +227,30 @@ impl Transport for StoppableTcp {
         let timeout = timeout.for_write();
         let budget = timeout.not_zero().map(|d| *d);
         let start = Instant::now();
+        // Silence is counted from the last byte the peer accepted.
+        let mut last_accepted = start;
         let mut written = 0;
         while written < amount {
-            let step = next_step(budget, start, timeout.reason)?;
+            let mut step = next_step(budget, start, timeout.reason)?;
+            if let Some(silence) = self.write_silence {
+                let left = silence.saturating_sub(last_accepted.elapsed());
+                if left.is_zero() {
+                    let stalled = WriteStalled { accepted: self.accepted, silence };
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, stalled).into());
+                }
+                step = step.min(left.max(Duration::from_millis(1)));
+            }
             if self.write_timeout != Some(step) {
                 self.stream.set_write_timeout(Some(step))?;
                 self.write_timeout = Some(step);
             }
             match (&*self.stream).write(&self.buffers.output()[written..amount]) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
-                Ok(n) => written += n,
+                Ok(n) => {
+                    written += n;
+                    self.accepted += n as u64;
+                    last_accepted = Instant::now();
+                }
                 Err(e) if is_wait_over(&e) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -234,6 +291,7 @@ impl Transport for StoppableTcp {
         let open = sys::is_idle(&self.stream);
         // Between requests: a buffer grown for a large body goes back to its starting size.
         self.buffers.shrink();
+        self.accepted = 0;
         open
     }
 }

@@ -1,9 +1,18 @@
 /* Bringing local data in from C: wf_data from a file, a buffer and a read callback; uploads,
- * exists and delete; ad-hoc jobs asynchronous and synchronous; bad input. What the core does
- * with each is tested in the Rust suite; this checks what C sees. */
-#include "harness.h"
+ * exists and delete; ad-hoc jobs asynchronous and synchronous; bad input; a reader whose length
+ * does not match what it announced. What the core does with each is tested in the Rust suite;
+ * this checks what C sees. */
+#include "harness.h" /* first: it sets _POSIX_C_SOURCE */
+
+#include <time.h>
 
 static const char CSV[] = "id,name,amount\n1,Alice,10.00\n2,Bob,20.00\n";
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
 
 struct source {
   const char *data;
@@ -86,6 +95,47 @@ static void test_uploads(void) {
   wf_client_free(c);
 }
 
+/* A reader that ends before the length it announced, or goes on past it: WF_IO_ERROR at once
+ * with a message saying so, and nothing stored. The calls run on a view with a timeout so that
+ * a regression (an endless wait for the missing bytes) fails instead of hanging the test. */
+static void test_reader_length_mismatch(void) {
+  char id[WF_FILE_ID_CAPACITY], expected[128];
+  size_t len;
+  wf_client *c = logged_in_client();
+  wf_client *view = NULL;
+  wf_data *data = NULL;
+  struct source src;
+  double started;
+  g_test = "reader_length_mismatch";
+  CHECK_STATUS(wf_client_with_controls(c, NULL, 10000, NULL, NULL, &view), WF_OK);
+
+  src.data = CSV;
+  src.left = strlen(CSV);
+  src.fail = 0;
+  CHECK_STATUS(wf_data_from_reader(read_source, &src, 100000, &data), WF_OK);
+  sim_clear_log();
+  len = sizeof id;
+  started = now_ms();
+  CHECK_STATUS(wf_upload(view, WF_RESOURCE_FROM_NAME, data, "short.csv", false, id, &len), WF_IO_ERROR);
+  snprintf(expected, sizeof expected, "the data ended after %u of the 100000 bytes announced",
+           (unsigned)strlen(CSV));
+  CHECK(strstr(wf_last_error_message(), expected) != NULL);
+  CHECK(now_ms() - started < 5000.0);
+  CHECK(sim_count("/filestore/") == 0);
+  wf_data_free(data);
+
+  src.data = CSV;
+  src.left = strlen(CSV);
+  CHECK_STATUS(wf_data_from_reader(read_source, &src, 10, &data), WF_OK);
+  len = sizeof id;
+  CHECK_STATUS(wf_upload(view, WF_RESOURCE_FROM_NAME, data, "long.csv", false, id, &len), WF_IO_ERROR);
+  CHECK(strstr(wf_last_error_message(), "the data has more than the 10 bytes announced") != NULL);
+  CHECK(sim_count("/filestore/") == 0);
+  wf_data_free(data);
+  wf_client_free(view);
+  wf_client_free(c);
+}
+
 static void test_adhoc(void) {
   char op[WF_OPERATION_ID_CAPACITY], path[256];
   size_t len = sizeof op;
@@ -133,6 +183,7 @@ static void test_adhoc(void) {
 int main(int argc, char **argv) {
   harness_init(argc, argv);
   test_uploads();
+  test_reader_length_mismatch();
   test_adhoc();
   return harness_finish();
 }
