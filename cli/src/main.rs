@@ -104,7 +104,7 @@ enum Command {
         #[arg(long)]
         persistent: bool,
     },
-    /// Delete a File Store file or folder
+    /// Delete a File Store file or folder (exit 5 when the server does not, e.g. while a job uses it)
     Delete { file_id: String },
     /// Say whether a File Store file or folder exists (exit 4 when it does not)
     Exists { file_id: String },
@@ -354,7 +354,10 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         Command::Delete { file_id } => {
             if !calls.delete_managed(file_id)? {
-                return Err(Failure::Local(format!("the server did not delete {file_id}")));
+                return Err(Failure::Call(Error::new(
+                    olconnect_wf::Status::ServerError,
+                    format!("the server did not delete {file_id} (it answered false): a running job may still use it"),
+                )));
             }
         }
         Command::Exists { file_id } => {

@@ -271,3 +271,24 @@ fn every_command_has_help() {
     assert!(stdout(&o).contains("Exit codes:") && stdout(&o).contains("130"));
     no_control_characters(&stdout(&o));
 }
+
+#[test]
+fn a_delete_the_server_answers_false_is_a_server_error() {
+    let sim = Simulator::start(Settings {
+        op_duration: Duration::from_millis(300),
+        dialect: olconnect_sim::Dialect::Legacy,
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = temp_dir("delete-false");
+    let data = dir.join("mine.csv");
+    std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
+    let id = stdout(&run(olcwf(&sim).arg("upload").arg(&data))).trim().to_string();
+    let job = std::fs::read_to_string(config(&dir, r#""sim_duration_ms":60000"#)).unwrap().replace("invoices.csv", &id);
+    std::fs::write(dir.join("job.json"), job).unwrap();
+    assert_code(&run(olcwf(&sim).arg("submit").arg(dir.join("job.json"))), 0);
+    // The running job uses the file: the legacy server answers false.
+    let o = run(olcwf(&sim).args(["delete", &id]));
+    assert_code(&o, 5);
+    assert!(stderr(&o).contains(&id), "{}", stderr(&o));
+}
