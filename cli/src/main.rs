@@ -6,6 +6,8 @@
 mod credentials;
 mod exit;
 mod progress;
+mod proxy;
+mod redact;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use olconnect_wf::{AbortHandle, CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
@@ -21,7 +23,11 @@ const ENVIRONMENT: &str = "Environment:
   OLCONNECT_URL       the server (default http://localhost:9340)
   OLCONNECT_USER      the user to log in as
   OLCONNECT_PASSWORD  its password (or --password-stdin, or a prompt on a terminal)
-  OLCONNECT_TOKEN     an auth_token to send instead (from `olcwf login`)";
+  OLCONNECT_TOKEN     an auth_token to send instead (from `olcwf login`)
+  OLCONNECT_PROXY     the proxy, as for --proxy
+  OLCONNECT_PROXY_PASSWORD
+                      the proxy's password, for a proxy URL that names only the user
+                      (http://USER@host:port): kept out of the process list, never shown";
 
 #[derive(Parser)]
 #[command(
@@ -67,8 +73,9 @@ struct Connection {
     /// Accept any server certificate (test servers only)
     #[arg(long, global = true)]
     insecure: bool,
-    /// Send every request through this proxy (http://host:port, socks5://host:port)
-    #[arg(long, global = true)]
+    /// Send every request through this proxy (http://[USER@]host:port, socks5://[USER@]host:port;
+    /// the password in OLCONNECT_PROXY_PASSWORD)
+    #[arg(long, env = "OLCONNECT_PROXY", hide_env_values = true, global = true)]
     proxy: Option<String>,
     /// Seconds to wait for a connection (0: no limit)
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, global = true)]
@@ -282,11 +289,19 @@ fn connect(cli: &Cli) -> Result<Session, Failure> {
         client.set_tls_ca_file(Some(path))?;
     }
     client.set_tls_insecure(c.insecure);
-    if let Some(proxy) = &c.proxy {
-        client.set_proxy(Some(proxy))?;
+    if let Some(given) = &c.proxy {
+        let password = match std::env::var_os(proxy::PASSWORD_VARIABLE) {
+            None => None,
+            Some(p) => Some(
+                p.into_string()
+                    .map_err(|_| Failure::Usage(format!("{} is not valid UTF-8", proxy::PASSWORD_VARIABLE)))?,
+            ),
+        };
+        let url = proxy::url(given, password.as_deref()).map_err(Failure::Usage)?;
+        client.set_proxy(Some(&url))?;
     }
     if cli.verbose {
-        client.set_log(Some(Arc::new(|level: LogLevel, line: &str| eprintln!("olcwf: {level:?}: {line}"))));
+        client.set_log(Some(Arc::new(|level: LogLevel, line: &str| say(&format!("{level:?}: {line}")))));
     }
     let abort = Arc::new(AbortHandle::new());
     let on_ctrl_c = abort.clone();
@@ -470,6 +485,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Prints a message on standard error, without any secret olcwf was given.
+pub(crate) fn say(message: &str) {
+    eprintln!("olcwf: {}", redact::clean(message));
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A bug is exit 1, as documented, not the runtime's 101 (the panic message is printed).
@@ -482,18 +502,18 @@ fn main() -> ExitCode {
         Err(Failure::Call(e)) => {
             let code = exit::code(&e);
             if code == exit::ABORTED {
-                eprintln!("olcwf: interrupted: {}", e.message);
+                say(&format!("interrupted: {}", e.message));
             } else {
-                eprintln!("olcwf: {}", e.message);
+                say(&e.message);
             }
             ExitCode::from(code)
         }
         Err(Failure::Usage(m)) => {
-            eprintln!("olcwf: {m}");
+            say(&m);
             ExitCode::from(exit::USAGE)
         }
         Err(Failure::Local(m)) => {
-            eprintln!("olcwf: {m}");
+            say(&m);
             ExitCode::from(exit::LOCAL_IO)
         }
     }

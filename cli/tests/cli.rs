@@ -292,3 +292,102 @@ fn a_delete_the_server_answers_false_is_a_server_error() {
     assert_code(&o, 5);
     assert!(stderr(&o).contains(&id), "{}", stderr(&o));
 }
+
+/// A minimal HTTP CONNECT proxy on a free port that asks for `expected` as Proxy-Authorization
+/// (407 otherwise); keeps each one it was sent.
+fn start_proxy(expected: String) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>) {
+    use std::io::{BufRead, BufReader};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (log, expected) = (log.clone(), expected.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut request_line = String::new();
+                let mut auth = None;
+                reader.read_line(&mut request_line).unwrap();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("proxy-authorization") {
+                            auth = Some(value.trim().to_string());
+                        }
+                    }
+                }
+                log.lock().unwrap().push(auth.clone());
+                let mut client_w = client;
+                let mut parts = request_line.split(' ');
+                let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else { return };
+                if auth.as_deref() != Some(expected.as_str()) {
+                    let _ =
+                        client_w.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                }
+                let Ok(upstream) = TcpStream::connect(target) else { return };
+                client_w.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").unwrap();
+                let (mut up_r, mut up_w) = (upstream.try_clone().unwrap(), upstream);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_r, &mut client_w);
+                    let _ = client_w.shutdown(std::net::Shutdown::Both);
+                });
+                let _ = std::io::copy(&mut reader, &mut up_w);
+                let _ = up_w.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn a_proxy_password_comes_from_the_environment_and_is_never_shown() {
+    use base64::Engine;
+    let sim = sim();
+    let password = "Pr0xy:p@ss/w%rd";
+    let encoded = "Pr0xy%3Ap%40ss%2Fw%25rd";
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{password}"));
+    let (port, seen) = start_proxy(format!("Basic {basic}"));
+    let proxy = format!("http://alice@127.0.0.1:{port}");
+    let never_shown = |o: &Output| {
+        let all = format!("{}{}", stdout(o), stderr(o));
+        for secret in [password, encoded, &basic, &basic[..basic.len() - 4]] {
+            assert!(!all.contains(secret), "{secret} shown in {all}");
+        }
+    };
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).args(["-v", "--proxy", &proxy, "version"]));
+    assert_code(&o, 0);
+    assert!(stderr(&o).contains("olcwf: Info"), "-v shows the exchanges: {}", stderr(&o));
+    never_shown(&o);
+    assert!(seen.lock().unwrap().iter().all(|a| a.as_deref() == Some(format!("Basic {basic}").as_str())));
+    // The whole proxy setting can come from the environment too; --help does not show it.
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).env("OLCONNECT_PROXY", &proxy).arg("version"));
+    assert_code(&o, 0);
+    let in_url = format!("http://alice:{encoded}@127.0.0.1:{port}");
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY", &in_url).arg("--help"));
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("OLCONNECT_PROXY_PASSWORD"), "{}", stdout(&o));
+    never_shown(&o);
+    // A wrong password: the proxy refuses, and the message still shows no password.
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", "wrong-one").args(["-v", "--proxy", &proxy, "version"]));
+    assert_code(&o, 6);
+    assert!(!stderr(&o).contains("wrong-one"), "{}", stderr(&o));
+    // A password but no user to go with it, or two passwords: say so, send nothing.
+    let bare = format!("http://127.0.0.1:{port}");
+    let before = seen.lock().unwrap().len();
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).args(["--proxy", &bare, "version"]));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("OLCONNECT_PROXY_PASSWORD"), "{}", stderr(&o));
+    never_shown(&o);
+    let both = format!("http://alice:other-secret@127.0.0.1:{port}");
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).args(["--proxy", &both, "version"]));
+    assert_code(&o, 2);
+    never_shown(&o);
+    assert!(!stderr(&o).contains("other-secret"), "{}", stderr(&o));
+    assert_eq!(seen.lock().unwrap().len(), before, "nothing sent");
+}
