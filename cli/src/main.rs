@@ -8,12 +8,13 @@ mod exit;
 mod progress;
 mod proxy;
 mod redact;
+mod to_stdout;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use olconnect_wf::{AbortHandle, CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
 use progress::{ByteProgress, JobProgress, Mode};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -130,6 +131,12 @@ enum Command {
         timeout: f64,
     },
     /// Download the result of an operation (to standard output without -o, or with -o -)
+    ///
+    /// To a file (-o FILE): written beside it and renamed when complete, so a failure leaves no
+    /// partial file. To standard output redirected to a file (> file, >> file): a failure cuts
+    /// the file back to what it was before (empty after >, its old content after >>). To a pipe
+    /// or a terminal: bytes already written cannot be taken back; the exit status says that the
+    /// download failed.
     GetResult {
         op: String,
         #[arg(short, long, value_name = "FILE|-")]
@@ -161,7 +168,7 @@ enum Command {
 }
 
 /// What a command prints, or why it failed.
-enum Failure {
+pub(crate) enum Failure {
     Call(Error),
     Usage(String),
     Local(String),
@@ -409,22 +416,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         Command::Wait { op, timeout } => s.wait(op, *timeout)?,
         Command::GetResult { op, output } => match output.as_deref() {
-            None | Some("-") => {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::with_capacity(128 * 1024, stdout.lock());
-                let mut write_error = None;
-                let streamed = calls.stream_result(op, &mut |chunk| match out.write_all(chunk) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        write_error = Some(e);
-                        false
-                    }
-                });
-                if let Some(e) = write_error.or_else(|| out.flush().err()) {
-                    return Err(Failure::Local(format!("cannot write the result to standard output: {e}")));
-                }
-                streamed?;
-            }
+            None | Some("-") => to_stdout::result(&calls, op)?,
             Some(file) => s.to_file(op, Path::new(file))?,
         },
         Command::GetResultText { op } => {

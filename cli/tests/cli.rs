@@ -272,6 +272,88 @@ fn every_command_has_help() {
     no_control_characters(&stdout(&o));
 }
 
+/// Waits for `child` to exit, at most `bound` (then kills it and fails); its code and how long
+/// it took.
+fn exit_within(child: &mut std::process::Child, bound: Duration) -> (i32, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code().unwrap_or(-1), start.elapsed());
+        }
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("olcwf was still running {bound:?} after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn sigint(child: &std::process::Child) {
+    // SAFETY: a plain signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn get_result_into_a_redirected_file_leaves_it_as_it_was_on_failure() {
+    let sim = sim();
+    let dir = temp_dir("redirect");
+    let op =
+        stdout(&run(olcwf(&sim).arg("submit").arg(config(&dir, r#""sim_output_size":3000000"#)))).trim().to_string();
+    assert_code(&run(olcwf(&sim).args(["wait", &op])), 0);
+    let file = dir.join("result.pdf");
+    let previous = b"what was there before\n";
+    // `> file`, `>> file` and `1<> file` (read-write, not truncated: bytes overwritten in place).
+    type Open = fn(&std::path::Path) -> std::fs::File;
+    let opens: [(&str, Open); 3] = [
+        ("> file", |p| std::fs::File::create(p).unwrap()),
+        (">> file", |p| std::fs::OpenOptions::new().append(true).open(p).unwrap()),
+        ("1<> file", |p| std::fs::OpenOptions::new().read(true).write(true).open(p).unwrap()),
+    ];
+    let tmp = temp_dir("redirect-tmp");
+    for (redirect, open) in opens {
+        std::fs::write(&file, previous).unwrap();
+        sim.add_fault(FaultRule::always(Fault::CloseMidBody(1_000_000)).on_path("getResult"));
+        let shared = open(&file); // its offset is shared with the child's standard output, as a shell's is
+        let o = run(olcwf(&sim).env("TMPDIR", &tmp).args(["get-result", &op]).stdout(shared.try_clone().unwrap()));
+        assert_code(&o, 5);
+        if redirect != ">> file" {
+            use std::io::Seek;
+            assert_eq!((&shared).stream_position().unwrap(), 0, "{redirect}: the offset put back");
+        }
+        assert!(files_in(&tmp).is_empty(), "{redirect}: nothing left in $TMPDIR");
+        let expected: &[u8] = if redirect == "> file" { b"" } else { previous };
+        let now = std::fs::read(&file).unwrap();
+        let head = String::from_utf8_lossy(&now[..now.len().min(40)]).into_owned();
+        assert!(now == expected, "{redirect}: {} bytes ({head:?}...) instead of {}", now.len(), expected.len());
+        sim.clear_faults();
+        // And when it works, the result is where the redirection puts it.
+        let o = run(olcwf(&sim).args(["get-result", &op]).stdout(open(&file)));
+        assert_code(&o, 0);
+        let len = std::fs::metadata(&file).unwrap().len();
+        let expected = if redirect == ">> file" { 3_000_000 + previous.len() as u64 } else { 3_000_000 };
+        assert_eq!(len, expected, "{redirect}");
+    }
+    // Ctrl-C midway: the file is as it was too.
+    std::fs::write(&file, previous).unwrap();
+    let trickle = Fault::Trickle { chunk: 65536, interval: Duration::from_millis(100) };
+    sim.add_fault(FaultRule::always(trickle).on_path("getResult"));
+    let appending = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    let mut child = olcwf(&sim).args(["get-result", &op]).stdout(appending).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(std::fs::metadata(&file).unwrap().len() > previous.len() as u64, "the download had begun");
+    sigint(&child);
+    assert_eq!(exit_within(&mut child, Duration::from_secs(10)).0, 130);
+    assert_eq!(std::fs::read(&file).unwrap(), previous);
+}
+
 #[test]
 fn a_delete_the_server_answers_false_is_a_server_error() {
     let sim = Simulator::start(Settings {
