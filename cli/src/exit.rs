@@ -18,7 +18,8 @@ pub const SERVER: u8 = 5;
 pub const CONNECTION: u8 = 6;
 /// A local file could not be read or written, or memory ran out.
 pub const LOCAL_IO: u8 = 7;
-/// Stopped by Ctrl-C (or a progress callback); no partial file is left.
+/// Stopped by Ctrl-C (or a progress callback); no partial file is left. A second Ctrl-C stops the
+/// clean-up of `olcwf run` as well.
 pub const ABORTED: u8 = 130;
 
 /// The exit code of a failed call.
@@ -45,4 +46,5 @@ pub const TABLE: &str = "Exit codes:
        a delete it answered false)
   6    connection, TLS or timeout: the server could not be reached in time
   7    a local file could not be read or written, or memory ran out
-  130  stopped by Ctrl-C; no partial file is left";
+  130  stopped by Ctrl-C; no partial file is left (a second Ctrl-C also stops
+       the clean-up; what is left on the server is said)";

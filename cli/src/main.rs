@@ -4,14 +4,17 @@
 //! elsewhere, and the exit code says what kind of failure happened (see `exit.rs`).
 
 mod credentials;
+mod ctrl_c;
 mod exit;
 mod progress;
 mod proxy;
 mod redact;
+mod run_job;
 mod to_stdout;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use olconnect_wf::{AbortHandle, CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
+use ctrl_c::CtrlC;
+use olconnect_wf::{CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
 use progress::{ByteProgress, JobProgress, Mode};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -89,6 +92,11 @@ struct Connection {
 #[derive(Subcommand)]
 enum Command {
     /// Submit a configuration, wait for the job, download its result: the main job in one command
+    ///
+    /// When it does not get to the end (a failure, Ctrl-C), it takes back what it put on the
+    /// server: it cancels the job if it had not finished, then deletes the --data upload, each
+    /// within a few seconds. A second Ctrl-C stops that clean-up at once (exit 130); what is left
+    /// on the server is said, with the command that removes it. No partial output file is left.
     Run {
         /// The All-In-One configuration (JSON file; - for standard input)
         config: PathBuf,
@@ -180,23 +188,23 @@ impl From<Error> for Failure {
     }
 }
 
-struct Session {
+pub(crate) struct Session {
     client: Client,
-    abort: Arc<AbortHandle>,
+    ctrl_c: CtrlC,
     mode: Mode,
     json: bool,
 }
 
 impl Session {
     /// A view of the client whose calls stop on Ctrl-C.
-    fn calls(&self) -> Client {
-        self.client.with_controls(CallControls { abort: Some(self.abort.clone()), ..Default::default() })
+    pub(crate) fn calls(&self) -> Client {
+        self.client.with_controls(CallControls { abort: Some(self.ctrl_c.work.clone()), ..Default::default() })
     }
 
     /// A view whose calls stop on Ctrl-C and report bytes to `bar`.
     fn downloads(&self, bar: Arc<ByteProgress>) -> Client {
         self.client.with_controls(CallControls {
-            abort: Some(self.abort.clone()),
+            abort: Some(self.ctrl_c.work.clone()),
             on_transfer: Some(Arc::new(move |t: &Transfer| {
                 if t.received > 0 {
                     bar.report(t.received, t.receive_total);
@@ -207,7 +215,7 @@ impl Session {
         })
     }
 
-    fn wait(&self, op: &str, timeout: f64) -> Result<(), Failure> {
+    pub(crate) fn wait(&self, op: &str, timeout: f64) -> Result<(), Failure> {
         let job = JobProgress::new(self.mode, op);
         let outcome = self.calls().wait(op, seconds(timeout), &mut |p| {
             job.report(p);
@@ -217,7 +225,7 @@ impl Session {
         outcome.map_err(Failure::from)
     }
 
-    fn to_file(&self, op: &str, output: &Path) -> Result<(), Failure> {
+    pub(crate) fn to_file(&self, op: &str, output: &Path) -> Result<(), Failure> {
         let bar = Arc::new(ByteProgress::new(self.mode, &format!("result of {op}")));
         let outcome = self.downloads(bar.clone()).result_to_file(op, output);
         bar.finish();
@@ -265,18 +273,7 @@ fn millis(s: f64) -> u32 {
     }
 }
 
-/// The configuration with its data mapping input replaced by the uploaded file `id`.
-fn with_data_file(config: &str, id: &str) -> Result<String, Failure> {
-    let mut v: Value =
-        serde_json::from_str(config).map_err(|e| Failure::Usage(format!("the configuration is not JSON: {e}")))?;
-    let Some(step) = v.get_mut("datamining").and_then(Value::as_object_mut) else {
-        return Err(Failure::Usage("--data needs a configuration with a datamining step".into()));
-    };
-    step.insert("identifier".into(), Value::String(id.into()));
-    Ok(v.to_string())
-}
-
-fn read_config(path: &Path) -> Result<String, Failure> {
+pub(crate) fn read_config(path: &Path) -> Result<String, Failure> {
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
         std::io::stdin().read_to_string(&mut text).map(drop)
@@ -310,11 +307,7 @@ fn connect(cli: &Cli) -> Result<Session, Failure> {
     if cli.verbose {
         client.set_log(Some(Arc::new(|level: LogLevel, line: &str| say(&format!("{level:?}: {line}")))));
     }
-    let abort = Arc::new(AbortHandle::new());
-    let on_ctrl_c = abort.clone();
-    // Ctrl-C stops the running call (the library leaves no partial file); a second one is ignored.
-    let _ = ctrlc::set_handler(move || on_ctrl_c.trigger());
-    let session = Session { client, abort, mode: progress::Mode::detect(cli.quiet), json: cli.json };
+    let session = Session { client, ctrl_c: CtrlC::install(), mode: progress::Mode::detect(cli.quiet), json: cli.json };
     let source = credentials::Source {
         user: c.user.clone(),
         token: std::env::var("OLCONNECT_TOKEN").ok(),
@@ -337,35 +330,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let s = connect(cli)?;
     let calls = s.calls();
     match &cli.command {
-        Command::Run { config, output, timeout, data } => {
-            let mut config = read_config(config)?;
-            let uploaded = match data {
-                Some(file) => {
-                    let id = calls.upload(None, &mut Data::file(file)?, None, false)?;
-                    config = with_data_file(&config, &id)?;
-                    if s.mode == Mode::Lines {
-                        eprintln!("uploaded {} as {id}", file.display());
-                    }
-                    Some(id)
-                }
-                None => None,
-            };
-            let outcome = (|| {
-                let op = calls.submit(&config)?;
-                if s.mode == Mode::Lines {
-                    eprintln!("operation {op} submitted");
-                }
-                s.wait(&op, *timeout)?;
-                s.to_file(&op, output)
-            })();
-            if let Some(id) = uploaded {
-                // Through the client, not the Ctrl-C view: the upload goes even after Ctrl-C.
-                if let Err(e) = s.client.delete_managed(&id) {
-                    eprintln!("olcwf: the upload {id} could not be deleted: {}", e.message);
-                }
-            }
-            outcome?;
-        }
+        Command::Run { config, output, timeout, data } => run_job::run(&s, config, output, *timeout, data.as_deref())?,
         Command::Upload { file, name, persistent } => {
             let id = calls.upload(None, &mut Data::file(file)?, name.as_deref(), *persistent)?;
             if s.json {

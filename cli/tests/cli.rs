@@ -289,9 +289,42 @@ fn exit_within(child: &mut std::process::Child, bound: Duration) -> (i32, Durati
     }
 }
 
+/// Waits until the simulator has seen a request whose target contains `text` (at most 10 s).
+fn await_request(sim: &Simulator, text: &str) {
+    let start = Instant::now();
+    while !sim.requests().iter().any(|r| r.target.contains(text)) {
+        assert!(start.elapsed() < Duration::from_secs(10), "no request to {text}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn sigint(child: &std::process::Child) {
     // SAFETY: a plain signal to our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+}
+
+/// `olcwf run --data` on a job that takes a minute, started with its standard error in a file
+/// of `logs` (not `dir`, whose content the tests check).
+fn long_run_with_data(sim: &Simulator, dir: &std::path::Path, logs: &std::path::Path) -> std::process::Child {
+    let data = dir.join("mine.csv");
+    std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
+    let stderr = std::fs::File::create(logs.join("stderr.txt")).unwrap();
+    olcwf(sim)
+        .arg("run")
+        .arg(config(dir, r#""sim_duration_ms":60000"#))
+        .arg("-o")
+        .arg(dir.join("out.pdf"))
+        .arg("--data")
+        .arg(&data)
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// The upload's id, from the line `olcwf run` writes when standard error is not a terminal.
+fn upload_id(stderr: &str) -> String {
+    let line = stderr.lines().find(|l| l.starts_with("uploaded ")).unwrap_or_else(|| panic!("{stderr}"));
+    line.rsplit(" as ").next().unwrap().to_string()
 }
 
 fn files_in(dir: &std::path::Path) -> Vec<String> {
@@ -299,6 +332,87 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     names
+}
+
+#[test]
+fn ctrl_c_during_run_cancels_the_job_then_deletes_the_upload() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("run-ctrl-c"), temp_dir("run-ctrl-c-logs"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(20));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_secs(3), "{took:?}: {stderr}");
+    let targets: Vec<String> = sim.requests().into_iter().map(|r| r.target).collect();
+    let cancel = targets.iter().position(|t| t.contains("/workflow/print/cancel/"));
+    let delete = targets.iter().position(|t| t.contains("/filestore/delete/"));
+    assert!(cancel.is_some() && cancel < delete, "the job cancelled, then the upload deleted: {targets:#?}");
+    let id = upload_id(&stderr);
+    assert_code(&run(olcwf(&sim).args(["exists", &id])), 4);
+    assert_eq!(files_in(&dir), ["config.json", "mine.csv"], "no output file");
+}
+
+#[test]
+fn the_clean_up_asks_again_while_the_server_still_holds_the_upload() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("held-upload"), temp_dir("held-upload-logs"));
+    // A real server may let go of a cancelled job's data file a moment after the cancel.
+    let held = Fault::Error500Json("Deletion failed: the file is still required by OL Connect".into());
+    sim.add_fault(FaultRule::times(held, 2).on_path("/filestore/delete/"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(20));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_secs(5), "{took:?}: {stderr}");
+    let deletes = sim.requests().iter().filter(|r| r.target.contains("/filestore/delete/")).count();
+    assert_eq!(deletes, 3, "{stderr}");
+    assert_code(&run(olcwf(&sim).args(["exists", &upload_id(&stderr)])), 4);
+    assert!(!stderr.contains("left on the server"), "{stderr}");
+}
+
+#[test]
+fn a_slow_clean_up_after_ctrl_c_is_bounded() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("slow-clean-up"), temp_dir("slow-clean-up-logs"));
+    // Longer than the read timeout: only a bound of the clean-up's own stops it early.
+    sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(90))).on_path("/filestore/delete/"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(90));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_secs(8), "{took:?}: {stderr}");
+    let id = upload_id(&stderr);
+    assert!(stderr.contains(&format!("olcwf delete {id}")), "how to remove what is left: {stderr}");
+    assert_eq!(files_in(&dir), ["config.json", "mine.csv"], "no output file");
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_says_what_is_left() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("second-ctrl-c"), temp_dir("second-ctrl-c-logs"));
+    sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(90))).on_path("/workflow/print/cancel/"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    await_request(&sim, "/workflow/print/cancel/");
+    std::thread::sleep(Duration::from_millis(200));
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(90));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_millis(1000), "{took:?}: {stderr}");
+    let op = sim.requests().into_iter().find_map(|r| r.target.split("/cancel/").nth(1).map(str::to_string)).unwrap();
+    let id = upload_id(&stderr);
+    assert!(stderr.contains(&format!("olcwf cancel {op}")), "{stderr}");
+    assert!(stderr.contains(&format!("olcwf delete {id}")), "{stderr}");
+    assert!(!sim.requests().iter().any(|r| r.target.contains("/filestore/delete/")), "no clean-up after the second");
+    assert_eq!(files_in(&dir), ["config.json", "mine.csv"], "no output file");
 }
 
 #[test]
