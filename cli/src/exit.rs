@@ -12,13 +12,14 @@ pub const USAGE: u8 = 2;
 pub const AUTH: u8 = 3;
 /// The operation or file is not on the server.
 pub const NOT_FOUND: u8 = 4;
-/// The server refused or failed the request (400, 5xx, a broken answer).
+/// The server refused or failed the request (400, 5xx, a broken answer, a delete answered false).
 pub const SERVER: u8 = 5;
 /// The server could not be reached or answered too slowly: connection, TLS, timeout.
 pub const CONNECTION: u8 = 6;
 /// A local file could not be read or written, or memory ran out.
 pub const LOCAL_IO: u8 = 7;
-/// Stopped by Ctrl-C (or a progress callback); no partial file is left.
+/// Stopped by Ctrl-C (or a progress callback); no partial file is left. A second Ctrl-C stops the
+/// clean-up of `olcwf run` as well.
 pub const ABORTED: u8 = 130;
 
 /// The exit code of a failed call.
@@ -41,7 +42,9 @@ pub const TABLE: &str = "Exit codes:
   2    usage: unknown option, missing or invalid argument
   3    authentication: no or wrong credentials, expired token, missing role
   4    the operation or file is not on the server
-  5    the server refused or failed the request (400, 5xx, a broken answer)
+  5    the server refused or failed the request (400, 5xx, a broken answer,
+       a delete it answered false)
   6    connection, TLS or timeout: the server could not be reached in time
   7    a local file could not be read or written, or memory ran out
-  130  stopped by Ctrl-C; no partial file is left";
+  130  stopped by Ctrl-C; no partial file is left (a second Ctrl-C also stops
+       the clean-up; what is left on the server is said)";

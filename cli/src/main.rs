@@ -4,14 +4,20 @@
 //! elsewhere, and the exit code says what kind of failure happened (see `exit.rs`).
 
 mod credentials;
+mod ctrl_c;
 mod exit;
 mod progress;
+mod proxy;
+mod redact;
+mod run_job;
+mod to_stdout;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use olconnect_wf::{AbortHandle, CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
+use ctrl_c::CtrlC;
+use olconnect_wf::{CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
 use progress::{ByteProgress, JobProgress, Mode};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,7 +27,11 @@ const ENVIRONMENT: &str = "Environment:
   OLCONNECT_URL       the server (default http://localhost:9340)
   OLCONNECT_USER      the user to log in as
   OLCONNECT_PASSWORD  its password (or --password-stdin, or a prompt on a terminal)
-  OLCONNECT_TOKEN     an auth_token to send instead (from `olcwf login`)";
+  OLCONNECT_TOKEN     an auth_token to send instead (from `olcwf login`)
+  OLCONNECT_PROXY     the proxy, as for --proxy
+  OLCONNECT_PROXY_PASSWORD
+                      the proxy's password, for a proxy URL that names only the user
+                      (http://USER@host:port): kept out of the process list, never shown";
 
 #[derive(Parser)]
 #[command(
@@ -67,8 +77,9 @@ struct Connection {
     /// Accept any server certificate (test servers only)
     #[arg(long, global = true)]
     insecure: bool,
-    /// Send every request through this proxy (http://host:port, socks5://host:port)
-    #[arg(long, global = true)]
+    /// Send every request through this proxy (http://[USER@]host:port, socks5://[USER@]host:port;
+    /// the password in OLCONNECT_PROXY_PASSWORD)
+    #[arg(long, env = "OLCONNECT_PROXY", hide_env_values = true, global = true)]
     proxy: Option<String>,
     /// Seconds to wait for a connection (0: no limit)
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, global = true)]
@@ -81,6 +92,11 @@ struct Connection {
 #[derive(Subcommand)]
 enum Command {
     /// Submit a configuration, wait for the job, download its result: the main job in one command
+    ///
+    /// When it does not get to the end (a failure, Ctrl-C), it takes back what it put on the
+    /// server: it cancels the job if it had not finished, then deletes the --data upload, each
+    /// within a few seconds. A second Ctrl-C stops that clean-up at once (exit 130); what is left
+    /// on the server is said, with the command that removes it. No partial output file is left.
     Run {
         /// The All-In-One configuration (JSON file; - for standard input)
         config: PathBuf,
@@ -104,7 +120,7 @@ enum Command {
         #[arg(long)]
         persistent: bool,
     },
-    /// Delete a File Store file or folder
+    /// Delete a File Store file or folder (exit 5 when the server does not, e.g. while a job uses it)
     Delete { file_id: String },
     /// Say whether a File Store file or folder exists (exit 4 when it does not)
     Exists { file_id: String },
@@ -123,6 +139,12 @@ enum Command {
         timeout: f64,
     },
     /// Download the result of an operation (to standard output without -o, or with -o -)
+    ///
+    /// To a file (-o FILE): written beside it and renamed when complete, so a failure leaves no
+    /// partial file. To standard output redirected to a file (> file, >> file): a failure cuts
+    /// the file back to what it was before (empty after >, its old content after >>). To a pipe
+    /// or a terminal: bytes already written cannot be taken back; the exit status says that the
+    /// download failed.
     GetResult {
         op: String,
         #[arg(short, long, value_name = "FILE|-")]
@@ -154,7 +176,7 @@ enum Command {
 }
 
 /// What a command prints, or why it failed.
-enum Failure {
+pub(crate) enum Failure {
     Call(Error),
     Usage(String),
     Local(String),
@@ -166,23 +188,23 @@ impl From<Error> for Failure {
     }
 }
 
-struct Session {
+pub(crate) struct Session {
     client: Client,
-    abort: Arc<AbortHandle>,
+    ctrl_c: CtrlC,
     mode: Mode,
     json: bool,
 }
 
 impl Session {
     /// A view of the client whose calls stop on Ctrl-C.
-    fn calls(&self) -> Client {
-        self.client.with_controls(CallControls { abort: Some(self.abort.clone()), ..Default::default() })
+    pub(crate) fn calls(&self) -> Client {
+        self.client.with_controls(CallControls { abort: Some(self.ctrl_c.work.clone()), ..Default::default() })
     }
 
     /// A view whose calls stop on Ctrl-C and report bytes to `bar`.
     fn downloads(&self, bar: Arc<ByteProgress>) -> Client {
         self.client.with_controls(CallControls {
-            abort: Some(self.abort.clone()),
+            abort: Some(self.ctrl_c.work.clone()),
             on_transfer: Some(Arc::new(move |t: &Transfer| {
                 if t.received > 0 {
                     bar.report(t.received, t.receive_total);
@@ -193,7 +215,7 @@ impl Session {
         })
     }
 
-    fn wait(&self, op: &str, timeout: f64) -> Result<(), Failure> {
+    pub(crate) fn wait(&self, op: &str, timeout: f64) -> Result<(), Failure> {
         let job = JobProgress::new(self.mode, op);
         let outcome = self.calls().wait(op, seconds(timeout), &mut |p| {
             job.report(p);
@@ -203,7 +225,7 @@ impl Session {
         outcome.map_err(Failure::from)
     }
 
-    fn to_file(&self, op: &str, output: &Path) -> Result<(), Failure> {
+    pub(crate) fn to_file(&self, op: &str, output: &Path) -> Result<(), Failure> {
         let bar = Arc::new(ByteProgress::new(self.mode, &format!("result of {op}")));
         let outcome = self.downloads(bar.clone()).result_to_file(op, output);
         bar.finish();
@@ -251,18 +273,7 @@ fn millis(s: f64) -> u32 {
     }
 }
 
-/// The configuration with its data mapping input replaced by the uploaded file `id`.
-fn with_data_file(config: &str, id: &str) -> Result<String, Failure> {
-    let mut v: Value =
-        serde_json::from_str(config).map_err(|e| Failure::Usage(format!("the configuration is not JSON: {e}")))?;
-    let Some(step) = v.get_mut("datamining").and_then(Value::as_object_mut) else {
-        return Err(Failure::Usage("--data needs a configuration with a datamining step".into()));
-    };
-    step.insert("identifier".into(), Value::String(id.into()));
-    Ok(v.to_string())
-}
-
-fn read_config(path: &Path) -> Result<String, Failure> {
+pub(crate) fn read_config(path: &Path) -> Result<String, Failure> {
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
         std::io::stdin().read_to_string(&mut text).map(drop)
@@ -282,17 +293,21 @@ fn connect(cli: &Cli) -> Result<Session, Failure> {
         client.set_tls_ca_file(Some(path))?;
     }
     client.set_tls_insecure(c.insecure);
-    if let Some(proxy) = &c.proxy {
-        client.set_proxy(Some(proxy))?;
+    if let Some(given) = &c.proxy {
+        let password = match std::env::var_os(proxy::PASSWORD_VARIABLE) {
+            None => None,
+            Some(p) => Some(
+                p.into_string()
+                    .map_err(|_| Failure::Usage(format!("{} is not valid UTF-8", proxy::PASSWORD_VARIABLE)))?,
+            ),
+        };
+        let url = proxy::url(given, password.as_deref()).map_err(Failure::Usage)?;
+        client.set_proxy(Some(&url))?;
     }
     if cli.verbose {
-        client.set_log(Some(Arc::new(|level: LogLevel, line: &str| eprintln!("olcwf: {level:?}: {line}"))));
+        client.set_log(Some(Arc::new(|level: LogLevel, line: &str| say(&format!("{level:?}: {line}")))));
     }
-    let abort = Arc::new(AbortHandle::new());
-    let on_ctrl_c = abort.clone();
-    // Ctrl-C stops the running call (the library leaves no partial file); a second one is ignored.
-    let _ = ctrlc::set_handler(move || on_ctrl_c.trigger());
-    let session = Session { client, abort, mode: progress::Mode::detect(cli.quiet), json: cli.json };
+    let session = Session { client, ctrl_c: CtrlC::install(), mode: progress::Mode::detect(cli.quiet), json: cli.json };
     let source = credentials::Source {
         user: c.user.clone(),
         token: std::env::var("OLCONNECT_TOKEN").ok(),
@@ -315,35 +330,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     let s = connect(cli)?;
     let calls = s.calls();
     match &cli.command {
-        Command::Run { config, output, timeout, data } => {
-            let mut config = read_config(config)?;
-            let uploaded = match data {
-                Some(file) => {
-                    let id = calls.upload(None, &mut Data::file(file)?, None, false)?;
-                    config = with_data_file(&config, &id)?;
-                    if s.mode == Mode::Lines {
-                        eprintln!("uploaded {} as {id}", file.display());
-                    }
-                    Some(id)
-                }
-                None => None,
-            };
-            let outcome = (|| {
-                let op = calls.submit(&config)?;
-                if s.mode == Mode::Lines {
-                    eprintln!("operation {op} submitted");
-                }
-                s.wait(&op, *timeout)?;
-                s.to_file(&op, output)
-            })();
-            if let Some(id) = uploaded {
-                // Through the client, not the Ctrl-C view: the upload goes even after Ctrl-C.
-                if let Err(e) = s.client.delete_managed(&id) {
-                    eprintln!("olcwf: the upload {id} could not be deleted: {}", e.message);
-                }
-            }
-            outcome?;
-        }
+        Command::Run { config, output, timeout, data } => run_job::run(&s, config, output, *timeout, data.as_deref())?,
         Command::Upload { file, name, persistent } => {
             let id = calls.upload(None, &mut Data::file(file)?, name.as_deref(), *persistent)?;
             if s.json {
@@ -354,7 +341,10 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         Command::Delete { file_id } => {
             if !calls.delete_managed(file_id)? {
-                return Err(Failure::Local(format!("the server did not delete {file_id}")));
+                return Err(Failure::Call(Error::new(
+                    olconnect_wf::Status::ServerError,
+                    format!("the server did not delete {file_id} (it answered false): a running job may still use it"),
+                )));
             }
         }
         Command::Exists { file_id } => {
@@ -391,22 +381,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         Command::Wait { op, timeout } => s.wait(op, *timeout)?,
         Command::GetResult { op, output } => match output.as_deref() {
-            None | Some("-") => {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::with_capacity(128 * 1024, stdout.lock());
-                let mut write_error = None;
-                let streamed = calls.stream_result(op, &mut |chunk| match out.write_all(chunk) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        write_error = Some(e);
-                        false
-                    }
-                });
-                if let Some(e) = write_error.or_else(|| out.flush().err()) {
-                    return Err(Failure::Local(format!("cannot write the result to standard output: {e}")));
-                }
-                streamed?;
-            }
+            None | Some("-") => to_stdout::result(&calls, op)?,
             Some(file) => s.to_file(op, Path::new(file))?,
         },
         Command::GetResultText { op } => {
@@ -467,6 +442,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Prints a message on standard error, without any secret olcwf was given.
+pub(crate) fn say(message: &str) {
+    eprintln!("olcwf: {}", redact::clean(message));
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A bug is exit 1, as documented, not the runtime's 101 (the panic message is printed).
@@ -479,18 +459,18 @@ fn main() -> ExitCode {
         Err(Failure::Call(e)) => {
             let code = exit::code(&e);
             if code == exit::ABORTED {
-                eprintln!("olcwf: interrupted: {}", e.message);
+                say(&format!("interrupted: {}", e.message));
             } else {
-                eprintln!("olcwf: {}", e.message);
+                say(&e.message);
             }
             ExitCode::from(code)
         }
         Err(Failure::Usage(m)) => {
-            eprintln!("olcwf: {m}");
+            say(&m);
             ExitCode::from(exit::USAGE)
         }
         Err(Failure::Local(m)) => {
-            eprintln!("olcwf: {m}");
+            say(&m);
             ExitCode::from(exit::LOCAL_IO)
         }
     }

@@ -271,3 +271,319 @@ fn every_command_has_help() {
     assert!(stdout(&o).contains("Exit codes:") && stdout(&o).contains("130"));
     no_control_characters(&stdout(&o));
 }
+
+/// Waits for `child` to exit, at most `bound` (then kills it and fails); its code and how long
+/// it took.
+fn exit_within(child: &mut std::process::Child, bound: Duration) -> (i32, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code().unwrap_or(-1), start.elapsed());
+        }
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("olcwf was still running {bound:?} after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until the simulator has seen a request whose target contains `text` (at most 10 s).
+fn await_request(sim: &Simulator, text: &str) {
+    let start = Instant::now();
+    while !sim.requests().iter().any(|r| r.target.contains(text)) {
+        assert!(start.elapsed() < Duration::from_secs(10), "no request to {text}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn sigint(child: &std::process::Child) {
+    // SAFETY: a plain signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+}
+
+/// `olcwf run --data` on a job that takes a minute, started with its standard error in a file
+/// of `logs` (not `dir`, whose content the tests check).
+fn long_run_with_data(sim: &Simulator, dir: &std::path::Path, logs: &std::path::Path) -> std::process::Child {
+    let data = dir.join("mine.csv");
+    std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
+    let stderr = std::fs::File::create(logs.join("stderr.txt")).unwrap();
+    olcwf(sim)
+        .arg("run")
+        .arg(config(dir, r#""sim_duration_ms":60000"#))
+        .arg("-o")
+        .arg(dir.join("out.pdf"))
+        .arg("--data")
+        .arg(&data)
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// The upload's id, from the line `olcwf run` writes when standard error is not a terminal.
+fn upload_id(stderr: &str) -> String {
+    let line = stderr.lines().find(|l| l.starts_with("uploaded ")).unwrap_or_else(|| panic!("{stderr}"));
+    line.rsplit(" as ").next().unwrap().to_string()
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn ctrl_c_during_run_cancels_the_job_then_deletes_the_upload() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("run-ctrl-c"), temp_dir("run-ctrl-c-logs"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(20));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_secs(3), "{took:?}: {stderr}");
+    let targets: Vec<String> = sim.requests().into_iter().map(|r| r.target).collect();
+    let cancel = targets.iter().position(|t| t.contains("/workflow/print/cancel/"));
+    let delete = targets.iter().position(|t| t.contains("/filestore/delete/"));
+    assert!(cancel.is_some() && cancel < delete, "the job cancelled, then the upload deleted: {targets:#?}");
+    let id = upload_id(&stderr);
+    assert_code(&run(olcwf(&sim).args(["exists", &id])), 4);
+    assert_eq!(files_in(&dir), ["config.json", "mine.csv"], "no output file");
+}
+
+#[test]
+fn the_clean_up_asks_again_while_the_server_still_holds_the_upload() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("held-upload"), temp_dir("held-upload-logs"));
+    // A real server may let go of a cancelled job's data file a moment after the cancel.
+    let held = Fault::Error500Json("Deletion failed: the file is still required by OL Connect".into());
+    sim.add_fault(FaultRule::times(held, 2).on_path("/filestore/delete/"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(20));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_secs(5), "{took:?}: {stderr}");
+    let deletes = sim.requests().iter().filter(|r| r.target.contains("/filestore/delete/")).count();
+    assert_eq!(deletes, 3, "{stderr}");
+    assert_code(&run(olcwf(&sim).args(["exists", &upload_id(&stderr)])), 4);
+    assert!(!stderr.contains("left on the server"), "{stderr}");
+}
+
+#[test]
+fn a_slow_clean_up_after_ctrl_c_is_bounded() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("slow-clean-up"), temp_dir("slow-clean-up-logs"));
+    // Longer than the read timeout: only a bound of the clean-up's own stops it early.
+    sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(90))).on_path("/filestore/delete/"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(90));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_secs(8), "{took:?}: {stderr}");
+    let id = upload_id(&stderr);
+    assert!(stderr.contains(&format!("olcwf delete {id}")), "how to remove what is left: {stderr}");
+    assert_eq!(files_in(&dir), ["config.json", "mine.csv"], "no output file");
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_says_what_is_left() {
+    let sim = sim();
+    let (dir, logs) = (temp_dir("second-ctrl-c"), temp_dir("second-ctrl-c-logs"));
+    sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(90))).on_path("/workflow/print/cancel/"));
+    let mut child = long_run_with_data(&sim, &dir, &logs);
+    await_request(&sim, "/getProgress/");
+    sigint(&child);
+    await_request(&sim, "/workflow/print/cancel/");
+    std::thread::sleep(Duration::from_millis(200));
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(90));
+    let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
+    assert_eq!(code, 130, "{stderr}");
+    assert!(took < Duration::from_millis(1000), "{took:?}: {stderr}");
+    let op = sim.requests().into_iter().find_map(|r| r.target.split("/cancel/").nth(1).map(str::to_string)).unwrap();
+    let id = upload_id(&stderr);
+    assert!(stderr.contains(&format!("olcwf cancel {op}")), "{stderr}");
+    assert!(stderr.contains(&format!("olcwf delete {id}")), "{stderr}");
+    assert!(!sim.requests().iter().any(|r| r.target.contains("/filestore/delete/")), "no clean-up after the second");
+    assert_eq!(files_in(&dir), ["config.json", "mine.csv"], "no output file");
+}
+
+#[test]
+fn get_result_into_a_redirected_file_leaves_it_as_it_was_on_failure() {
+    let sim = sim();
+    let dir = temp_dir("redirect");
+    let op =
+        stdout(&run(olcwf(&sim).arg("submit").arg(config(&dir, r#""sim_output_size":3000000"#)))).trim().to_string();
+    assert_code(&run(olcwf(&sim).args(["wait", &op])), 0);
+    let file = dir.join("result.pdf");
+    let previous = b"what was there before\n";
+    // `> file`, `>> file` and `1<> file` (read-write, not truncated: bytes overwritten in place).
+    type Open = fn(&std::path::Path) -> std::fs::File;
+    let opens: [(&str, Open); 3] = [
+        ("> file", |p| std::fs::File::create(p).unwrap()),
+        (">> file", |p| std::fs::OpenOptions::new().append(true).open(p).unwrap()),
+        ("1<> file", |p| std::fs::OpenOptions::new().read(true).write(true).open(p).unwrap()),
+    ];
+    let tmp = temp_dir("redirect-tmp");
+    for (redirect, open) in opens {
+        std::fs::write(&file, previous).unwrap();
+        sim.add_fault(FaultRule::always(Fault::CloseMidBody(1_000_000)).on_path("getResult"));
+        let shared = open(&file); // its offset is shared with the child's standard output, as a shell's is
+        let o = run(olcwf(&sim).env("TMPDIR", &tmp).args(["get-result", &op]).stdout(shared.try_clone().unwrap()));
+        assert_code(&o, 5);
+        if redirect != ">> file" {
+            use std::io::Seek;
+            assert_eq!((&shared).stream_position().unwrap(), 0, "{redirect}: the offset put back");
+        }
+        assert!(files_in(&tmp).is_empty(), "{redirect}: nothing left in $TMPDIR");
+        let expected: &[u8] = if redirect == "> file" { b"" } else { previous };
+        let now = std::fs::read(&file).unwrap();
+        let head = String::from_utf8_lossy(&now[..now.len().min(40)]).into_owned();
+        assert!(now == expected, "{redirect}: {} bytes ({head:?}...) instead of {}", now.len(), expected.len());
+        sim.clear_faults();
+        // And when it works, the result is where the redirection puts it.
+        let o = run(olcwf(&sim).args(["get-result", &op]).stdout(open(&file)));
+        assert_code(&o, 0);
+        let len = std::fs::metadata(&file).unwrap().len();
+        let expected = if redirect == ">> file" { 3_000_000 + previous.len() as u64 } else { 3_000_000 };
+        assert_eq!(len, expected, "{redirect}");
+    }
+    // Ctrl-C midway: the file is as it was too.
+    std::fs::write(&file, previous).unwrap();
+    let trickle = Fault::Trickle { chunk: 65536, interval: Duration::from_millis(100) };
+    sim.add_fault(FaultRule::always(trickle).on_path("getResult"));
+    let appending = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    let mut child = olcwf(&sim).args(["get-result", &op]).stdout(appending).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(std::fs::metadata(&file).unwrap().len() > previous.len() as u64, "the download had begun");
+    sigint(&child);
+    assert_eq!(exit_within(&mut child, Duration::from_secs(10)).0, 130);
+    assert_eq!(std::fs::read(&file).unwrap(), previous);
+}
+
+#[test]
+fn a_delete_the_server_answers_false_is_a_server_error() {
+    let sim = Simulator::start(Settings {
+        op_duration: Duration::from_millis(300),
+        dialect: olconnect_sim::Dialect::Legacy,
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = temp_dir("delete-false");
+    let data = dir.join("mine.csv");
+    std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
+    let id = stdout(&run(olcwf(&sim).arg("upload").arg(&data))).trim().to_string();
+    let job = std::fs::read_to_string(config(&dir, r#""sim_duration_ms":60000"#)).unwrap().replace("invoices.csv", &id);
+    std::fs::write(dir.join("job.json"), job).unwrap();
+    assert_code(&run(olcwf(&sim).arg("submit").arg(dir.join("job.json"))), 0);
+    // The running job uses the file: the legacy server answers false.
+    let o = run(olcwf(&sim).args(["delete", &id]));
+    assert_code(&o, 5);
+    assert!(stderr(&o).contains(&id), "{}", stderr(&o));
+}
+
+/// A minimal HTTP CONNECT proxy on a free port that asks for `expected` as Proxy-Authorization
+/// (407 otherwise); keeps each one it was sent.
+fn start_proxy(expected: String) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>) {
+    use std::io::{BufRead, BufReader};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (log, expected) = (log.clone(), expected.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut request_line = String::new();
+                let mut auth = None;
+                reader.read_line(&mut request_line).unwrap();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("proxy-authorization") {
+                            auth = Some(value.trim().to_string());
+                        }
+                    }
+                }
+                log.lock().unwrap().push(auth.clone());
+                let mut client_w = client;
+                let mut parts = request_line.split(' ');
+                let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else { return };
+                if auth.as_deref() != Some(expected.as_str()) {
+                    let _ =
+                        client_w.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                }
+                let Ok(upstream) = TcpStream::connect(target) else { return };
+                client_w.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").unwrap();
+                let (mut up_r, mut up_w) = (upstream.try_clone().unwrap(), upstream);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_r, &mut client_w);
+                    let _ = client_w.shutdown(std::net::Shutdown::Both);
+                });
+                let _ = std::io::copy(&mut reader, &mut up_w);
+                let _ = up_w.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn a_proxy_password_comes_from_the_environment_and_is_never_shown() {
+    use base64::Engine;
+    let sim = sim();
+    let password = "Pr0xy:p@ss/w%rd";
+    let encoded = "Pr0xy%3Ap%40ss%2Fw%25rd";
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{password}"));
+    let (port, seen) = start_proxy(format!("Basic {basic}"));
+    let proxy = format!("http://alice@127.0.0.1:{port}");
+    let never_shown = |o: &Output| {
+        let all = format!("{}{}", stdout(o), stderr(o));
+        for secret in [password, encoded, &basic, &basic[..basic.len() - 4]] {
+            assert!(!all.contains(secret), "{secret} shown in {all}");
+        }
+    };
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).args(["-v", "--proxy", &proxy, "version"]));
+    assert_code(&o, 0);
+    assert!(stderr(&o).contains("olcwf: Info"), "-v shows the exchanges: {}", stderr(&o));
+    never_shown(&o);
+    assert!(seen.lock().unwrap().iter().all(|a| a.as_deref() == Some(format!("Basic {basic}").as_str())));
+    // The whole proxy setting can come from the environment too; --help does not show it.
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).env("OLCONNECT_PROXY", &proxy).arg("version"));
+    assert_code(&o, 0);
+    let in_url = format!("http://alice:{encoded}@127.0.0.1:{port}");
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY", &in_url).arg("--help"));
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("OLCONNECT_PROXY_PASSWORD"), "{}", stdout(&o));
+    never_shown(&o);
+    // A wrong password: the proxy refuses, and the message still shows no password.
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", "wrong-one").args(["-v", "--proxy", &proxy, "version"]));
+    assert_code(&o, 6);
+    assert!(!stderr(&o).contains("wrong-one"), "{}", stderr(&o));
+    // A password but no user to go with it, or two passwords: say so, send nothing.
+    let bare = format!("http://127.0.0.1:{port}");
+    let before = seen.lock().unwrap().len();
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).args(["--proxy", &bare, "version"]));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("OLCONNECT_PROXY_PASSWORD"), "{}", stderr(&o));
+    never_shown(&o);
+    let both = format!("http://alice:other-secret@127.0.0.1:{port}");
+    let o = run(olcwf(&sim).env("OLCONNECT_PROXY_PASSWORD", password).args(["--proxy", &both, "version"]));
+    assert_code(&o, 2);
+    never_shown(&o);
+    assert!(!stderr(&o).contains("other-secret"), "{}", stderr(&o));
+    assert_eq!(seen.lock().unwrap().len(), before, "nothing sent");
+}
