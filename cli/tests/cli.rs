@@ -339,7 +339,7 @@ fn ctrl_c_during_run_cancels_the_job_then_deletes_the_upload() {
     let sim = sim();
     let (dir, logs) = (temp_dir("run-ctrl-c"), temp_dir("run-ctrl-c-logs"));
     let mut child = long_run_with_data(&sim, &dir, &logs);
-    await_request(&sim, "/getProgress/");
+    await_request(&sim, "/getOperations");
     sigint(&child);
     let (code, took) = exit_within(&mut child, Duration::from_secs(20));
     let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
@@ -362,7 +362,7 @@ fn the_clean_up_asks_again_while_the_server_still_holds_the_upload() {
     let held = Fault::Error500Json("Deletion failed: the file is still required by OL Connect".into());
     sim.add_fault(FaultRule::times(held, 2).on_path("/filestore/delete/"));
     let mut child = long_run_with_data(&sim, &dir, &logs);
-    await_request(&sim, "/getProgress/");
+    await_request(&sim, "/getOperations");
     sigint(&child);
     let (code, took) = exit_within(&mut child, Duration::from_secs(20));
     let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
@@ -381,7 +381,7 @@ fn a_slow_clean_up_after_ctrl_c_is_bounded() {
     // Longer than the read timeout: only a bound of the clean-up's own stops it early.
     sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(90))).on_path("/filestore/delete/"));
     let mut child = long_run_with_data(&sim, &dir, &logs);
-    await_request(&sim, "/getProgress/");
+    await_request(&sim, "/getOperations");
     sigint(&child);
     let (code, took) = exit_within(&mut child, Duration::from_secs(90));
     let stderr = std::fs::read_to_string(logs.join("stderr.txt")).unwrap();
@@ -398,7 +398,7 @@ fn a_second_ctrl_c_exits_at_once_and_says_what_is_left() {
     let (dir, logs) = (temp_dir("second-ctrl-c"), temp_dir("second-ctrl-c-logs"));
     sim.add_fault(FaultRule::always(Fault::Delay(Duration::from_secs(90))).on_path("/workflow/print/cancel/"));
     let mut child = long_run_with_data(&sim, &dir, &logs);
-    await_request(&sim, "/getProgress/");
+    await_request(&sim, "/getOperations");
     sigint(&child);
     await_request(&sim, "/workflow/print/cancel/");
     std::thread::sleep(Duration::from_millis(200));
