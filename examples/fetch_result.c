@@ -14,16 +14,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "olconnect_wf.h"
 
 /* Triggered by Ctrl-C: every call of the view made with it stops (WF_ABORTED). */
 static wf_abort *g_abort = NULL;
 
+#ifdef _WIN32
+/* Windows runs a console control handler on a thread of its own; TRUE: handled, go on. */
+static BOOL WINAPI on_ctrl_c(DWORD event) {
+  if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT) return FALSE;
+  wf_abort_trigger(g_abort);
+  return TRUE;
+}
+
+static void catch_ctrl_c(void) { SetConsoleCtrlHandler(on_ctrl_c, TRUE); }
+#else
 static void on_sigint(int sig) {
   (void)sig;
   wf_abort_trigger(g_abort); /* one atomic store: safe in a signal handler */
 }
+
+static void catch_ctrl_c(void) {
+  struct sigaction on_ctrl_c;
+  memset(&on_ctrl_c, 0, sizeof on_ctrl_c);
+  on_ctrl_c.sa_handler = on_sigint;
+  sigemptyset(&on_ctrl_c.sa_mask);
+  sigaction(SIGINT, &on_ctrl_c, NULL);
+}
+#endif
 
 /* %s: the data file, by Managed File ID or name. */
 static const char *DEMO_CONFIG =
@@ -136,7 +158,6 @@ int main(int argc, char **argv) {
   int positional = 0, i;
   wf_client *client = NULL;
   wf_client *view = NULL; /* the same client; its calls stop on Ctrl-C and report bytes */
-  struct sigaction on_ctrl_c;
   wf_status st;
   int rc = 0;
 
@@ -167,10 +188,7 @@ int main(int argc, char **argv) {
     wf_client_free(client);
     return fail("setting up Ctrl-C", st);
   }
-  memset(&on_ctrl_c, 0, sizeof on_ctrl_c);
-  on_ctrl_c.sa_handler = on_sigint;
-  sigemptyset(&on_ctrl_c.sa_mask);
-  sigaction(SIGINT, &on_ctrl_c, NULL);
+  catch_ctrl_c();
   if ((st = wf_client_login(view, user, password)) != WF_OK) {
     rc = fail("login", st);
   } else if (data_file && (st = upload(view, data_file, data_id, &data_id_len)) != WF_OK) {
