@@ -255,6 +255,38 @@ def test_async_client_close_while_a_task_runs(fresh_sim):
     asyncio.run(main())
 
 
+def test_interpreter_exit_with_calls_running_and_handles_unclosed(sim):
+    # Before, this child aborted ("FATAL: exception not rethrown", exit status -6) every time: a
+    # daemon thread's callback, asking for the GIL while the interpreter finalized, was ended
+    # by an unwinding through the library's frames.
+    script = URL_OP.format(config=config()) + textwrap.dedent(
+        """
+        c = wf.Client(url, username="ol-admin", password="secret")
+        a = wf.Abort()
+
+        def busy(k):
+            op = c.submit({slow!r})
+            if k % 2:
+                with c.abort_on(a):
+                    c.wait(op)
+            else:
+                c.wait(op, on_progress=lambda pct: None)
+
+        for k in range(8):
+            threading.Thread(target=busy, args=(k,), daemon=True).start()
+        # Module globals torn down at exit: the finalization lasts long enough for the waiting
+        # threads' callbacks (every 100 ms) to run into it.
+        garbage = [{{"k": [i]}} for i in range(1_000_000)]
+        time.sleep(0.3)
+        print("exiting", flush=True)
+        """
+    ).format(slow=config(sim_duration_ms=60_000))
+    out = subprocess.run([sys.executable, "-c", script, sim.url], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout == "exiting\n", (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "Exception ignored" not in out.stderr, out.stderr
+    assert "the Python interpreter is exiting" in out.stderr  # how the daemon threads' calls ended
+
+
 # -- the Handle discipline itself, with a close() (or a use) landing between any two bytecodes --
 
 

@@ -1,4 +1,5 @@
 """The public API: Client and the values it returns. Idiom only; the logic is in the library."""
+import atexit
 import ctypes
 import enum
 import json
@@ -198,6 +199,44 @@ _calls = threading.local()
 _NO_HANDLE: "contextlib.nullcontext[None]" = contextlib.nullcontext(None)
 
 
+class _Running:
+    """The native calls in progress, so that the interpreter's exit stops them and lets them
+    return first. A daemon thread still inside one when the interpreter finalizes is ended as
+    its next callback asks for the GIL, by an unwinding the library's frames cannot let through:
+    the whole process aborts. So at exit (atexit) every call in progress is stopped through its
+    transfer callback (called at least every 100 ms), new ones are refused, and the exit waits up
+    to ``EXIT_WAIT`` seconds for them to return."""
+
+    EXIT_WAIT = 2.0
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.RLock())
+        self._count = 0
+        self.stopping = False
+
+    def __enter__(self) -> None:
+        with self._changed:
+            refused = self.stopping
+            if not refused:
+                self._count += 1
+        if refused:
+            raise _errors.AbortedError(_errors.ABORTED, 0, "the Python interpreter is exiting: no new call starts")
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        with self._changed:
+            self.stopping = True
+            self._changed.wait_for(lambda: self._count <= 0, self.EXIT_WAIT)
+
+
+_running = _Running()
+atexit.register(_running.stop)
+
+
 @contextlib.contextmanager
 def _signals_to(guard: _CallbackGuard) -> Generator[None, None, None]:
     """While a native call runs on the main thread, a SIGINT (or any handler's exception) is
@@ -380,6 +419,8 @@ class Client:
         guard = guard if guard is not None else _CallbackGuard()
 
         def transfer(_user: Any, t: Any) -> int:
+            if _running.stopping and guard.error is None:
+                guard.error = _errors.AbortedError(_errors.ABORTED, 0, "stopped: the Python interpreter is exiting")
             if guard.error is not None:
                 return 1
             try:
@@ -400,7 +441,7 @@ class Client:
         # The call holds a use of the client and of its abort switch until the view is freed, so
         # a close() meanwhile (another thread, a callback) defers their free to the end of it.
         # The view itself never leaves this call: it is freed here, on every path.
-        with self._handle as client, (abort._handle if abort is not None else _NO_HANDLE) as switch:
+        with _running, self._handle as client, (abort._handle if abort is not None else _NO_HANDLE) as switch:
             view = client_p()
             try:
                 _check(lib.wf_client_with_controls(client, switch, 0, callback, None, byref(view)))
