@@ -2,12 +2,14 @@
 import atexit
 import ctypes
 import enum
+import io
 import json
 import logging
 import os
 import contextlib
 import queue
 import signal
+import stat
 import threading
 from ctypes import byref, c_bool, c_int32, c_size_t
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union, Generator
@@ -742,17 +744,18 @@ class _Data:
             self._keep = (raw, buf)
             _check(lib.wf_data_from_buffer(ctypes.cast(buf, ctypes.c_void_p) if buf is not None else None, len(raw), byref(self.handle)))
         elif hasattr(source, "read"):
-            length = -1
-            try:
-                length = os.fstat(source.fileno()).st_size - source.tell()
-            except (AttributeError, OSError, ValueError):
-                pass
+            length = _exact_length(source)
 
             def read(_user: Any, buf: Any, capacity: int) -> int:
                 try:
                     chunk = source.read(capacity)
                     if not isinstance(chunk, (bytes, bytearray)):
                         raise TypeError("the file object must be opened in binary mode")
+                    if len(chunk) > capacity:
+                        raise ValueError(
+                            f"the file object's read({capacity}) returned {len(chunk)} bytes; "
+                            "read(n) must return at most n bytes"
+                        )
                     ctypes.memmove(buf, bytes(chunk), len(chunk))
                     return len(chunk)
                 except BaseException as e:
@@ -769,6 +772,23 @@ class _Data:
 
     def __exit__(self, *exc_info: Any) -> None:
         lib.wf_data_free(self.handle)
+
+
+def _exact_length(source: Any) -> int:
+    """The bytes a file object will still give, announced as the upload's length only when
+    certain: a plain binary file (``open(path, "rb")``: an io.FileIO, or an io.BufferedReader or
+    BufferedRandom over one) of a regular file, whose size less the current position is exactly
+    what reads will return. Anything else gives -1 (unknown: sent chunked), e.g. ``gzip.open``,
+    whose ``fileno()`` is the compressed file, not the bytes it reads."""
+    raw = source.raw if type(source) in (io.BufferedReader, io.BufferedRandom) else source
+    if type(raw) is not io.FileIO:
+        return -1
+    try:
+        info = os.fstat(raw.fileno())
+        remaining = info.st_size - source.tell()
+    except (OSError, ValueError):
+        return -1
+    return remaining if stat.S_ISREG(info.st_mode) and remaining >= 0 else -1
 
 
 def _adhoc_job(
