@@ -448,7 +448,7 @@ class Client:
             try:
                 _check(lib.wf_client_with_controls(client, switch, 0, callback, None, byref(view)))
                 with _signals_to(guard):
-                    status = fn(view, *args)
+                    status: int = fn(view, *args)
             finally:
                 lib.wf_client_free(view)  # NULL when the view was not made: does nothing
         guard.reraise()
@@ -576,7 +576,8 @@ class Client:
 
     def managed_result(self, op_id: str) -> Dict[str, Any]:
         """The managed result (getManagedResult) as a dict: ``identifier`` and ``files``."""
-        return json.loads(self._text(lib.wf_get_managed_result, _encode(op_id, "op_id")))
+        managed: Dict[str, Any] = json.loads(self._text(lib.wf_get_managed_result, _encode(op_id, "op_id")))
+        return managed
 
     def download_managed(
         self, file_id: Union[str, int], path: PathLike, file_name: Optional[str] = None, on_bytes: Optional[OnBytes] = None
@@ -694,7 +695,8 @@ class Client:
 
     def operations(self) -> List[Dict[str, Any]]:
         """The operations running on the server (getOperations)."""
-        return json.loads(self._text(lib.wf_get_operations))
+        running: List[Dict[str, Any]] = json.loads(self._text(lib.wf_get_operations))
+        return running
 
     def server_version(self) -> str:
         """The server's version string."""
@@ -737,6 +739,7 @@ class _Data:
             _check(lib.wf_data_from_file(_path(source, "data"), byref(self.handle)))
         elif isinstance(source, (bytes, bytearray, memoryview)):
             raw = bytes(source) if isinstance(source, memoryview) else source
+            buf: Any
             if isinstance(raw, bytearray):
                 buf = (ctypes.c_uint8 * len(raw)).from_buffer(raw) if raw else None
             else:
@@ -767,7 +770,7 @@ class _Data:
         else:
             raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "data must be a path, bytes or a binary file object")
 
-    def __enter__(self) -> "ctypes._Pointer":
+    def __enter__(self) -> "ctypes._Pointer[Any]":
         return self.handle
 
     def __exit__(self, *exc_info: Any) -> None:
