@@ -44,8 +44,7 @@ class AsyncClient:
             await asyncio.wait([future])  # the native call ends within a tick of the trigger
             raise
         finally:
-            if future.done():
-                abort.close()
+            abort.close()  # freed now, or by the call still using it when it returns
 
     async def login(self, username: str, password: str) -> None:
         await self._run(self._client.login, username, password)
@@ -104,6 +103,8 @@ class AsyncClient:
         )
 
     def close(self) -> None:
+        """Closes the client underneath (see :meth:`Client.close`): calls still running finish,
+        later ones raise :class:`ClosedError`."""
         self._client.close()
 
     async def __aenter__(self) -> "AsyncClient":

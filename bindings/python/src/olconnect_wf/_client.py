@@ -1,13 +1,15 @@
 """The public API: Client and the values it returns. Idiom only; the logic is in the library."""
+import atexit
 import ctypes
 import enum
+import io
 import json
 import logging
 import os
 import contextlib
 import queue
 import signal
-import sys
+import stat
 import threading
 from ctypes import byref, c_bool, c_int32, c_size_t
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union, Generator
@@ -15,6 +17,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Un
 from . import _errors
 from ._errors import InvalidArgumentError, error_for
 from ._ffi import LOG_FN, PROGRESS_FN, READ_FN, TRANSFER_FN, WRITE_FN, AdhocJob, abort_p, client_p, data_p, lib, result_p
+from ._handle import Handle
 
 #: Where the library's log lines go (one per HTTP exchange at INFO, retries and re-logins at
 #: WARNING, failed calls at ERROR; never a secret).
@@ -111,8 +114,21 @@ def _check(status: int) -> None:
         raise error_for(status, lib.wf_last_http_status(), message)
 
 
-def _from_result(handle: "ctypes._Pointer", file: Optional[str] = None) -> Result:
-    try:
+class _ResultOut:
+    """The wf_result a call writes (``byref(out.handle)``), freed when the ``with`` block ends
+    whatever happens; it never leaves the call that made it."""
+
+    def __init__(self) -> None:
+        self.handle = result_p()
+
+    def __enter__(self) -> "_ResultOut":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        lib.wf_result_free(self.handle)  # NULL (the call failed) does nothing
+
+    def read(self, file: Optional[str] = None) -> Result:
+        handle = self.handle
         size = c_size_t(0)
         ptr = lib.wf_result_data(handle, byref(size))
         data = ctypes.string_at(ptr, size.value) if ptr and size.value else b""
@@ -128,8 +144,6 @@ def _from_result(handle: "ctypes._Pointer", file: Optional[str] = None) -> Resul
             paths=paths,
             file=file,
         )
-    finally:
-        lib.wf_result_free(handle)
 
 
 class _CallbackGuard:
@@ -146,37 +160,83 @@ class _CallbackGuard:
 
 class Abort:
     """A switch that stops the calls made under it (see :meth:`Client.abort_on`): triggering it
-    from any thread stops them within a quarter of a second with :class:`AbortedError`."""
+    from any thread stops them within a quarter of a second with :class:`AbortedError`.
+    :meth:`close` (or garbage collection) frees it once no call uses it; after ``close()``
+    its methods, and calls made under it, raise :class:`ClosedError`."""
 
     def __init__(self) -> None:
         handle = abort_p()
         _check(lib.wf_abort_new(byref(handle)))
-        self._handle: Optional["ctypes._Pointer"] = handle
+        self._handle: Handle["ctypes._Pointer[Any]"] = Handle(handle, lib.wf_abort_free, "Abort")
 
     def trigger(self) -> None:
-        if self._handle is not None:
-            lib.wf_abort_trigger(self._handle)
+        """Stops the calls made under this switch (safe from any thread and a signal handler)."""
+        with self._handle as h:
+            lib.wf_abort_trigger(h)
 
     @property
     def triggered(self) -> bool:
-        return self._handle is not None and bool(lib.wf_abort_is_triggered(self._handle))
+        with self._handle as h:
+            return bool(lib.wf_abort_is_triggered(h))
 
     def reset(self) -> None:
-        if self._handle is not None:
-            lib.wf_abort_reset(self._handle)
+        """Lets calls made under this switch run again."""
+        with self._handle as h:
+            lib.wf_abort_reset(h)
 
     def close(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            lib.wf_abort_free(handle)
+        """Frees the switch now, or when the last call made under it returns. Idempotent."""
+        self._handle.close()
 
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and not sys.is_finalizing():
-            self.close()
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._handle.closed
 
 
 #: The abort switch the calls of this thread obey (set by :meth:`Client.abort_on`).
 _calls = threading.local()
+
+#: Stands for "no abort switch" where a call takes a use of one.
+_NO_HANDLE: "contextlib.nullcontext[None]" = contextlib.nullcontext(None)
+
+
+class _Running:
+    """The native calls in progress, so that the interpreter's exit stops them and lets them
+    return first. A daemon thread still inside one when the interpreter finalizes is ended as
+    its next callback asks for the GIL, by an unwinding the library's frames cannot let through:
+    the whole process aborts. So at exit (atexit) every call in progress is stopped through its
+    transfer callback (called at least every 100 ms), new ones are refused, and the exit waits up
+    to ``EXIT_WAIT`` seconds for them to return."""
+
+    EXIT_WAIT = 2.0
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.RLock())
+        self._count = 0
+        self.stopping = False
+
+    def __enter__(self) -> None:
+        with self._changed:
+            refused = self.stopping
+            if not refused:
+                self._count += 1
+        if refused:
+            raise _errors.AbortedError(_errors.ABORTED, 0, "the Python interpreter is exiting: no new call starts")
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        with self._changed:
+            self.stopping = True
+            self._changed.wait_for(lambda: self._count <= 0, self.EXIT_WAIT)
+
+
+_running = _Running()
+atexit.register(_running.stop)
 
 
 @contextlib.contextmanager
@@ -250,21 +310,20 @@ class Client:
         kept_body_limit: Optional[int] = None,
         max_concurrent: Optional[int] = None,
     ) -> None:
-        self._handle: Optional["ctypes._Pointer"] = None
         handle = client_p()
         _check(lib.wf_client_new(_encode(base_url, "base_url"), byref(handle)))
-        self._handle = handle
+        self._handle: Handle["ctypes._Pointer[Any]"] = Handle(handle, lib.wf_client_free, "Client")
         try:
-            _check(lib.wf_client_set_log(handle, _LOG_HOOK, None))
+            self._set(lib.wf_client_set_log, _LOG_HOOK, None)
             if max_concurrent is not None:
                 self.set_max_concurrent(max_concurrent)
             self.set_timeouts(timeout=timeout, connect_timeout=connect_timeout)
             if ca_file is not None:
-                _check(lib.wf_client_set_tls_ca_file(handle, _path(ca_file, "ca_file")))
+                self._set(lib.wf_client_set_tls_ca_file, _path(ca_file, "ca_file"))
             if insecure:
-                _check(lib.wf_client_set_tls_insecure(handle, True))
+                self._set(lib.wf_client_set_tls_insecure, True)
             if proxy is not None:
-                _check(lib.wf_client_set_proxy(handle, _encode(proxy, "proxy")))
+                self._set(lib.wf_client_set_proxy, _encode(proxy, "proxy"))
             if not durable_files:
                 self.set_durable_files(False)
             if kept_body_limit is not None:
@@ -284,23 +343,19 @@ class Client:
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    @property
-    def _ptr(self) -> "ctypes._Pointer":
-        if self._handle is None:
-            raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "the client is closed")
-        return self._handle
-
     def close(self) -> None:
-        """Frees the native client (connections, kept bodies, credentials). Idempotent. No call
-        may be running on this client from another thread."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            lib.wf_client_free(handle)
+        """Closes the client: calls made after it raise :class:`ClosedError` (a ``ValueError``).
+        Calls already running, on other threads or the call whose callback closes it, are not
+        interrupted: they finish normally (stop them with an :class:`Abort` if you need to), and
+        the native client (connections, kept bodies, credentials) is freed when the last of them
+        returns, at once when none runs. Never waits for them; idempotent; safe from any thread.
+        Garbage collection of an unclosed client does the same."""
+        self._handle.close()
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` was called."""
-        return self._handle is None
+        """Whether :meth:`close` was called (calls running then may still be finishing)."""
+        return self._handle.closed
 
     def __enter__(self) -> "Client":
         return self
@@ -308,9 +363,10 @@ class Client:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        if getattr(self, "_handle", None) is not None and not sys.is_finalizing():
-            self.close()
+    def _set(self, fn: Any, *args: Any) -> None:
+        """Calls the setter ``fn(client, *args)`` holding a use of the handle; raises its error."""
+        with self._handle as ptr:
+            _check(fn(ptr, *args))
 
     # -- credentials and options --------------------------------------------------------------
 
@@ -320,32 +376,32 @@ class Client:
 
     def set_token(self, token: str) -> None:
         """Sends this ``auth_token`` on every request (it cannot be renewed)."""
-        _check(lib.wf_client_set_token(self._ptr, _encode(token, "token")))
+        self._set(lib.wf_client_set_token, _encode(token, "token"))
 
     def set_basic_auth(self, username: str, password: str) -> None:
         """Sends HTTP Basic credentials on every request."""
-        _check(lib.wf_client_set_basic_auth(self._ptr, _encode(username, "username"), _encode(password, "password")))
+        self._set(lib.wf_client_set_basic_auth, _encode(username, "username"), _encode(password, "password"))
 
     def clear_auth(self) -> None:
         """Sends no credentials from now on."""
-        _check(lib.wf_client_clear_auth(self._ptr))
+        self._set(lib.wf_client_clear_auth)
 
     def set_durable_files(self, durable: bool) -> None:
         """Whether downloaded files are synced to the disk before they appear (default True)."""
-        _check(lib.wf_client_set_durable_files(self._ptr, bool(durable)))
+        self._set(lib.wf_client_set_durable_files, bool(durable))
 
     def set_kept_body_limit(self, limit: int) -> None:
         """Bytes of result bodies kept for the buffer protocol (0 keeps none; oldest released first)."""
         if limit < 0:
             raise ValueError("kept_body_limit must be 0 or more")
-        _check(lib.wf_client_set_kept_body_limit(self._ptr, int(limit)))
+        self._set(lib.wf_client_set_kept_body_limit, int(limit))
 
     def set_max_concurrent(self, limit: int) -> None:
         """At most ``limit`` requests in flight at once (0: no cap, the default); callers beyond
         it wait their turn, and a running download keeps its slot."""
         if limit < 0:
             raise ValueError("max_concurrent must be 0 or more")
-        _check(lib.wf_client_set_max_concurrent(self._ptr, int(limit)))
+        self._set(lib.wf_client_set_max_concurrent, int(limit))
 
     def abort_on(self, abort: Abort) -> "_AbortScope":
         """``with client.abort_on(abort): ...``: the calls this thread makes inside the block
@@ -365,6 +421,8 @@ class Client:
         guard = guard if guard is not None else _CallbackGuard()
 
         def transfer(_user: Any, t: Any) -> int:
+            if _running.stopping and guard.error is None:
+                guard.error = _errors.AbortedError(_errors.ABORTED, 0, "stopped: the Python interpreter is exiting")
             if guard.error is not None:
                 return 1
             try:
@@ -382,14 +440,17 @@ class Client:
 
         callback = TRANSFER_FN(transfer)
         abort: Optional[Abort] = getattr(_calls, "abort", None)
-        view = client_p()
-        handle = abort._handle if abort is not None else None
-        _check(lib.wf_client_with_controls(self._ptr, handle, 0, callback, None, byref(view)))
-        try:
-            with _signals_to(guard):
-                status = fn(view, *args)
-        finally:
-            lib.wf_client_free(view)
+        # The call holds a use of the client and of its abort switch until the view is freed, so
+        # a close() meanwhile (another thread, a callback) defers their free to the end of it.
+        # The view itself never leaves this call: it is freed here, on every path.
+        with _running, self._handle as client, (abort._handle if abort is not None else _NO_HANDLE) as switch:
+            view = client_p()
+            try:
+                _check(lib.wf_client_with_controls(client, switch, 0, callback, None, byref(view)))
+                with _signals_to(guard):
+                    status: int = fn(view, *args)
+            finally:
+                lib.wf_client_free(view)  # NULL when the view was not made: does nothing
         guard.reraise()
         return status
 
@@ -403,7 +464,7 @@ class Client:
                 raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, f"{name} must not be negative")
             return min(max(int(seconds * 1000), 1 if seconds > 0 else 0), 0xFFFFFFFF)
 
-        _check(lib.wf_client_set_timeouts(self._ptr, ms(connect_timeout, "connect_timeout"), ms(timeout, "timeout")))
+        self._set(lib.wf_client_set_timeouts, ms(connect_timeout, "connect_timeout"), ms(timeout, "timeout"))
 
     # -- results ------------------------------------------------------------------------------
 
@@ -418,9 +479,9 @@ class Client:
 
     def get_result_ex(self, op_id: str, on_bytes: Optional[OnBytes] = None) -> Result:
         """The former name of :meth:`result` (same behaviour), kept working."""
-        handle = result_p()
-        _check(self._native(lib.wf_get_result_ex, _encode(op_id, "op_id"), byref(handle), on_bytes=on_bytes))
-        return _from_result(handle)
+        with _ResultOut() as out:
+            _check(self._native(lib.wf_get_result_ex, _encode(op_id, "op_id"), byref(out.handle), on_bytes=on_bytes))
+            return out.read()
 
     def get_result_to_file(self, op_id: str, path: PathLike, on_bytes: Optional[OnBytes] = None) -> Result:
         """Streams the result to ``path`` (complete or not at all); returns its type and IDs.
@@ -428,10 +489,10 @@ class Client:
         returning ``False`` stops it with :class:`AbortedError`. With tqdm:
         ``bar = tqdm(unit="B", unit_scale=True)`` and
         ``on_bytes=lambda n, total: (setattr(bar, "total", total), bar.update(n - bar.n))``."""
-        handle = result_p()
         encoded = _path(path, "path")
-        _check(self._native(lib.wf_get_result_to_file_ex, _encode(op_id, "op_id"), encoded, byref(handle), on_bytes=on_bytes))
-        return _from_result(handle, file=os.fsdecode(encoded))
+        with _ResultOut() as out:
+            _check(self._native(lib.wf_get_result_to_file_ex, _encode(op_id, "op_id"), encoded, byref(out.handle), on_bytes=on_bytes))
+            return out.read(file=os.fsdecode(encoded))
 
     def stream_result(self, op_id: str, write: Callable[[bytes], Any], on_bytes: Optional[OnBytes] = None) -> int:
         """Calls ``write(chunk)`` with each chunk of the result in order; returns the byte
@@ -515,7 +576,8 @@ class Client:
 
     def managed_result(self, op_id: str) -> Dict[str, Any]:
         """The managed result (getManagedResult) as a dict: ``identifier`` and ``files``."""
-        return json.loads(self._text(lib.wf_get_managed_result, _encode(op_id, "op_id")))
+        managed: Dict[str, Any] = json.loads(self._text(lib.wf_get_managed_result, _encode(op_id, "op_id")))
+        return managed
 
     def download_managed(
         self, file_id: Union[str, int], path: PathLike, file_name: Optional[str] = None, on_bytes: Optional[OnBytes] = None
@@ -584,15 +646,15 @@ class Client:
         (complete or absent), else in memory (``result_as_text``: the spool file paths)."""
         job = _adhoc_job(data_mapping, template, output_preset, job_preset, create_only, result_as_text, print_range, filename)
         guard = _CallbackGuard()
-        handle_out = result_p()
-        with _Data(data, guard) as handle:
-            if to_file is not None:
-                encoded = _path(to_file, "to_file")
-                status = self._native(lib.wf_run_adhoc_to_file, byref(job), handle, encoded, byref(handle_out), guard=guard)
-            else:
-                status = self._native(lib.wf_run_adhoc_ex, byref(job), handle, byref(handle_out), guard=guard)
-        _check(status)
-        return _from_result(handle_out, file=os.fsdecode(encoded) if to_file is not None else None)
+        encoded = _path(to_file, "to_file") if to_file is not None else None
+        with _ResultOut() as out:
+            with _Data(data, guard) as handle:
+                if encoded is not None:
+                    status = self._native(lib.wf_run_adhoc_to_file, byref(job), handle, encoded, byref(out.handle), guard=guard)
+                else:
+                    status = self._native(lib.wf_run_adhoc_ex, byref(job), handle, byref(out.handle), guard=guard)
+            _check(status)
+            return out.read(file=os.fsdecode(encoded) if encoded is not None else None)
 
     # -- workflow -----------------------------------------------------------------------------
 
@@ -633,7 +695,8 @@ class Client:
 
     def operations(self) -> List[Dict[str, Any]]:
         """The operations running on the server (getOperations)."""
-        return json.loads(self._text(lib.wf_get_operations))
+        running: List[Dict[str, Any]] = json.loads(self._text(lib.wf_get_operations))
+        return running
 
     def server_version(self) -> str:
         """The server's version string."""
@@ -676,6 +739,7 @@ class _Data:
             _check(lib.wf_data_from_file(_path(source, "data"), byref(self.handle)))
         elif isinstance(source, (bytes, bytearray, memoryview)):
             raw = bytes(source) if isinstance(source, memoryview) else source
+            buf: Any
             if isinstance(raw, bytearray):
                 buf = (ctypes.c_uint8 * len(raw)).from_buffer(raw) if raw else None
             else:
@@ -683,17 +747,18 @@ class _Data:
             self._keep = (raw, buf)
             _check(lib.wf_data_from_buffer(ctypes.cast(buf, ctypes.c_void_p) if buf is not None else None, len(raw), byref(self.handle)))
         elif hasattr(source, "read"):
-            length = -1
-            try:
-                length = os.fstat(source.fileno()).st_size - source.tell()
-            except (AttributeError, OSError, ValueError):
-                pass
+            length = _exact_length(source)
 
             def read(_user: Any, buf: Any, capacity: int) -> int:
                 try:
                     chunk = source.read(capacity)
                     if not isinstance(chunk, (bytes, bytearray)):
                         raise TypeError("the file object must be opened in binary mode")
+                    if len(chunk) > capacity:
+                        raise ValueError(
+                            f"the file object's read({capacity}) returned {len(chunk)} bytes; "
+                            "read(n) must return at most n bytes"
+                        )
                     ctypes.memmove(buf, bytes(chunk), len(chunk))
                     return len(chunk)
                 except BaseException as e:
@@ -705,11 +770,28 @@ class _Data:
         else:
             raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "data must be a path, bytes or a binary file object")
 
-    def __enter__(self) -> "ctypes._Pointer":
+    def __enter__(self) -> "ctypes._Pointer[Any]":
         return self.handle
 
     def __exit__(self, *exc_info: Any) -> None:
         lib.wf_data_free(self.handle)
+
+
+def _exact_length(source: Any) -> int:
+    """The bytes a file object will still give, announced as the upload's length only when
+    certain: a plain binary file (``open(path, "rb")``: an io.FileIO, or an io.BufferedReader or
+    BufferedRandom over one) of a regular file, whose size less the current position is exactly
+    what reads will return. Anything else gives -1 (unknown: sent chunked), e.g. ``gzip.open``,
+    whose ``fileno()`` is the compressed file, not the bytes it reads."""
+    raw = source.raw if type(source) in (io.BufferedReader, io.BufferedRandom) else source
+    if type(raw) is not io.FileIO:
+        return -1
+    try:
+        info = os.fstat(raw.fileno())
+        remaining = info.st_size - source.tell()
+    except (OSError, ValueError):
+        return -1
+    return remaining if stat.S_ISREG(info.st_mode) and remaining >= 0 else -1
 
 
 def _adhoc_job(

@@ -39,6 +39,12 @@ class InvalidArgumentError(WorkflowError, ValueError):
     """An argument was refused before anything was sent (e.g. an operation id with '/')."""
 
 
+class ClosedError(InvalidArgumentError):
+    """A call on a :class:`Client` or an :class:`Abort` after its ``close()``: a ``ValueError``,
+    as I/O on a closed file is. Calls already running when ``close()`` was called are not
+    affected; they finish normally."""
+
+
 class AuthRequiredError(WorkflowError):
     """HTTP 401 and no credentials were configured."""
 
