@@ -104,7 +104,10 @@ test-install: lib
 # Python: the wheel (tagged py3-none-manylinux, checked with auditwheel; the sdist builds a wheel
 # from its own Rust sources), installed into a fresh venv and tested with no cargo on the PATH.
 VENV := $(BUILD)/venv
+# The suite runs with no usable cargo: the rustup folders are left out of PATH, and a stub that
+# fails comes first, shadowing any cargo left in a system folder (Debian's cross toolchain).
 NO_CARGO_PATH := $(shell echo "$$PATH" | tr ':' '\n' | grep -v cargo | paste -sd:)
+NO_CARGO_BIN  := $(BUILD)/no-cargo
 wheel: lib
 	scripts/python-wheel.sh
 
@@ -112,8 +115,9 @@ test-python: lib | $(BUILD)
 	scripts/python-wheel.sh --check-sdist
 	rm -rf $(VENV) && python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check pytest build/wheel/*.whl
-	cd bindings/python && env -u OLCONNECT_WF_LIB PATH="$(abspath $(VENV))/bin:$(NO_CARGO_PATH)" OLCONNECT_WF_EXPECT_BUNDLED=1 \
-	  sh -c '! command -v cargo >/dev/null && python -m pytest -q -p no:cacheprovider tests'
+	mkdir -p $(NO_CARGO_BIN) && printf '#!/bin/sh\necho "cargo is hidden: the wheel must work without Rust" >&2\nexit 127\n' > $(NO_CARGO_BIN)/cargo && chmod +x $(NO_CARGO_BIN)/cargo
+	cd bindings/python && env -u OLCONNECT_WF_LIB PATH="$(abspath $(NO_CARGO_BIN)):$(abspath $(VENV))/bin:$(NO_CARGO_PATH)" OLCONNECT_WF_EXPECT_BUNDLED=1 \
+	  sh -c '! cargo --version >/dev/null 2>&1 && python -m pytest -q -p no:cacheprovider tests'
 
 # C#: the library and the test program compiled with Mono's mcs (C# 7.2 subset of the 7.3 the
 # .csproj allows), run under mono against the simulator.
