@@ -35,5 +35,6 @@ python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 echo "installing: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
+# A mirror caught mid-sync fails an index or two; the lists it has are usually enough.
+$sudo apt-get update -qq || echo "apt-get update reported errors; installing from the package lists at hand" >&2
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
