@@ -1,6 +1,7 @@
 //! The error type of the core: a status from the C contract's table, the HTTP status of the
 //! exchange (0 if none) and a message that says what failed and what to do.
 
+use crate::auth::{self, Secret};
 use serde_json::Value;
 use std::fmt;
 
@@ -77,10 +78,14 @@ impl Error {
 /// Longest server message quoted in an error message.
 const MESSAGE_LIMIT: usize = 1000;
 
-/// The server's message: `error.message` (and `error.parameter`) of a JSON Error, or a plain-text
-/// body, cleaned of control characters and cut to a readable length. `body` may be only the
-/// first part of a longer answer: the fields are then looked for in what arrived.
-pub fn server_message(content_type: Option<&str>, body: &[u8]) -> String {
+/// Said instead of a server's words that could not be quoted without a secret.
+const WITHHELD: &str = "(the details are withheld: they contained the credentials)";
+
+/// The server's message, fit to quote: `error.message` (and `error.parameter`) of a JSON Error,
+/// or a plain-text body, cleaned of control characters, with every form of the secrets in play
+/// scrubbed from the whole text, then cut to a readable length (see [`quotable`]). `body` may be
+/// only the first part of a longer answer: the fields are then looked for in what arrived.
+pub fn server_message(content_type: Option<&str>, body: &[u8], secrets: &[&Secret]) -> String {
     let text = String::from_utf8_lossy(body);
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
     let looks_json = ct.contains("json") || text.trim_start().starts_with('{');
@@ -91,16 +96,21 @@ pub fn server_message(content_type: Option<&str>, body: &[u8]) -> String {
         None if ct.is_empty() || ct.starts_with("text/") || ct.contains("json") => text.trim().to_string(),
         None => format!("unrecognised {ct} content of {} bytes", body.len()),
     };
-    let mut clean: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if clean.len() > MESSAGE_LIMIT {
-        let mut cut = MESSAGE_LIMIT;
-        while !clean.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        clean.truncate(cut);
-        clean.push('…');
+    // Control characters out before scrubbing, so that a character replaced cannot complete a
+    // secret after the scrub.
+    let words: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    quotable(&words, secrets)
+}
+
+/// Words fit to quote in a message: every form of every secret scrubbed from the whole text
+/// first, then cut to a readable length withholding any beginning of a secret at the cut
+/// ([`auth::cut`]); withheld whole when a secret cannot be cut out. Cutting first would leave
+/// the part of a secret before the cut, which scrubbing no longer recognises.
+pub fn quotable(words: &str, secrets: &[&Secret]) -> String {
+    match auth::scrub(words, secrets) {
+        Some(clean) => auth::cut(&clean, MESSAGE_LIMIT, secrets),
+        None => WITHHELD.to_string(),
     }
-    clean
 }
 
 /// `error.message` and `error.parameter` of a JSON Error (docs/rest-api.md, "Errors"); from a
@@ -160,7 +170,7 @@ mod tests {
     #[test]
     fn json_error_message_and_parameter_are_quoted() {
         let body = br#"{"error":{"status":404,"message":"Operation not found in Server","parameter":"abc"}}"#;
-        let words = server_message(Some("application/json"), body);
+        let words = server_message(Some("application/json"), body, &[]);
         let e = Error::from_http("getResult of operation 'abc'", 404, &words, true);
         assert_eq!(e.status, Status::NotFound);
         assert_eq!(e.http_status, 404);
@@ -180,22 +190,70 @@ mod tests {
 
     #[test]
     fn plain_text_and_binary_bodies_are_handled() {
-        assert_eq!(server_message(Some("text/plain"), b"Token expired\r\n"), "Token expired");
-        assert_eq!(server_message(Some("image/png"), b"\x89PNG"), "unrecognised image/png content of 4 bytes");
+        assert_eq!(server_message(Some("text/plain"), b"Token expired\r\n", &[]), "Token expired");
+        assert_eq!(server_message(Some("image/png"), b"\x89PNG", &[]), "unrecognised image/png content of 4 bytes");
         let long = "x".repeat(5000);
-        assert!(server_message(Some("text/plain"), long.as_bytes()).len() < 1100);
-        assert_eq!(server_message(Some("text/plain"), b"a\x1b[31mb"), "a [31mb");
+        assert!(server_message(Some("text/plain"), long.as_bytes(), &[]).len() < 1100);
+        assert_eq!(server_message(Some("text/plain"), b"a\x1b[31mb", &[]), "a [31mb");
+    }
+
+    #[test]
+    fn a_secret_near_the_cut_is_scrubbed_before_the_cut() {
+        // Found by review: the words were cut to 1000 bytes and then scrubbed, so a password
+        // echoed across byte 1000 left its beginning in the message.
+        let password = "Tr0ub4dor&3-horse-22ch";
+        let basic = crate::auth::basic_header("ol-admin", password).unwrap();
+        let b64 = basic.expose().strip_prefix("Basic ").unwrap().to_string();
+        let forms = [
+            password.to_string(),
+            format!("ol-admin:{password}"),
+            b64.trim_end_matches('=').to_string(),
+            b64.clone(),
+            basic.expose().to_string(),
+        ];
+        for form in &forms {
+            for at in 960..=1010 {
+                let filler = "x".repeat(at);
+                let bodies = [
+                    (Some("text/plain"), format!("{filler}{form} and more words after it")),
+                    (None, format!("{filler}\t{form}\r\n{}", "y".repeat(100))),
+                    (
+                        Some("application/json"),
+                        serde_json::json!({"error": {"message": format!("{filler}{form} rejected"), "parameter": "p"}})
+                            .to_string(),
+                    ),
+                ];
+                for (content_type, body) in bodies {
+                    let words = server_message(content_type, body.as_bytes(), &[&basic]);
+                    assert!(!words.contains(&form[..4]), "a part of {form:?} at {at} got through: {words}");
+                    assert!(words.len() <= MESSAGE_LIMIT + '…'.len_utf8(), "{} bytes", words.len());
+                    let e = Error::from_http("login", 401, &words, true);
+                    assert!(!e.message.contains(&form[..4]), "{}", e.message);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_that_cannot_lose_a_short_secret_are_withheld() {
+        let short = crate::auth::basic_header("ol-admin", "pw").unwrap();
+        assert_eq!(server_message(Some("text/plain"), b"bad pw", &[&short]), WITHHELD);
+        assert_eq!(quotable("all fine", &[&short]), "all fine");
     }
 
     #[test]
     fn fields_are_found_in_a_json_error_cut_short() {
         let cut =
             br#"{"error":{"stack":"x \"message\": \"no\"","message":"Boom \u00e9","parameter":"p","trace":"at a.b(C"#;
-        assert_eq!(server_message(None, cut), "Boom \u{e9} (parameter: p)");
+        assert_eq!(server_message(None, cut, &[]), "Boom \u{e9} (parameter: p)");
         assert_eq!(
-            server_message(None, br#"{"error":{"status":500,"message":"cut her"#),
+            server_message(None, br#"{"error":{"status":500,"message":"cut her"#, &[]),
             r#"{"error":{"status":500,"message":"cut her"#
         );
-        assert_eq!(server_message(None, br#"{"error":{"message":01}}"#), r#"{"error":{"message":01}}"#, "not JSON");
+        assert_eq!(
+            server_message(None, br#"{"error":{"message":01}}"#, &[]),
+            r#"{"error":{"message":01}}"#,
+            "not JSON"
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::body::{self, ERROR_PREFIX};
 use crate::client::Client;
 use crate::data::Data;
 use crate::direct;
-use crate::error::{server_message, Error, Result, Status};
+use crate::error::{quotable, server_message, Error, Result, Status};
 use crate::interrupt::{self, Interrupt};
 use crate::log::LogLevel;
 use crate::url::{encode_segment, Segment};
@@ -25,16 +25,10 @@ const LOGIN_BODY_LIMIT: u64 = 16 * 1024;
 const CONNECT_RETRY_DELAYS: [Duration; 3] =
     [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
 
-/// The server's words with every secret in play cut out, or withheld when that cannot be done.
-fn clean(words: &str, secrets: &[&Secret]) -> String {
-    auth::scrub(words, secrets)
-        .unwrap_or_else(|| "(the details are withheld: they contained the credentials)".to_string())
-}
-
 /// Words from an answer the client cannot use (a 2xx body or a header), fit to quote in a
-/// message: cut to a readable length, control characters out, every secret in play scrubbed.
+/// message: control characters out, every secret in play scrubbed, then cut to a readable length.
 fn quoted(words: &str, secrets: &[&Secret]) -> String {
-    clean(&server_message(Some("text/plain"), words.as_bytes()), secrets)
+    server_message(Some("text/plain"), words.as_bytes(), secrets)
 }
 
 /// Maps a transport failure before any response arrived.
@@ -65,7 +59,7 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (Status::ConnectFailed, format!("the proxy failed: {e}")),
         _ => (Status::UnexpectedResponse, format!("the exchange broke the HTTP protocol: {e}")),
     };
-    Error::new(status, format!("{what}: {}", clean(&detail, secrets)))
+    Error::new(status, format!("{what}: {}", quotable(&detail, secrets)))
 }
 
 fn is_refused(e: &ureq::Error) -> bool {
@@ -392,8 +386,8 @@ fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secr
     let status = resp.status().as_u16();
     let content_type = header(resp, "Content-Type");
     let prefix = body::read_prefix(resp, ERROR_PREFIX);
-    let words = server_message(content_type.as_deref(), &prefix);
-    Error::from_http(what, status, &clean(&words, secrets), had_credentials)
+    let words = server_message(content_type.as_deref(), &prefix, secrets);
+    Error::from_http(what, status, &words, had_credentials)
 }
 
 /// The content coding of a body sent coded although the client asked for `identity`.

@@ -15,7 +15,7 @@ fuzz_target!(|input: (u8, &[u8])| {
         2 => Some("application/octet-stream"),
         _ => None,
     };
-    let message = server_message(content_type, body);
+    let message = server_message(content_type, body, &[]);
     // At most 1000 bytes of text plus the ellipsis, whatever the body.
     assert!(message.len() <= 1000 + '…'.len_utf8(), "message of {} bytes", message.len());
     assert!(!message.chars().any(char::is_control), "control characters in {message:?}");
