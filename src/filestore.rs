@@ -9,7 +9,7 @@ use crate::data::Data;
 use crate::error::{Error, Result, Status};
 use crate::fetch::Opened;
 use crate::request::{Call, Method, PRINT, SERVICE};
-use crate::result::{OperationResult, ResultMeta};
+use crate::result::{OperationResult, PathList, ResultMeta};
 use crate::tempfile::TempFile;
 use crate::url::{encode_segment, Segment};
 use std::path::Path;
@@ -241,13 +241,26 @@ impl Client {
 
     /// Runs an ad-hoc job synchronously and gives its whole result in memory.
     pub fn run_adhoc(&self, job: &Adhoc, data: &mut Data) -> Result<OperationResult> {
+        self.call(|| self.read_adhoc(job, data))
+    }
+
+    /// Runs an ad-hoc job synchronously and gives its whole result in memory with its path list
+    /// (`wf_run_adhoc_ex`). The job ran, and no server can give its result again: when the path
+    /// list cannot be built, the body is kept under an operation id of the client's own (with a
+    /// space, unlike any server's), which the error names, for the result calls to fetch.
+    pub fn run_adhoc_with_paths(&self, job: &Adhoc, data: &mut Data) -> Result<(OperationResult, PathList)> {
         self.call(|| {
-            check_not_empty(data, "ad-hoc job")?;
-            let call = Self::adhoc_call(job, false)?;
-            let _slot = self.slot()?;
-            let resp = self.send_upload(&call, data, "application/octet-stream")?;
-            Opened::Live(call.what, resp).read_all()
+            let result = self.read_adhoc(job, data)?;
+            self.with_paths(result, || self.shared.kept.local_id("ad-hoc result"))
         })
+    }
+
+    fn read_adhoc(&self, job: &Adhoc, data: &mut Data) -> Result<OperationResult> {
+        check_not_empty(data, "ad-hoc job")?;
+        let call = Self::adhoc_call(job, false)?;
+        let _slot = self.slot()?;
+        let resp = self.send_upload(&call, data, "application/octet-stream")?;
+        Opened::Live(call.what, resp).read_all()
     }
 }
 
