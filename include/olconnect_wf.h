@@ -320,8 +320,11 @@ typedef struct {
 /**
  * Called during every call of a client view, on the thread making the call: at least every
  * 100 ms while the call waits (connecting, waiting for an answer, between polls of `wf_wait`),
- * as data moves (at most every 50 ms), and once more when a download completes. `transfer` is
- * valid during the call only. Return 0 to go on, non-zero to stop the call (`WF_ABORTED`).
+ * as data moves (at most every 50 ms), and once more when a download completes. Every download
+ * of a result counts its bytes, whatever it goes into: a file, a `wf_write_fn`, the caller's
+ * buffer (`wf_get_result`, `wf_get_result_text`, `wf_get_managed_result`) or memory
+ * (`wf_get_result_ex`, `wf_run_adhoc_ex`). `transfer` is valid during the call only. Return 0
+ * to go on, non-zero to stop the call (`WF_ABORTED`), mid-body too.
  */
 typedef int32_t (*wf_transfer_fn)(void *user_data, const wf_transfer *transfer);
 
@@ -708,7 +711,8 @@ wf_status wf_run_adhoc_stream(const wf_client *client,
  * `wf_result_free`). When the body arrived but its path list cannot be built, the result is
  * not lost: it is kept under an operation id of the client's own (with a space, unlike any
  * server's), named in the message, for `wf_get_result_to_file`, `wf_get_result_stream` or
- * `wf_get_result` to deliver.
+ * `wf_get_result` to deliver. A view's transfer callback sees the data sent, then the result's
+ * bytes as they arrive.
  */
 wf_status wf_run_adhoc_ex(const wf_client *client,
                           const wf_adhoc_job *job,
@@ -736,6 +740,10 @@ wf_status wf_run_adhoc_ex(const wf_client *client,
  * Every request asks for the body unencoded (`Accept-Encoding: identity`); a body sent with
  * another `Content-Encoding` is `WF_UNEXPECTED_RESPONSE`, never handed back.
  *
+ * On a view with a transfer callback (`wf_client_with_controls`), the body's bytes are reported
+ * as they arrive, with the announced total, and a final report when it is whole; the callback
+ * may stop the download (`WF_ABORTED`).
+ *
  * The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
  * `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
  * with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
@@ -753,7 +761,8 @@ wf_status wf_get_result(wf_client *client, const char *op_id, uint8_t *out_buf, 
  * paths, over 4 GiB, `WF_OUT_OF_MEMORY` for the list), the body is kept, even over the limit of
  * `wf_client_set_kept_body_limit`, and the message says so: `wf_get_result_to_file`,
  * `wf_get_result_stream` or `wf_get_result` for the same `op_id` then deliver it without asking
- * the server (which may have deleted it once read).
+ * the server (which may have deleted it once read). A view's transfer callback sees the body's
+ * bytes as they arrive, as for `wf_get_result`.
  */
 wf_status wf_get_result_ex(wf_client *client, const char *op_id, wf_result **out_result);
 

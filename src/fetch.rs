@@ -2,7 +2,7 @@
 //! a whole in memory, streamed to a callback, or to a file through an atomic temporary file;
 //! and File Store downloads, which take the same streamed path.
 
-use crate::body::{self, ensure_text, Bounded, TEXT_LIMIT};
+use crate::body::{self, ensure_text, Bounded, Count, TEXT_LIMIT};
 use crate::client::Client;
 use crate::direct;
 use crate::error::{Error, Result, Status};
@@ -145,7 +145,7 @@ impl Client {
             let _slot = self.slot()?;
             let data = match self.open_result(endpoint, op_id)? {
                 Opened::Kept(r) => r.data,
-                Opened::Live(what, mut resp) => body::read_all(&what, &mut resp, TEXT_LIMIT)?,
+                Opened::Live(what, mut resp) => body::read_all(&what, &mut resp, TEXT_LIMIT, Count::Bytes)?,
             };
             ensure_text(&data, &format!("{} of operation '{op_id}'", endpoint.verb()))?;
             Ok(String::from_utf8(data).unwrap_or_default())
@@ -166,7 +166,7 @@ impl Client {
                     return Ok(Fetched::Copied(n as usize));
                 }
                 let bounded = if nul {
-                    Bounded::Whole(body::read_all(&what, &mut resp, TEXT_LIMIT)?)
+                    Bounded::Whole(body::read_all(&what, &mut resp, TEXT_LIMIT, Count::Bytes)?)
                 } else if let Some(n) = announced.filter(|&n| !self.shared.kept.fits(n)) {
                     // Too large for the caller's buffer and for keeping: not read at all.
                     Bounded::Over(n)
@@ -301,7 +301,9 @@ impl Opened {
         let meta = self.meta();
         match self {
             Opened::Kept(r) => Ok(r),
-            Opened::Live(what, mut resp) => Ok(OperationResult::new(body::read_all(&what, &mut resp, u64::MAX)?, meta)),
+            Opened::Live(what, mut resp) => {
+                Ok(OperationResult::new(body::read_all(&what, &mut resp, u64::MAX, Count::Bytes)?, meta))
+            }
         }
     }
 }

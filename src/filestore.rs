@@ -3,7 +3,7 @@
 //! call whose request body is the data file, run asynchronously (an operation id) or
 //! synchronously (the result streamed to a file, a callback or memory).
 
-use crate::body::{self, TEXT_LIMIT};
+use crate::body::{self, Count, TEXT_LIMIT};
 use crate::client::Client;
 use crate::data::Data;
 use crate::error::{Error, Result, Status};
@@ -126,7 +126,7 @@ impl Client {
             let call = Call::new(format!("upload of '{label}'"), Method::Post, path).accept("text/plain");
             let _slot = self.slot()?;
             let mut resp = self.send_upload(&call, data, kind.content_type())?;
-            let body = body::read_all(&call.what, &mut resp, TEXT_LIMIT)?;
+            let body = body::read_all(&call.what, &mut resp, TEXT_LIMIT, Count::Not)?;
             let id = String::from_utf8_lossy(&body).trim().to_string();
             if id.is_empty() || id.chars().any(|c| c.is_control()) {
                 return Err(Error::new(

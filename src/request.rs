@@ -357,7 +357,7 @@ impl Client {
     /// Sends a call and reads its whole body (at most `limit` bytes).
     pub(crate) fn send_read(&self, call: &Call, limit: u64) -> Result<Vec<u8>> {
         let mut resp = self.send(call)?;
-        body::read_all(&call.what, &mut resp, limit)
+        body::read_all(&call.what, &mut resp, limit, body::Count::Not)
     }
 }
 

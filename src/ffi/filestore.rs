@@ -330,7 +330,8 @@ pub unsafe extern "C" fn wf_run_adhoc_stream(
 /// `wf_result_free`). When the body arrived but its path list cannot be built, the result is
 /// not lost: it is kept under an operation id of the client's own (with a space, unlike any
 /// server's), named in the message, for `wf_get_result_to_file`, `wf_get_result_stream` or
-/// `wf_get_result` to deliver.
+/// `wf_get_result` to deliver. A view's transfer callback sees the data sent, then the result's
+/// bytes as they arrive.
 #[no_mangle]
 pub unsafe extern "C" fn wf_run_adhoc_ex(
     client: *const wf_client,

@@ -119,6 +119,10 @@ pub(crate) unsafe fn fetch_result_into(
 /// Every request asks for the body unencoded (`Accept-Encoding: identity`); a body sent with
 /// another `Content-Encoding` is `WF_UNEXPECTED_RESPONSE`, never handed back.
 ///
+/// On a view with a transfer callback (`wf_client_with_controls`), the body's bytes are reported
+/// as they arrive, with the announced total, and a final report when it is whole; the callback
+/// may stop the download (`WF_ABORTED`).
+///
 /// The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
 /// `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
 /// with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
@@ -144,7 +148,8 @@ pub unsafe extern "C" fn wf_get_result(
 /// paths, over 4 GiB, `WF_OUT_OF_MEMORY` for the list), the body is kept, even over the limit of
 /// `wf_client_set_kept_body_limit`, and the message says so: `wf_get_result_to_file`,
 /// `wf_get_result_stream` or `wf_get_result` for the same `op_id` then deliver it without asking
-/// the server (which may have deleted it once read).
+/// the server (which may have deleted it once read). A view's transfer callback sees the body's
+/// bytes as they arrive, as for `wf_get_result`.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_ex(
     client: *mut wf_client,
