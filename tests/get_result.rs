@@ -401,31 +401,38 @@ fn a_result_whose_path_list_cannot_be_built_is_kept_not_lost() {
 #[test]
 fn a_kept_result_too_large_for_the_budget_stays_kept_until_delivered() {
     // A body kept so as not to be lost may be over the budget for kept bodies: a fetch into a
-    // buffer too small for it, or a file call that fails locally, keeps it still.
-    let sim = sim_with(|s| {
-        s.delete_after_read = true;
-        s.spool_dir = String::new();
+    // buffer too small for it, or a stream stopped by its call's controls, keeps it still. The
+    // server answers once, like one that deletes results once read.
+    use common::scripted::{response, Scripted};
+    use std::io::Write;
+    let list = "/a\n".repeat(1_000_001).into_bytes();
+    let served = list.clone();
+    let answered = std::sync::atomic::AtomicBool::new(false);
+    let server = Scripted::start(move |_, s| {
+        let answer = if answered.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            response("404 Not Found", &[], b"Operation not found in Server")
+        } else {
+            response("200 OK", &[("X-Result-Type", "Output-Local-Filepath")], &served)
+        };
+        let _ = s.write_all(&answer);
     });
-    let c = basic_client(&sim);
+    let c = Client::new(&server.url()).unwrap();
     c.set_kept_limit(0);
-    let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", r#""sim_spool_files":1000001"#));
-    let e = c.fetch_result_with_paths(&op).unwrap_err();
+    let e = c.fetch_result_with_paths("op").unwrap_err();
     assert_eq!(e.status, Status::UnexpectedResponse, "{}", e.message);
     let mut small = vec![0u8; 10];
-    let Fetched::TooSmall(size) = c.fetch_into(ResultEndpoint::Result, &op, &mut small).unwrap() else {
-        panic!("kept whatever the budget")
-    };
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, "op", &mut small).unwrap(), Fetched::TooSmall(list.len()));
     let stopping = c.with_controls(olconnect_wf::CallControls {
         on_transfer: Some(std::sync::Arc::new(|_: &olconnect_wf::Transfer| false)),
         ..Default::default()
     });
-    let e = stopping.stream_result(&op, &mut |_| true).unwrap_err();
+    let e = stopping.stream_result("op", &mut |_| true).unwrap_err();
     assert_eq!(e.status, Status::Aborted, "{}", e.message);
     let dir = temp_dir("kept-paths");
     c.set_durable_files(false);
-    let (n, meta) = c.result_to_file(&op, &dir.join("r.txt")).unwrap();
-    assert_eq!((n as usize, meta.result_type), (size, ResultType::OutputPaths));
-    assert_eq!(std::fs::read(dir.join("r.txt")).unwrap().iter().filter(|&&b| b == b',').count(), 1_000_000);
-    assert_eq!(count(&sim, "/getResult/"), 1, "the body was read once");
-    assert_eq!(c.fetch_result(&op).unwrap_err().status, Status::NotFound, "delivered, so no longer kept");
+    let (n, meta) = c.result_to_file("op", &dir.join("r.txt")).unwrap();
+    assert_eq!((n as usize, meta.result_type), (list.len(), ResultType::OutputPaths));
+    assert!(std::fs::read(dir.join("r.txt")).unwrap() == list);
+    assert_eq!(server.heads().len(), 1, "the body was read once");
+    assert_eq!(c.fetch_result("op").unwrap_err().status, Status::NotFound, "delivered, so no longer kept");
 }
