@@ -320,8 +320,11 @@ typedef struct {
 /**
  * Called during every call of a client view, on the thread making the call: at least every
  * 100 ms while the call waits (connecting, waiting for an answer, between polls of `wf_wait`),
- * as data moves (at most every 50 ms), and once more when a download completes. `transfer` is
- * valid during the call only. Return 0 to go on, non-zero to stop the call (`WF_ABORTED`).
+ * as data moves (at most every 50 ms), and once more when a download completes. Every download
+ * of a result counts its bytes, whatever it goes into: a file, a `wf_write_fn`, the caller's
+ * buffer (`wf_get_result`, `wf_get_result_text`, `wf_get_managed_result`) or memory
+ * (`wf_get_result_ex`, `wf_run_adhoc_ex`). `transfer` is valid during the call only. Return 0
+ * to go on, non-zero to stop the call (`WF_ABORTED`), mid-body too.
  *
  * Calling back in: this callback, like every callback of this library (`wf_log_fn`,
  * `wf_write_fn`, `wf_read_fn`, `wf_progress_fn`), may call any function of the library, on any
@@ -552,7 +555,10 @@ wf_status wf_client_set_proxy(wf_client *client, const char *proxy_url);
  * limit, the oldest kept bodies are released (a later call for one of them asks the server
  * again, and its error message says so); a body larger than the whole limit is never kept (its
  * `WF_BUFFER_TOO_SMALL` message says so). Large results belong to `wf_get_result_to_file` and
- * `wf_get_result_stream`, which need a fixed buffer only.
+ * `wf_get_result_stream`, which need a fixed buffer only. A result that would otherwise be lost
+ * (read by `wf_get_result_ex` or `wf_run_adhoc_ex` without a path list that could be built, or
+ * taken from the kept bodies by a call that then failed locally) is kept even over this limit,
+ * and is the first released when room is needed.
  */
 wf_status wf_client_set_kept_body_limit(const wf_client *client, size_t bytes);
 
@@ -729,7 +735,11 @@ wf_status wf_run_adhoc_stream(const wf_client *client,
 /**
  * Runs an ad-hoc job synchronously and gives its whole result in memory, as
  * `wf_get_result_ex`: on `WF_OK`, `*out_result` is a new `wf_result` (free it with
- * `wf_result_free`).
+ * `wf_result_free`). When the body arrived but its path list cannot be built, the result is
+ * not lost: it is kept under an operation id of the client's own (with a space, unlike any
+ * server's), named in the message, for `wf_get_result_to_file`, `wf_get_result_stream` or
+ * `wf_get_result` to deliver. A view's transfer callback sees the data sent, then the result's
+ * bytes as they arrive.
  */
 wf_status wf_run_adhoc_ex(const wf_client *client,
                           const wf_adhoc_job *job,
@@ -757,6 +767,10 @@ wf_status wf_run_adhoc_ex(const wf_client *client,
  * Every request asks for the body unencoded (`Accept-Encoding: identity`); a body sent with
  * another `Content-Encoding` is `WF_UNEXPECTED_RESPONSE`, never handed back.
  *
+ * On a view with a transfer callback (`wf_client_with_controls`), the body's bytes are reported
+ * as they arrive, with the announced total, and a final report when it is whole; the callback
+ * may stop the download (`WF_ABORTED`).
+ *
  * The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
  * `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
  * with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
@@ -770,7 +784,12 @@ wf_status wf_get_result(wf_client *client, const char *op_id, uint8_t *out_buf, 
  * `WF_BUFFER_TOO_SMALL` of `wf_get_result` for the same `op_id` instead of asking again.
  * The whole body is held in memory, grown as it arrives: `WF_OUT_OF_MEMORY` when it does not
  * fit. A path list costs at most four times its body; one of more than `WF_MAX_PATHS` paths is
- * `WF_UNEXPECTED_RESPONSE`.
+ * `WF_UNEXPECTED_RESPONSE`. When the body arrived but its path list cannot be built (too many
+ * paths, over 4 GiB, `WF_OUT_OF_MEMORY` for the list), the body is kept, even over the limit of
+ * `wf_client_set_kept_body_limit`, and the message says so: `wf_get_result_to_file`,
+ * `wf_get_result_stream` or `wf_get_result` for the same `op_id` then deliver it without asking
+ * the server (which may have deleted it once read). A view's transfer callback sees the body's
+ * bytes as they arrive, as for `wf_get_result`.
  */
 wf_status wf_get_result_ex(wf_client *client, const char *op_id, wf_result **out_result);
 

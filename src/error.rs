@@ -1,7 +1,6 @@
 //! The error type of the core: a status from the C contract's table, the HTTP status of the
 //! exchange (0 if none) and a message that says what failed and what to do.
 
-use serde_json::Value;
 use std::fmt;
 
 /// What went wrong in the core: each variant is produced by the core and maps to the `wf_status`
@@ -74,77 +73,6 @@ impl Error {
     }
 }
 
-/// Longest server message quoted in an error message.
-const MESSAGE_LIMIT: usize = 1000;
-
-/// The server's message: `error.message` (and `error.parameter`) of a JSON Error, or a plain-text
-/// body, cleaned of control characters and cut to a readable length. `body` may be only the
-/// first part of a longer answer: the fields are then looked for in what arrived.
-pub fn server_message(content_type: Option<&str>, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let looks_json = ct.contains("json") || text.trim_start().starts_with('{');
-    let fields = looks_json.then(|| json_error_fields(&text)).flatten();
-    let raw = match fields {
-        Some((msg, Some(p))) if !p.is_empty() => format!("{msg} (parameter: {p})"),
-        Some((msg, _)) => msg,
-        None if ct.is_empty() || ct.starts_with("text/") || ct.contains("json") => text.trim().to_string(),
-        None => format!("unrecognised {ct} content of {} bytes", body.len()),
-    };
-    let mut clean: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if clean.len() > MESSAGE_LIMIT {
-        let mut cut = MESSAGE_LIMIT;
-        while !clean.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        clean.truncate(cut);
-        clean.push('…');
-    }
-    clean
-}
-
-/// `error.message` and `error.parameter` of a JSON Error (docs/rest-api.md, "Errors"); from a
-/// document cut short, the first string fields of those names that arrived whole.
-fn json_error_fields(text: &str) -> Option<(String, Option<String>)> {
-    if let Ok(doc) = serde_json::from_str::<Value>(text) {
-        let err = doc.get("error")?;
-        let as_text = |v: &Value| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
-        let message = err.get("message").and_then(as_text).unwrap_or_default();
-        return Some((message, err.get("parameter").and_then(as_text)));
-    }
-    let message = string_field(text, "message")?;
-    Some((message, string_field(text, "parameter")))
-}
-
-/// The value of the first `"name": "…"` member found in possibly incomplete JSON text.
-fn string_field(text: &str, name: &str) -> Option<String> {
-    let key = format!("\"{name}\"");
-    let mut from = 0;
-    while let Some(at) = text[from..].find(&key).map(|i| i + from) {
-        from = at + key.len();
-        if text[..at].ends_with('\\') {
-            continue; // inside another string, as an escaped quote
-        }
-        let rest = text[from..].trim_start().strip_prefix(':')?.trim_start();
-        let Some(body) = rest.strip_prefix('"') else { continue };
-        let mut escaped = false;
-        for (i, c) in body.char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => return serde_json::from_str(&rest[..i + 2]).ok(),
-                _ => {}
-            }
-        }
-        return None;
-    }
-    None
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -158,16 +86,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_error_message_and_parameter_are_quoted() {
-        let body = br#"{"error":{"status":404,"message":"Operation not found in Server","parameter":"abc"}}"#;
-        let words = server_message(Some("application/json"), body);
-        let e = Error::from_http("getResult of operation 'abc'", 404, &words, true);
-        assert_eq!(e.status, Status::NotFound);
-        assert_eq!(e.http_status, 404);
-        assert!(e.message.contains("Operation not found in Server (parameter: abc)"), "{}", e.message);
-    }
-
-    #[test]
     fn status_mapping_follows_the_contract() {
         let s = |code, creds| Error::from_http("x", code, "", creds).status;
         assert_eq!(s(401, false), Status::AuthRequired);
@@ -176,26 +94,5 @@ mod tests {
         assert_eq!(s(400, true), Status::BadRequest);
         assert_eq!(s(503, true), Status::ServerError);
         assert_eq!(s(418, true), Status::UnexpectedResponse);
-    }
-
-    #[test]
-    fn plain_text_and_binary_bodies_are_handled() {
-        assert_eq!(server_message(Some("text/plain"), b"Token expired\r\n"), "Token expired");
-        assert_eq!(server_message(Some("image/png"), b"\x89PNG"), "unrecognised image/png content of 4 bytes");
-        let long = "x".repeat(5000);
-        assert!(server_message(Some("text/plain"), long.as_bytes()).len() < 1100);
-        assert_eq!(server_message(Some("text/plain"), b"a\x1b[31mb"), "a [31mb");
-    }
-
-    #[test]
-    fn fields_are_found_in_a_json_error_cut_short() {
-        let cut =
-            br#"{"error":{"stack":"x \"message\": \"no\"","message":"Boom \u00e9","parameter":"p","trace":"at a.b(C"#;
-        assert_eq!(server_message(None, cut), "Boom \u{e9} (parameter: p)");
-        assert_eq!(
-            server_message(None, br#"{"error":{"status":500,"message":"cut her"#),
-            r#"{"error":{"status":500,"message":"cut her"#
-        );
-        assert_eq!(server_message(None, br#"{"error":{"message":01}}"#), r#"{"error":{"message":01}}"#, "not JSON");
     }
 }

@@ -200,3 +200,54 @@ fn server_messages_never_carry_the_secret() {
     assert_eq!(e.status, Status::ServerError);
     assert!(!e.message.contains("s3cret-token-value") && e.message.contains("<redacted>"), "{}", e.message);
 }
+
+#[test]
+fn a_secret_echoed_across_the_message_cut_leaves_no_part_of_it() {
+    // Found by review: the server's words were cut to 1000 bytes before the secrets were
+    // scrubbed, so a password echoed near byte 985 left 15 of its 22 characters in the message
+    // and the ERROR log line.
+    use common::scripted::{head_header, response, Scripted};
+    use std::io::Write;
+    const SECRET: &str = "Tr0ub4dor&3-horse-22ch";
+    let server = Scripted::start(|head, s| {
+        let filler = "x".repeat(985);
+        // The password itself, or the Authorization header the request carried (base64).
+        let echoed = match head_header(head, "Authorization") {
+            Some(value) if head.contains("getResult") => value.to_string(),
+            _ => SECRET.to_string(),
+        };
+        let answer = if head.contains("/login") || head.contains("getResult") {
+            let body = serde_json::json!({"error": {"status": 401, "message": format!("{filler}{echoed} is wrong")}});
+            response("401 Unauthorized", &[("Content-Type", "application/json")], body.to_string().as_bytes())
+        } else {
+            let body = format!("{filler}{echoed} is not accepted here");
+            response("400 Bad Request", &[("Content-Type", "text/plain")], body.as_bytes())
+        };
+        let _ = s.write_all(&answer);
+    });
+    let lines = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let c = Client::new(&server.url()).unwrap();
+    c.set_log(Some(Arc::new(move |_, line: &str| sink.lock().unwrap().push(line.to_string()))));
+    let mut messages = vec![c.login(USER, SECRET).unwrap_err()];
+    c.set_basic_auth(USER, SECRET).unwrap();
+    messages.push(c.progress("op").unwrap_err());
+    messages.push(c.fetch_result("op").unwrap_err());
+    assert_eq!(
+        messages.iter().map(|e| (e.status, e.http_status)).collect::<Vec<_>>(),
+        [(Status::AuthFailed, 401), (Status::BadRequest, 400), (Status::AuthFailed, 401)]
+    );
+    let basic = olconnect_wf::session::auth::basic_header(USER, SECRET).unwrap();
+    let b64 = basic.expose().strip_prefix("Basic ").unwrap().to_string();
+    let mut texts: Vec<String> = messages.into_iter().map(|e| e.message).collect();
+    texts.extend(lines.lock().unwrap().iter().cloned());
+    assert!(texts.iter().any(|t| t.contains("xxxxxxxxxx")), "the server's words are quoted: {texts:?}");
+    for secret in [SECRET, &b64[12..]] {
+        let bytes = secret.as_bytes();
+        for part in bytes.windows(6).map(|w| std::str::from_utf8(w).unwrap()) {
+            for text in &texts {
+                assert!(!text.contains(part), "{part:?} of a secret in: {text}");
+            }
+        }
+    }
+}

@@ -225,3 +225,60 @@ fn uploads_cut_off_fail_and_slow_ones_can_be_stopped() {
         "the client is still usable"
     );
 }
+
+#[test]
+fn an_adhoc_result_whose_path_list_cannot_be_built_is_kept_under_an_id_of_its_own() {
+    // Found by review: wf_run_adhoc_ex read the result, failed to build its path list (more
+    // than WF_MAX_PATHS paths) and dropped it; an ad-hoc job's result cannot be asked for again.
+    use common::scripted::{response, Scripted};
+    use olconnect_wf::ffi;
+    use std::ffi::{CStr, CString};
+    use std::io::Write;
+    let list = "/a\n".repeat(1_000_001).into_bytes();
+    let served = list.clone();
+    let server = Scripted::start(move |head, s| {
+        let answer = if head.starts_with("POST /rest/serverengine/workflow/print/Invoice") {
+            response("200 OK", &[("X-Result-Type", "Output-Local-Filepath")], &served)
+        } else {
+            response("404 Not Found", &[], b"no such operation")
+        };
+        let _ = s.write_all(&answer);
+    });
+    let url = CString::new(server.url()).unwrap();
+    let dest = temp_dir("adhoc-kept").join("paths.txt");
+    let dest_c = CString::new(dest.to_str().unwrap()).unwrap();
+    let last_error = || unsafe { CStr::from_ptr(ffi::wf_last_error_message()) }.to_string_lossy().into_owned();
+    // SAFETY: valid strings, buffers and out-pointers; every handle is freed once.
+    unsafe {
+        let mut client = std::ptr::null_mut();
+        assert_eq!(ffi::client::wf_client_new(url.as_ptr(), &mut client), ffi::wf_status::WF_OK);
+        ffi::client::wf_client_set_durable_files(client, false);
+        let mut data = std::ptr::null_mut();
+        assert_eq!(ffi::filestore::wf_data_from_buffer(CSV.as_ptr(), CSV.len(), &mut data), ffi::wf_status::WF_OK);
+        let job = ffi::filestore::wf_adhoc_job {
+            data_mapping: c"Invoice.OL-datamapper".as_ptr(),
+            template_name: c"Invoice.OL-template".as_ptr(),
+            job_preset: std::ptr::null(),
+            output_preset: c"Invoice-Split.OL-outputpreset".as_ptr(),
+            create_only: false,
+            result_as_text: false,
+            print_range: std::ptr::null(),
+            filename: std::ptr::null(),
+        };
+        let mut result = std::ptr::null_mut();
+        let status = ffi::filestore::wf_run_adhoc_ex(client, &job, data, &mut result);
+        assert_eq!(status, ffi::wf_status::WF_UNEXPECTED_RESPONSE, "{}", last_error());
+        assert!(result.is_null());
+        let m = last_error();
+        assert!(m.contains("more than 1000000 paths") && m.contains("is kept"), "{m}");
+        let id = m.split("operation '").nth(1).and_then(|rest| rest.split('\'').next()).expect("the id named");
+        assert!(id.contains(' '), "an id no server issues: {id:?}");
+        let id = CString::new(id).unwrap();
+        let status = ffi::result::wf_get_result_to_file(client, id.as_ptr(), dest_c.as_ptr());
+        assert_eq!(status, ffi::wf_status::WF_OK, "{}", last_error());
+        ffi::filestore::wf_data_free(data);
+        ffi::client::wf_client_free(client);
+    }
+    assert!(std::fs::read(&dest).unwrap() == list);
+    assert_eq!(server.heads().len(), 1, "the result came from the kept body: {:?}", server.heads());
+}

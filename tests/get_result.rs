@@ -349,3 +349,90 @@ fn a_large_body_broken_or_silent_past_the_stack_is_an_error_never_a_short_result
     assert!(c.fetch_result(&op).unwrap().data == buf);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The C ABI's last error message on this thread.
+fn last_error() -> String {
+    // SAFETY: the library's message, valid until the next call on this thread.
+    unsafe { std::ffi::CStr::from_ptr(olconnect_wf::ffi::wf_last_error_message()) }.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_result_whose_path_list_cannot_be_built_is_kept_not_lost() {
+    // Found by review: wf_get_result_ex read the body, failed to build its path list (more than
+    // WF_MAX_PATHS paths) and dropped it; a server that deletes results once read then had
+    // nothing left to give.
+    use olconnect_wf::ffi;
+    let sim = sim_with(|s| {
+        s.delete_after_read = true;
+        s.spool_dir = String::new();
+        s.path_separator = "\n".into();
+    });
+    let c = basic_client(&sim);
+    let paths = 1_000_001; // WF_MAX_PATHS + 1
+    let op = submit(&c, &print_config("Invoice-Split.OL-outputpreset", &format!(r#""sim_spool_files":{paths}"#)));
+    let url = std::ffi::CString::new(sim.url()).unwrap();
+    let op_c = std::ffi::CString::new(op.clone()).unwrap();
+    let mut client = std::ptr::null_mut();
+    // SAFETY: valid strings and out-pointers; the client is freed once.
+    unsafe {
+        assert_eq!(ffi::client::wf_client_new(url.as_ptr(), &mut client), ffi::wf_status::WF_OK);
+        ffi::client::wf_client_set_basic_auth(client, c"ol-admin".as_ptr(), c"secret".as_ptr());
+        let mut result = std::ptr::null_mut();
+        let status = ffi::result::wf_get_result_ex(client, op_c.as_ptr(), &mut result);
+        assert_eq!(status, ffi::wf_status::WF_UNEXPECTED_RESPONSE, "{}", last_error());
+        assert!(result.is_null());
+        let m = last_error();
+        assert!(m.contains("more than 1000000 paths") && m.contains("is kept") && m.contains(&op), "{m}");
+        // The size query of the buffer protocol, then the bytes: the server is not asked again.
+        let mut len = 0;
+        let status = ffi::result::wf_get_result(client, op_c.as_ptr(), std::ptr::null_mut(), &mut len);
+        assert_eq!(status, ffi::wf_status::WF_BUFFER_TOO_SMALL, "{}", last_error());
+        let mut buf = vec![0u8; len];
+        let status = ffi::result::wf_get_result(client, op_c.as_ptr(), buf.as_mut_ptr(), &mut len);
+        assert_eq!(status, ffi::wf_status::WF_OK, "{}", last_error());
+        ffi::client::wf_client_free(client);
+        let text = std::str::from_utf8(&buf[..len]).unwrap();
+        assert_eq!(text.lines().count(), paths);
+        assert!(text.starts_with(&format!("/{op}/job_0001.pdf\n")) && text.ends_with("/job_1000001.pdf"));
+    }
+    assert_eq!(count(&sim, "/getResult/"), 1, "the body was read once");
+}
+
+#[test]
+fn a_kept_result_too_large_for_the_budget_stays_kept_until_delivered() {
+    // A body kept so as not to be lost may be over the budget for kept bodies: a fetch into a
+    // buffer too small for it, or a stream stopped by its call's controls, keeps it still. The
+    // server answers once, like one that deletes results once read.
+    use common::scripted::{response, Scripted};
+    use std::io::Write;
+    let list = "/a\n".repeat(1_000_001).into_bytes();
+    let served = list.clone();
+    let answered = std::sync::atomic::AtomicBool::new(false);
+    let server = Scripted::start(move |_, s| {
+        let answer = if answered.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            response("404 Not Found", &[], b"Operation not found in Server")
+        } else {
+            response("200 OK", &[("X-Result-Type", "Output-Local-Filepath")], &served)
+        };
+        let _ = s.write_all(&answer);
+    });
+    let c = Client::new(&server.url()).unwrap();
+    c.set_kept_limit(0);
+    let e = c.fetch_result_with_paths("op").unwrap_err();
+    assert_eq!(e.status, Status::UnexpectedResponse, "{}", e.message);
+    let mut small = vec![0u8; 10];
+    assert_eq!(c.fetch_into(ResultEndpoint::Result, "op", &mut small).unwrap(), Fetched::TooSmall(list.len()));
+    let stopping = c.with_controls(olconnect_wf::CallControls {
+        on_transfer: Some(std::sync::Arc::new(|_: &olconnect_wf::Transfer| false)),
+        ..Default::default()
+    });
+    let e = stopping.stream_result("op", &mut |_| true).unwrap_err();
+    assert_eq!(e.status, Status::Aborted, "{}", e.message);
+    let dir = temp_dir("kept-paths");
+    c.set_durable_files(false);
+    let (n, meta) = c.result_to_file("op", &dir.join("r.txt")).unwrap();
+    assert_eq!((n as usize, meta.result_type), (list.len(), ResultType::OutputPaths));
+    assert!(std::fs::read(dir.join("r.txt")).unwrap() == list);
+    assert_eq!(server.heads().len(), 1, "the body was read once");
+    assert_eq!(c.fetch_result("op").unwrap_err().status, Status::NotFound, "delivered, so no longer kept");
+}

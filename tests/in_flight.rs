@@ -226,6 +226,99 @@ fn downloads_report_bytes_and_their_total() {
     }
 }
 
+/// The reports of one call: the last one must be the whole body, `size` bytes of `size`.
+fn assert_ends_whole(name: &str, seen: &Mutex<Vec<Transfer>>, size: u64) {
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    let last = seen.last().unwrap_or_else(|| panic!("{name}: no report"));
+    assert_eq!((last.received, last.receive_total), (size, Some(size)), "{name}: {seen:?}");
+    for pair in seen.windows(2) {
+        if pair[0].receive_total == pair[1].receive_total && pair[1].received != 0 {
+            assert!(pair[1].received >= pair[0].received, "{name}: counts only grow within a download");
+        }
+    }
+}
+
+fn adhoc_job<'a>() -> olconnect_wf::Adhoc<'a> {
+    olconnect_wf::Adhoc {
+        data_mapping: "Invoice.OL-datamapper",
+        template: "Invoice.OL-template",
+        output_preset: "Invoice-PDF.OL-outputpreset",
+        ..Default::default()
+    }
+}
+
+#[test]
+fn bodies_read_into_memory_report_their_bytes() {
+    // Found by review: the callback saw the body of fetch_into, fetch_result and run_adhoc
+    // (wf_get_result, wf_get_result_ex, wf_run_adhoc_ex) only as one report of 0 bytes.
+    use olconnect_wf::{Data, Fetched, ResultEndpoint};
+    let small = 3 * 1024 * 1024 + 5; // through the HTTP stack
+    let large = 9 * 1024 * 1024 + 3; // straight from the socket (src/direct.rs)
+    let sim = sim_with(|s| s.output_size = Some(small));
+    let c = basic_client(&sim);
+    let (seen, controls) = recorded();
+    let view = c.with_controls(controls);
+    // Slow enough (about 600 ms) for reports while the data moves.
+    let trickle = Fault::Trickle { chunk: 256 * 1024, interval: Duration::from_millis(50) };
+    for size in [small, large] {
+        sim.add_fault(FaultRule::once(trickle.clone()).on_path("getResult"));
+        let mut buf = vec![0u8; size as usize];
+        assert_eq!(
+            view.fetch_into(ResultEndpoint::Result, &streamed_op(&c, size), &mut buf).unwrap(),
+            Fetched::Copied(size as usize)
+        );
+        assert!(
+            seen.lock().unwrap().iter().any(|t| t.receive_total == Some(size) && t.received > 0 && t.received < size),
+            "reports as data moves"
+        );
+        assert_ends_whole(&format!("fetch_into of {size}"), &seen, size);
+        assert_eq!(view.fetch_result(&streamed_op(&c, size)).unwrap().data.len() as u64, size);
+        assert_ends_whole(&format!("fetch_result of {size}"), &seen, size);
+    }
+    let op = streamed_op(&c, small);
+    let mut too_small = vec![0u8; 10];
+    assert_eq!(
+        view.fetch_into(ResultEndpoint::Result, &op, &mut too_small).unwrap(),
+        Fetched::TooSmall(small as usize)
+    );
+    assert_ends_whole("fetch_into a buffer too small", &seen, small);
+    let managed = submit(&c, &print_config("Invoice-Split.OL-outputpreset", ""));
+    let text = view.managed_result(&managed).unwrap();
+    assert_ends_whole("managed_result", &seen, text.len() as u64);
+    let r = view.run_adhoc(&adhoc_job(), &mut Data::bytes(b"id,name\n1,Alice\n")).unwrap();
+    assert_eq!(r.data.len() as u64, small);
+    assert_ends_whole("run_adhoc", &seen, small);
+}
+
+#[test]
+fn the_transfer_callback_stops_a_body_read_into_memory() {
+    use olconnect_wf::{Data, ResultEndpoint};
+    let size = 9 * 1024 * 1024 + 3;
+    let sim = sim_with(|s| s.output_size = Some(size));
+    let c = basic_client(&sim);
+    sim.add_fault(
+        // The whole body takes about 1.8 s.
+        FaultRule::always(Fault::Trickle { chunk: 256 * 1024, interval: Duration::from_millis(50) })
+            .on_path("getResult"),
+    );
+    // Stops at the first report of body bytes.
+    let view = c.with_controls(CallControls {
+        on_transfer: Some(Arc::new(|t: &Transfer| t.received == 0)),
+        ..Default::default()
+    });
+    let stops = |name: &str, call: &dyn Fn() -> olconnect_wf::Result<()>| {
+        let start = Instant::now();
+        let e = call().expect_err(name);
+        assert_eq!(e.status, Status::Aborted, "{name}: {}", e.message);
+        assert!(start.elapsed() < Duration::from_secs(1), "{name}: not stopped midway: {:?}", start.elapsed());
+    };
+    stops("fetch_into", &|| {
+        view.fetch_into(ResultEndpoint::Result, &streamed_op(&c, size), &mut vec![0u8; size as usize]).map(drop)
+    });
+    stops("fetch_result", &|| view.fetch_result(&streamed_op(&c, size)).map(drop));
+    stops("run_adhoc", &|| view.run_adhoc(&adhoc_job(), &mut Data::bytes(b"id\n1\n")).map(drop));
+}
+
 #[test]
 fn the_transfer_callback_is_called_while_nothing_moves_and_can_stop() {
     let server = trickling("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");

@@ -2,7 +2,7 @@
 //! body), progress answers, path lists and the result headers. Never a panic; bounded output.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use olconnect_wf::error::server_message;
+use olconnect_wf::session::words::server_message;
 use olconnect_wf::session::result::PathList;
 use olconnect_wf::api::wait::parse_progress;
 use olconnect_wf::ResultMeta;
@@ -15,7 +15,7 @@ fuzz_target!(|input: (u8, &[u8])| {
         2 => Some("application/octet-stream"),
         _ => None,
     };
-    let message = server_message(content_type, body);
+    let message = server_message(content_type, body, &[]);
     // At most 1000 bytes of text plus the ellipsis, whatever the body.
     assert!(message.len() <= 1000 + '…'.len_utf8(), "message of {} bytes", message.len());
     assert!(!message.chars().any(char::is_control), "control characters in {message:?}");

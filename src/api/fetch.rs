@@ -5,10 +5,10 @@
 use crate::error::{Error, Result, Status};
 use crate::session::client::Client;
 use crate::session::request::{header, Call, Method, SERVICE};
-use crate::session::result::{OperationResult, ResultEndpoint, ResultMeta};
+use crate::session::result::{OperationResult, PathList, ResultEndpoint, ResultMeta};
 use crate::session::tempfile::TempFile;
 use crate::session::url::{encode_segment, Segment};
-use crate::wire::body::{self, ensure_text, Bounded, TEXT_LIMIT};
+use crate::wire::body::{self, ensure_text, Bounded, Count, TEXT_LIMIT};
 use crate::wire::direct;
 use crate::wire::interrupt::{self, Interrupt};
 use std::io::{self, Read};
@@ -42,9 +42,32 @@ enum Framing {
 
 impl Client {
     /// Keeps a body again after a local failure (a callback that stopped, a file that could not
-    /// be written), so that the result is not lost with it.
+    /// be written), so that the result is not lost with it: even over the budget for kept
+    /// bodies (src/kept.rs).
     pub(crate) fn keep_again(&self, endpoint: ResultEndpoint, op_id: &str, result: OperationResult) {
-        self.shared.kept.keep(endpoint, op_id, result);
+        self.shared.kept.keep_unlost(endpoint, op_id, result);
+    }
+
+    /// A result read whole, with its path list; when the list cannot be built (more than
+    /// `WF_MAX_PATHS` paths, over 4 GiB, no memory for it), the body is kept under the operation
+    /// id `key` gives, for `getResult` (even over the budget for kept bodies: the server may not
+    /// have it any more), and the error says how to get it.
+    pub(crate) fn with_paths(
+        &self,
+        result: OperationResult,
+        key: impl FnOnce() -> String,
+    ) -> Result<(OperationResult, PathList)> {
+        match result.paths() {
+            Ok(paths) => Ok((result, paths)),
+            Err(mut e) => {
+                let (size, key) = (result.data.len(), key());
+                self.keep_again(ResultEndpoint::Result, &key, result);
+                e.message.push_str(&format!(
+                    "; the body ({size} bytes) is kept, so it is not lost: fetching the result of operation '{key}' again, to a file, streamed, or into a buffer of {size} bytes, gives it without asking the server"
+                ));
+                Err(e)
+            }
+        }
     }
 
     /// Adds to a failure of a fetch that a body kept earlier was released meanwhile.
@@ -68,11 +91,22 @@ impl Client {
         Ok(Opened::Live(call.what, resp))
     }
 
-    /// The whole result with its headers (`wf_get_result_ex`).
+    /// The whole result with its headers.
     pub fn fetch_result(&self, op_id: &str) -> Result<OperationResult> {
         self.call(|| {
             let _slot = self.slot()?;
             self.open_result(ResultEndpoint::Result, op_id)?.read_all()
+        })
+    }
+
+    /// The whole result with its headers and its path list (`wf_get_result_ex`). When the body
+    /// arrived but its path list cannot be built, the body is kept: the next fetch of this
+    /// result (to a file, streamed, into a buffer) gets it without asking the server.
+    pub fn fetch_result_with_paths(&self, op_id: &str) -> Result<(OperationResult, PathList)> {
+        self.call(|| {
+            let _slot = self.slot()?;
+            let result = self.open_result(ResultEndpoint::Result, op_id)?.read_all()?;
+            self.with_paths(result, || op_id.to_string())
         })
     }
 
@@ -111,7 +145,7 @@ impl Client {
             let _slot = self.slot()?;
             let data = match self.open_result(endpoint, op_id)? {
                 Opened::Kept(r) => r.data,
-                Opened::Live(what, mut resp) => body::read_all(&what, &mut resp, TEXT_LIMIT)?,
+                Opened::Live(what, mut resp) => body::read_all(&what, &mut resp, TEXT_LIMIT, Count::Bytes)?,
             };
             ensure_text(&data, &format!("{} of operation '{op_id}'", endpoint.verb()))?;
             Ok(String::from_utf8(data).unwrap_or_default())
@@ -120,7 +154,9 @@ impl Client {
 
     fn fetch_framed(&self, endpoint: ResultEndpoint, op_id: &str, buf: &mut [u8], framing: Framing) -> Result<Fetched> {
         let nul = framing == Framing::Text;
-        let (data, meta) = match self.open_result(endpoint, op_id)? {
+        let opened = self.open_result(endpoint, op_id)?;
+        let was_kept = matches!(opened, Opened::Kept(_));
+        let (data, meta) = match opened {
             Opened::Kept(r) => (r.data, r.meta),
             Opened::Live(what, mut resp) => {
                 let meta = ResultMeta::from_headers(|n| header(&resp, n));
@@ -130,7 +166,7 @@ impl Client {
                     return Ok(Fetched::Copied(n as usize));
                 }
                 let bounded = if nul {
-                    Bounded::Whole(body::read_all(&what, &mut resp, TEXT_LIMIT)?)
+                    Bounded::Whole(body::read_all(&what, &mut resp, TEXT_LIMIT, Count::Bytes)?)
                 } else if let Some(n) = announced.filter(|&n| !self.shared.kept.fits(n)) {
                     // Too large for the caller's buffer and for keeping: not read at all.
                     Bounded::Over(n)
@@ -148,7 +184,13 @@ impl Client {
         }
         let needed = data.len() + nul as usize;
         if needed > buf.len() {
-            let kept = self.shared.kept.keep(endpoint, op_id, OperationResult::new(data, meta));
+            let result = OperationResult::new(data, meta);
+            if was_kept {
+                // Kept already (perhaps over the budget, so as not to be lost): it stays kept.
+                self.keep_again(endpoint, op_id, result);
+                return Ok(Fetched::TooSmall(needed));
+            }
+            let kept = self.shared.kept.keep(endpoint, op_id, result);
             return Ok(if kept { Fetched::TooSmall(needed) } else { Fetched::NotKept(needed) });
         }
         buf[..data.len()].copy_from_slice(&data);
@@ -259,7 +301,9 @@ impl Opened {
         let meta = self.meta();
         match self {
             Opened::Kept(r) => Ok(r),
-            Opened::Live(what, mut resp) => Ok(OperationResult::new(body::read_all(&what, &mut resp, u64::MAX)?, meta)),
+            Opened::Live(what, mut resp) => {
+                Ok(OperationResult::new(body::read_all(&what, &mut resp, u64::MAX, Count::Bytes)?, meta))
+            }
         }
     }
 }

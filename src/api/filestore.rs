@@ -8,10 +8,10 @@ use crate::error::{Error, Result, Status};
 use crate::session::client::Client;
 use crate::session::data::Data;
 use crate::session::request::{Call, Method, PRINT, SERVICE};
-use crate::session::result::{OperationResult, ResultMeta};
+use crate::session::result::{OperationResult, PathList, ResultMeta};
 use crate::session::tempfile::TempFile;
 use crate::session::url::{encode_segment, Segment};
-use crate::wire::body::{self, TEXT_LIMIT};
+use crate::wire::body::{self, Count, TEXT_LIMIT};
 use std::path::Path;
 
 macro_rules! resource_kind_table {
@@ -126,7 +126,7 @@ impl Client {
             let call = Call::new(format!("upload of '{label}'"), Method::Post, path).accept("text/plain");
             let _slot = self.slot()?;
             let mut resp = self.send_upload(&call, data, kind.content_type())?;
-            let body = body::read_all(&call.what, &mut resp, TEXT_LIMIT)?;
+            let body = body::read_all(&call.what, &mut resp, TEXT_LIMIT, Count::Not)?;
             let id = String::from_utf8_lossy(&body).trim().to_string();
             if id.is_empty() || id.chars().any(|c| c.is_control()) {
                 return Err(Error::new(
@@ -241,13 +241,26 @@ impl Client {
 
     /// Runs an ad-hoc job synchronously and gives its whole result in memory.
     pub fn run_adhoc(&self, job: &Adhoc, data: &mut Data) -> Result<OperationResult> {
+        self.call(|| self.read_adhoc(job, data))
+    }
+
+    /// Runs an ad-hoc job synchronously and gives its whole result in memory with its path list
+    /// (`wf_run_adhoc_ex`). The job ran, and no server can give its result again: when the path
+    /// list cannot be built, the body is kept under an operation id of the client's own (with a
+    /// space, unlike any server's), which the error names, for the result calls to fetch.
+    pub fn run_adhoc_with_paths(&self, job: &Adhoc, data: &mut Data) -> Result<(OperationResult, PathList)> {
         self.call(|| {
-            check_not_empty(data, "ad-hoc job")?;
-            let call = Self::adhoc_call(job, false)?;
-            let _slot = self.slot()?;
-            let resp = self.send_upload(&call, data, "application/octet-stream")?;
-            Opened::Live(call.what, resp).read_all()
+            let result = self.read_adhoc(job, data)?;
+            self.with_paths(result, || self.shared.kept.local_id("ad-hoc result"))
         })
+    }
+
+    fn read_adhoc(&self, job: &Adhoc, data: &mut Data) -> Result<OperationResult> {
+        check_not_empty(data, "ad-hoc job")?;
+        let call = Self::adhoc_call(job, false)?;
+        let _slot = self.slot()?;
+        let resp = self.send_upload(&call, data, "application/octet-stream")?;
+        Opened::Live(call.what, resp).read_all()
     }
 }
 

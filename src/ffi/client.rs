@@ -192,7 +192,10 @@ pub unsafe extern "C" fn wf_client_set_proxy(client: *mut wf_client, proxy_url: 
 /// limit, the oldest kept bodies are released (a later call for one of them asks the server
 /// again, and its error message says so); a body larger than the whole limit is never kept (its
 /// `WF_BUFFER_TOO_SMALL` message says so). Large results belong to `wf_get_result_to_file` and
-/// `wf_get_result_stream`, which need a fixed buffer only.
+/// `wf_get_result_stream`, which need a fixed buffer only. A result that would otherwise be lost
+/// (read by `wf_get_result_ex` or `wf_run_adhoc_ex` without a path list that could be built, or
+/// taken from the kept bodies by a call that then failed locally) is kept even over this limit,
+/// and is the first released when room is needed.
 #[no_mangle]
 pub unsafe extern "C" fn wf_client_set_kept_body_limit(client: *const wf_client, bytes: usize) -> wf_status {
     ffi_status!({

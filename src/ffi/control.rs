@@ -52,8 +52,11 @@ impl From<&Transfer> for wf_transfer {
 
 /// Called during every call of a client view, on the thread making the call: at least every
 /// 100 ms while the call waits (connecting, waiting for an answer, between polls of `wf_wait`),
-/// as data moves (at most every 50 ms), and once more when a download completes. `transfer` is
-/// valid during the call only. Return 0 to go on, non-zero to stop the call (`WF_ABORTED`).
+/// as data moves (at most every 50 ms), and once more when a download completes. Every download
+/// of a result counts its bytes, whatever it goes into: a file, a `wf_write_fn`, the caller's
+/// buffer (`wf_get_result`, `wf_get_result_text`, `wf_get_managed_result`) or memory
+/// (`wf_get_result_ex`, `wf_run_adhoc_ex`). `transfer` is valid during the call only. Return 0
+/// to go on, non-zero to stop the call (`WF_ABORTED`), mid-body too.
 ///
 /// Calling back in: this callback, like every callback of this library (`wf_log_fn`,
 /// `wf_write_fn`, `wf_read_fn`, `wf_progress_fn`), may call any function of the library, on any

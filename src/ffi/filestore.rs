@@ -337,7 +337,11 @@ pub unsafe extern "C" fn wf_run_adhoc_stream(
 
 /// Runs an ad-hoc job synchronously and gives its whole result in memory, as
 /// `wf_get_result_ex`: on `WF_OK`, `*out_result` is a new `wf_result` (free it with
-/// `wf_result_free`).
+/// `wf_result_free`). When the body arrived but its path list cannot be built, the result is
+/// not lost: it is kept under an operation id of the client's own (with a space, unlike any
+/// server's), named in the message, for `wf_get_result_to_file`, `wf_get_result_stream` or
+/// `wf_get_result` to deliver. A view's transfer callback sees the data sent, then the result's
+/// bytes as they arrive.
 #[no_mangle]
 pub unsafe extern "C" fn wf_run_adhoc_ex(
     client: *const wf_client,
@@ -349,8 +353,7 @@ pub unsafe extern "C" fn wf_run_adhoc_ex(
         let c = unsafe { self::client(client) }?;
         let job = unsafe { adhoc(job) }?;
         let slot = out(out_result, "out_result")?;
-        let inner = unsafe { with_data(data, |d| c.run_adhoc(&job, d)) }?;
-        let paths = inner.paths()?;
+        let (inner, paths) = unsafe { with_data(data, |d| c.run_adhoc_with_paths(&job, d)) }?;
         slot.set(handle::into_raw(FfiResult::new(inner, paths)));
         Ok(wf_status::WF_OK)
     })

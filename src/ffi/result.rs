@@ -120,6 +120,10 @@ pub(crate) unsafe fn fetch_result_into(
 /// Every request asks for the body unencoded (`Accept-Encoding: identity`); a body sent with
 /// another `Content-Encoding` is `WF_UNEXPECTED_RESPONSE`, never handed back.
 ///
+/// On a view with a transfer callback (`wf_client_with_controls`), the body's bytes are reported
+/// as they arrive, with the announced total, and a final report when it is whole; the callback
+/// may stop the download (`WF_ABORTED`).
+///
 /// The body is an entity ID, a list of absolute paths, or the bytes of a single spool file: use
 /// `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
 /// with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
@@ -141,7 +145,12 @@ pub unsafe extern "C" fn wf_get_result(
 /// `WF_BUFFER_TOO_SMALL` of `wf_get_result` for the same `op_id` instead of asking again.
 /// The whole body is held in memory, grown as it arrives: `WF_OUT_OF_MEMORY` when it does not
 /// fit. A path list costs at most four times its body; one of more than `WF_MAX_PATHS` paths is
-/// `WF_UNEXPECTED_RESPONSE`.
+/// `WF_UNEXPECTED_RESPONSE`. When the body arrived but its path list cannot be built (too many
+/// paths, over 4 GiB, `WF_OUT_OF_MEMORY` for the list), the body is kept, even over the limit of
+/// `wf_client_set_kept_body_limit`, and the message says so: `wf_get_result_to_file`,
+/// `wf_get_result_stream` or `wf_get_result` for the same `op_id` then deliver it without asking
+/// the server (which may have deleted it once read). A view's transfer callback sees the body's
+/// bytes as they arrive, as for `wf_get_result`.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_ex(
     client: *mut wf_client,
@@ -152,8 +161,7 @@ pub unsafe extern "C" fn wf_get_result_ex(
         let c = unsafe { self::client(client) }?;
         let op = unsafe { str_arg(op_id, "op_id") }?;
         let slot = out(out_result, "out_result")?;
-        let inner = c.fetch_result(op)?;
-        let paths = inner.paths()?;
+        let (inner, paths) = c.fetch_result_with_paths(op)?;
         slot.set(handle::into_raw(FfiResult::new(inner, paths)));
         Ok(wf_status::WF_OK)
     })

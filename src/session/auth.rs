@@ -79,6 +79,38 @@ pub fn scrub(text: &str, secrets: &[&Secret]) -> Option<String> {
     Some(out)
 }
 
+/// `text` cut to at most `limit` bytes (at a character boundary) and marked with `…` when it was
+/// longer. Call it on a text already scrubbed whole ([`scrub`]): cutting first could split a
+/// secret so that scrubbing no longer finds it. A tail of the part kept that is the beginning of
+/// a form of a secret is withheld as well, so that no part of a secret survives at the cut.
+pub fn cut(text: &str, limit: usize, secrets: &[&Secret]) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let forms: Vec<Zeroizing<String>> = secrets.iter().flat_map(|s| s.forms()).collect();
+    // Again after each withholding: what is left may end with the beginning of a secret too.
+    while let Some(n) = forms.iter().map(|f| secret_start_at_end(&text.as_bytes()[..end], f.as_bytes())).max() {
+        if n == 0 {
+            break;
+        }
+        // A form starts with the first byte of a character, so this is a character boundary.
+        end -= n;
+    }
+    let mut out = String::with_capacity(end + '…'.len_utf8());
+    out.push_str(&text[..end]);
+    out.push('…');
+    out
+}
+
+/// The length of the longest end of `kept` that is a beginning of `form` (0 if none).
+fn secret_start_at_end(kept: &[u8], form: &[u8]) -> usize {
+    (1..=form.len().min(kept.len())).rev().find(|&n| kept.ends_with(&form[..n])).unwrap_or(0)
+}
+
 /// Lifetime assumed when the login answer has no `Token-Expires-In` (docs/rest-api.md, "Authentication").
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// Longest token lifetime believed; a larger `Token-Expires-In` is clamped to it.
@@ -354,6 +386,48 @@ mod tests {
         assert!(b64.ends_with('='));
         let clean = scrub(&format!("echo {}!", b64.trim_end_matches('=')), &[&basic]).unwrap();
         assert_eq!(clean, "echo <redacted>!");
+    }
+
+    /// A password and every form of it the scrubbing knows, with the client's secrets.
+    fn forms_of(password: &str) -> (Secret, Vec<String>) {
+        let basic = basic_header("ol-admin", password).unwrap();
+        let b64 = basic.expose().strip_prefix("Basic ").unwrap().to_string();
+        let forms = vec![
+            password.to_string(),
+            format!("ol-admin:{password}"),
+            b64.trim_end_matches('=').to_string(),
+            b64.clone(),
+            basic.expose().to_string(),
+        ];
+        (basic, forms)
+    }
+
+    #[test]
+    fn the_cut_withholds_the_beginning_of_a_secret() {
+        let (basic, forms) = forms_of("Tr0ub4dor&3-horse-22ch");
+        for form in &forms {
+            for at in 960..=1010 {
+                // The form runs over the cut: what comes before the cut is its beginning.
+                if at + 4 > 1000 || at + form.len() <= 1000 {
+                    continue;
+                }
+                let text = format!("{}{form}{}", "x".repeat(at), "y".repeat(200));
+                let out = cut(&text, 1000, &[&basic]);
+                assert!(!out.contains(&form[..4]), "{} bytes of {form:?} left at {at}: {out}", 1000 - at);
+                assert!(out.ends_with('…') && out.len() <= 1000 + '…'.len_utf8());
+            }
+        }
+    }
+
+    #[test]
+    fn the_cut_withholds_again_what_then_ends_the_text() {
+        let basic = basic_header("ol-admin", "Pa55word").unwrap();
+        let text = format!("{}Pa55Pa55w{}", "x".repeat(991), "z".repeat(50));
+        assert_eq!(cut(&text, 1000, &[&basic]), format!("{}…", "x".repeat(991)));
+        // Short texts are not cut; a cut falls on a character boundary.
+        assert_eq!(cut("Pa55", 1000, &[&basic]), "Pa55");
+        assert_eq!(cut(&"é".repeat(600), 1000, &[]), format!("{}…", "é".repeat(500)));
+        assert_eq!(cut(&format!("x{}", "é".repeat(600)), 1000, &[]), format!("x{}…", "é".repeat(499)));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! segments (`url`), the log hook (`log`), request bodies from files, buffers and readers
 //! (`data`), what a result is (`result`) and the bodies kept for the buffer protocol (`kept`),
 //! the operations being waited on, what the watcher learnt of them and whether a cancel stopped
-//! them (`waits`), and the atomic download file (`tempfile`).
+//! them (`waits`), the server's words fit to quote, secrets scrubbed (`words`), and the atomic
+//! download file (`tempfile`).
 //!
 //! May use: the wire, the session itself and `crate::error`. Never the operations or the C
 //! boundary (tests/layers.rs checks it).
@@ -19,3 +20,4 @@ pub mod result;
 pub(crate) mod tempfile;
 pub mod url;
 pub(crate) mod waits;
+pub mod words;

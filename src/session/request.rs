@@ -2,12 +2,13 @@
 //! replay), retries of idempotent calls on refused connections, and the mapping of transport
 //! failures and HTTP answers to statuses, with every secret cut out of the server's words.
 
-use crate::error::{server_message, Error, Result, Status};
+use crate::error::{Error, Result, Status};
 use crate::session::auth::{self, AuthHeader, Credentials, Secret, Session};
 use crate::session::client::Client;
 use crate::session::data::Data;
 use crate::session::log::LogLevel;
 use crate::session::url::{encode_segment, Segment};
+use crate::session::words::{quotable, server_message};
 use crate::wire::body::{self, ERROR_PREFIX};
 use crate::wire::direct;
 use crate::wire::interrupt::{self, Interrupt};
@@ -27,16 +28,10 @@ const LOGIN_BODY_LIMIT: u64 = 16 * 1024;
 const CONNECT_RETRY_DELAYS: [Duration; 3] =
     [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
 
-/// The server's words with every secret in play cut out, or withheld when that cannot be done.
-fn clean(words: &str, secrets: &[&Secret]) -> String {
-    auth::scrub(words, secrets)
-        .unwrap_or_else(|| "(the details are withheld: they contained the credentials)".to_string())
-}
-
 /// Words from an answer the client cannot use (a 2xx body or a header), fit to quote in a
-/// message: cut to a readable length, control characters out, every secret in play scrubbed.
+/// message: control characters out, every secret in play scrubbed, then cut to a readable length.
 fn quoted(words: &str, secrets: &[&Secret]) -> String {
-    clean(&server_message(Some("text/plain"), words.as_bytes()), secrets)
+    server_message(Some("text/plain"), words.as_bytes(), secrets)
 }
 
 /// Maps a transport failure before any response arrived.
@@ -69,7 +64,7 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (Status::ConnectFailed, format!("the proxy failed: {e}")),
         _ => (Status::UnexpectedResponse, format!("the exchange broke the HTTP protocol: {e}")),
     };
-    Error::new(status, format!("{what}: {}", clean(&detail, secrets)))
+    Error::new(status, format!("{what}: {}", quotable(&detail, secrets)))
 }
 
 fn is_refused(e: &ureq::Error) -> bool {
@@ -383,7 +378,7 @@ impl Client {
     /// Sends a call and reads its whole body (at most `limit` bytes).
     pub(crate) fn send_read(&self, call: &Call, limit: u64) -> Result<Vec<u8>> {
         let mut resp = self.send(call)?;
-        body::read_all(&call.what, &mut resp, limit)
+        body::read_all(&call.what, &mut resp, limit, body::Count::Not)
     }
 }
 
@@ -420,8 +415,8 @@ fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secr
     let status = resp.status().as_u16();
     let content_type = header(resp, "Content-Type");
     let prefix = body::read_prefix(resp, ERROR_PREFIX);
-    let words = server_message(content_type.as_deref(), &prefix);
-    Error::from_http(what, status, &clean(&words, secrets), had_credentials)
+    let words = server_message(content_type.as_deref(), &prefix, secrets);
+    Error::from_http(what, status, &words, had_credentials)
 }
 
 /// The content coding of a body sent coded although the client asked for `identity`.

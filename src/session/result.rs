@@ -141,13 +141,13 @@ impl PathList {
         if count > MAX_PATHS {
             return Err(Error::new(
                 Status::UnexpectedResponse,
-                format!("the result lists more than {MAX_PATHS} paths; read it with wf_get_result_stream instead"),
+                format!("the result lists more than {MAX_PATHS} paths, more than a path list may have"),
             ));
         }
         if u32::try_from(bytes).is_err() {
             return Err(Error::new(
                 Status::UnexpectedResponse,
-                "the path list is over 4 GiB; read it with wf_get_result_stream instead",
+                "the path list is over 4 GiB, more than a path list may hold",
             ));
         }
         let oom = |_| Error::new(Status::OutOfMemory, format!("not enough memory for a list of {count} paths"));

@@ -1,10 +1,12 @@
 //! Reading response bodies within bounds. No number the server sends sizes an allocation: a
 //! body grows as its bytes arrive, with fallible allocation, up to a limit the library or the
-//! caller chose; running out of memory is `Status::OutOfMemory`, never an abort.
-//! See docs/c-contract.md, "Memory".
+//! caller chose; running out of memory is `Status::OutOfMemory`, never an abort. A result's body
+//! is counted for the call's transfer callback as it arrives, one count per read, and the
+//! callback may stop it. See docs/c-contract.md, "Memory" and "Stopping a call".
 
 use crate::error::{Error, Result, Status};
 use crate::wire::direct;
+use crate::wire::interrupt::{self, Interrupt};
 use crate::wire::pages::{self, Prefault};
 use std::io::{self, Read};
 use ureq::http::Response;
@@ -22,9 +24,53 @@ pub(crate) enum Bounded {
     Over(u64),
 }
 
+/// Whether a body read counts its bytes for the call's transfer callback.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Count {
+    /// A result: counted as it arrives (and stoppable by the callback), with a final report.
+    Bytes,
+    /// A small answer that is not a result (an id, a progress, a version): not counted.
+    Not,
+}
+
+/// A reader that counts each read's bytes for the call's transfer callback (one count per read,
+/// so that the hot loops stay cheap) and stops when the call must stop.
+struct Counting<R> {
+    inner: R,
+    count: Count,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 && self.count == Count::Bytes {
+            interrupt::received(n as u64).map_err(Interrupt::into_io)?;
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Counting<R> {
+    /// Starts counting a body (`announced` its total when known).
+    fn new(inner: R, count: Count, announced: Option<u64>) -> Counting<R> {
+        if count == Count::Bytes {
+            interrupt::begin_receive(announced);
+        }
+        Counting { inner, count }
+    }
+
+    /// The body arrived whole: the final report, whatever the interval since the last one.
+    fn finish(&self, what: &str) -> Result<()> {
+        if self.count == Count::Bytes {
+            interrupt::report_final().map_err(|i| stopped(what, i))?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads a whole body of at most `limit` bytes; a longer one is an error.
-pub(crate) fn read_all(what: &str, resp: &mut Response<Body>, limit: u64) -> Result<Vec<u8>> {
-    match read_bounded(what, resp, limit, false)? {
+pub(crate) fn read_all(what: &str, resp: &mut Response<Body>, limit: u64, count: Count) -> Result<Vec<u8>> {
+    match read_bounded(what, resp, limit, false, count)? {
         Bounded::Whole(body) => Ok(body),
         Bounded::Over(_) => Err(Error::new(
             Status::UnexpectedResponse,
@@ -33,18 +79,25 @@ pub(crate) fn read_all(what: &str, resp: &mut Response<Body>, limit: u64) -> Res
     }
 }
 
-/// Reads a whole body if it has at most `limit` bytes, else reads the rest without keeping it
-/// and gives its size.
+/// Reads a whole result body if it has at most `limit` bytes, else reads the rest without
+/// keeping it and gives its size. Counted for the transfer callback.
 pub(crate) fn read_or_measure(what: &str, resp: &mut Response<Body>, limit: u64) -> Result<Bounded> {
-    read_bounded(what, resp, limit, true)
+    read_bounded(what, resp, limit, true, Count::Bytes)
 }
 
-fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest: bool) -> Result<Bounded> {
+fn read_bounded(
+    what: &str,
+    resp: &mut Response<Body>,
+    limit: u64,
+    measure_rest: bool,
+    count: Count,
+) -> Result<Bounded> {
     let announced = resp.body().content_length();
     // A large body goes into pages brought in ahead of the reads and, where the kernel can
     // bring them in, straight from the socket (src/wire/pages.rs, src/wire/direct.rs).
     let large = announced.is_some_and(|n| n >= direct::DIRECT_MIN);
-    let mut reader = direct::reader(resp, (large && pages::can_prefault()).then_some(direct::BUFFER_READ));
+    let direct = (large && pages::can_prefault()).then_some(direct::BUFFER_READ);
+    let mut reader = Counting::new(direct::reader(resp, direct), count, announced);
     let mut body = Vec::new();
     let mut bounded = reader.by_ref().take(limit.saturating_add(1));
     // Both grow the vector with try_reserve: exhaustion comes back as an io::Error.
@@ -56,6 +109,7 @@ fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest:
     let received = body.len() as u64;
     if received > limit {
         if !measure_rest {
+            // Not read to its end: no final report.
             return Ok(Bounded::Over(received));
         }
         // The rest goes through the start of the vector, in reads as large as the others.
@@ -72,12 +126,12 @@ fn read_bounded(what: &str, resp: &mut Response<Body>, limit: u64, measure_rest:
         let total = received.saturating_add(rest);
         return match announced {
             Some(n) if n != total => Err(truncated(what, total, n)),
-            _ => Ok(Bounded::Over(total)),
+            _ => reader.finish(what).map(|()| Bounded::Over(total)),
         };
     }
     match announced {
         Some(n) if n != received => Err(truncated(what, received, n)),
-        _ => Ok(Bounded::Whole(body)),
+        _ => reader.finish(what).map(|()| Bounded::Whole(body)),
     }
 }
 
@@ -132,8 +186,8 @@ pub(crate) fn read_prefix(resp: &mut Response<Body>, limit: u64) -> Vec<u8> {
     prefix
 }
 
-/// Reads exactly `buf.len()` bytes (the announced length) into the caller's buffer, then checks
-/// that the body ends there.
+/// Reads exactly `buf.len()` bytes (the announced length) of a result into the caller's buffer,
+/// then checks that the body ends there. Counted for the transfer callback.
 pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) -> Result<()> {
     let (len, expected) = (buf.len(), Some(buf.len() as u64));
     // A large body goes straight from the socket into pages in memory: they are already, or
@@ -144,7 +198,8 @@ pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) 
         Some(p) => p.ahead(buf.as_mut_ptr(), len, 0, direct::BUFFER_READ),
         None => large,
     };
-    let mut reader = direct::reader(resp, in_memory.then_some(direct::BUFFER_READ));
+    let mut reader =
+        Counting::new(direct::reader(resp, in_memory.then_some(direct::BUFFER_READ)), Count::Bytes, expected);
     let mut filled = 0;
     while filled < len {
         if let Some(p) = &mut ahead {
@@ -160,7 +215,7 @@ pub(crate) fn read_exact(what: &str, resp: &mut Response<Body>, buf: &mut [u8]) 
     // Reaching the end lets the connection go back to the pool.
     let mut probe = [0u8; 1];
     match reader.read(&mut probe) {
-        Ok(0) => Ok(()),
+        Ok(0) => reader.finish(what),
         Ok(_) => {
             Err(Error::new(Status::UnexpectedResponse, format!("{what}: the body is longer than its Content-Length")))
         }
@@ -175,8 +230,18 @@ fn truncated(what: &str, received: u64, announced: u64) -> Error {
     )
 }
 
+/// The error of a body read that its call's controls stopped (abort, deadline, callback).
+fn stopped(what: &str, i: Interrupt) -> Error {
+    let mut e = i.into_error();
+    e.message = format!("{what}: {}", e.message);
+    e
+}
+
 /// Maps a failure while reading a body the server had started to send.
 pub(crate) fn read_error(what: &str, e: io::Error, received: u64, expected: Option<u64>) -> Error {
+    if let Some(i) = Interrupt::from_io(&e) {
+        return stopped(what, i);
+    }
     if e.kind() == io::ErrorKind::OutOfMemory {
         return Error::new(
             Status::OutOfMemory,

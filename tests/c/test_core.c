@@ -202,6 +202,34 @@ static void test_result_ex_for_every_kind(void) {
   wf_client_free(c);
 }
 
+/* A result read whole whose path list cannot be built (more than WF_MAX_PATHS paths) is kept,
+ * not lost: on a server that deletes results once read, the next calls still get it. */
+static void test_result_ex_keeps_a_body_it_cannot_list(void) {
+  char op[WF_OPERATION_ID_CAPACITY];
+  wf_result *r = NULL;
+  uint8_t *buf;
+  size_t len = 0, i, lines = 0;
+  char params[64];
+  wf_client *c = logged_in_client();
+  g_test = "result_ex_keeps_a_body_it_cannot_list";
+  sim_settings("{\"delete_after_read\":true,\"spool_dir\":\"\",\"path_separator\":\"\\n\"}");
+  snprintf(params, sizeof params, "\"sim_spool_files\":%lu", (unsigned long)WF_MAX_PATHS + 1);
+  submit(c, config(SPLIT_PRESET, params), op, sizeof op);
+  sim_clear_log();
+  CHECK_STATUS(wf_get_result_ex(c, op, &r), WF_UNEXPECTED_RESPONSE);
+  CHECK(r == NULL);
+  CHECK(strstr(wf_last_error_message(), "is kept") != NULL);
+  CHECK_STATUS(wf_get_result(c, op, NULL, &len), WF_BUFFER_TOO_SMALL);
+  buf = (uint8_t *)malloc(len);
+  CHECK_STATUS(wf_get_result(c, op, buf, &len), WF_OK);
+  for (i = 0; i < len; i++) lines += buf[i] == '\n';
+  CHECK(lines == WF_MAX_PATHS && buf[0] == '/');
+  CHECK(sim_count("/getResult/") == 1);
+  free(buf);
+  sim_settings("{\"delete_after_read\":false,\"spool_dir\":\"/var/lib/olconnect/spool\",\"path_separator\":\",\"}");
+  wf_client_free(c);
+}
+
 /* What reaches C after a failure: the status, *out_len untouched, the HTTP status and the
  * server's words. The full fault matrix is tested once, in the Rust suite. */
 static void test_wire_failures(void) {
@@ -330,6 +358,7 @@ int main(int argc, char **argv) {
   test_credentials_and_statuses();
   test_buffer_protocol_asks_the_server_once();
   test_result_ex_for_every_kind();
+  test_result_ex_keeps_a_body_it_cannot_list();
   test_wire_failures();
   test_large_results_read_past_the_stack();
   test_threads_share_one_client();

@@ -107,6 +107,23 @@ def test_on_bytes_reports_downloads_and_can_stop_them(sim, tmp_path):
         assert not (tmp_path / "b.pdf").exists()
 
 
+def test_on_bytes_reports_a_result_read_into_memory_and_can_stop_it(sim):
+    # Found by review: a result read into memory was reported once, as 0 bytes of an unknown total.
+    with wf.Client(sim.url, username="ol-admin", password="secret") as c:
+        op = c.submit(config(sim_output_size=3_000_000))
+        seen = []
+        sim.fault(kind="trickle", chunk=262144, interval_ms=60, path="getResult")
+        assert len(c.result(op, on_bytes=lambda n, total: seen.append((n, total))).data) == 3_000_000
+        assert seen[-1] == (3_000_000, 3_000_000)
+        assert any(0 < n < 3_000_000 and total == 3_000_000 for n, total in seen), "reports as data moves"
+        assert [n for n, _ in seen] == sorted(n for n, _ in seen)
+        sim.fault(kind="trickle", chunk=262144, interval_ms=60, path="getResult")
+        start = time.monotonic()
+        with pytest.raises(wf.AbortedError):
+            c.result(op, on_bytes=lambda n, total: n < 500_000)
+        assert time.monotonic() - start < 0.6, "stopped before the whole body arrived"
+
+
 def test_asyncio_cancellation_stops_the_native_call(sim):
     async def main():
         c = await wf.AsyncClient.connect(sim.url, username="ol-admin", password="secret")
