@@ -95,6 +95,15 @@ fn no_layer_uses_a_layer_above_it() {
 }
 
 #[test]
+fn the_vocabulary_uses_no_layer() {
+    // Every layer, the wire included, uses src/error.rs: it may use none of them.
+    let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/error.rs")).unwrap();
+    let used: Vec<String> =
+        crate_paths(&source).into_iter().map(|(line, first)| format!("line {line}: {first}")).collect();
+    assert!(used.is_empty(), "src/error.rs uses the crate: {used:?}");
+}
+
+#[test]
 fn only_the_layer_folders_and_the_vocabulary_are_at_the_root() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut root: Vec<String> =
