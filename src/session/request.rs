@@ -306,7 +306,12 @@ impl Client {
     pub(crate) fn send(&self, call: &Call) -> Result<Response<Body>> {
         let agent = self.agent();
         let line = LoginLine::default();
-        let login = |basic: &Secret| self.login_exchange(&agent, basic, &line);
+        // Whether this call logged in itself (not only took a token another thread's login got).
+        let logged_in = std::cell::Cell::new(false);
+        let login = |basic: &Secret| {
+            logged_in.set(true);
+            self.login_exchange(&agent, basic, &line)
+        };
         let header = self.shared.auth.header(&login);
         self.log_login(&line);
         let (mut header, generation) = header?;
@@ -321,12 +326,26 @@ impl Client {
                 format!("{} {}: HTTP {status}; logging in again and replaying once", call.method.name(), call.path)
             });
             let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
+            logged_in.set(false);
             let relogged = self.shared.auth.relogin(generation, &login);
             self.log_login(&line);
-            header = relogged?.0;
+            let (renewed, generation) = relogged?;
+            header = renewed;
             let started = Instant::now();
             resp = self.send_with_retries(&agent, call, &header)?;
             self.log_exchange(call, &resp, started);
+            let status = resp.status().as_u16();
+            // The token came from another thread's login and was revoked too meanwhile (the
+            // server forgot its sessions): this call logs in itself, once, and replays once more.
+            if (status == 401 || status == 403) && !logged_in.get() && self.shared.auth.can_relogin() {
+                let _ = body::read_prefix(&mut resp, ERROR_PREFIX);
+                let relogged = self.shared.auth.relogin(generation, &login);
+                self.log_login(&line);
+                header = relogged?.0;
+                let started = Instant::now();
+                resp = self.send_with_retries(&agent, call, &header)?;
+                self.log_exchange(call, &resp, started);
+            }
         }
         self.accepted(call, resp, had_credentials, &header)
     }
