@@ -15,7 +15,7 @@ SANENV   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stac
 C_TESTS  := test_core test_workflow test_control test_filestore
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo deps test lint fuzz-smoke test-netns test-rust test-sim test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
+.PHONY: all lib demo deps test lint fuzz-smoke test-netns test-tsan test-rust test-sim test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -38,7 +38,7 @@ demo: lib | $(BUILD)
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf --data examples/invoices.csv'
 	@scripts/pdf-pages.sh $(BUILD)/result.pdf
 
-test: deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns fuzz-smoke
+test: deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke
 
 # The simulator as a product: its PDFs opened by poppler and qpdf, and docs/openapi.yaml replayed
 # against it with schemathesis (CONTRACT_SECONDS, default 60).
@@ -49,6 +49,10 @@ test-sim: lib
 # Real network faults across a veth pair into a network namespace (root; skips otherwise).
 test-netns: lib
 	tests/netns/run.sh
+
+# ThreadSanitizer over the concurrency tests, Rust and C (bounded; docs/RELIABILITY.md).
+test-tsan:
+	scripts/tsan.sh
 
 # Every fuzz target for a few seconds (longer runs: scripts/fuzz.sh SECONDS, docs/RELIABILITY.md).
 fuzz-smoke:
