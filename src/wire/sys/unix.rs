@@ -33,18 +33,24 @@ pub(crate) fn wait_writable(socket: &Socket, step: Duration) -> io::Result<bool>
     }
 }
 
-/// A blocking read that waits at most `step` (then `WouldBlock` or `TimedOut`). `set` is the
-/// socket's read timeout as last set, so that it is set only when it changes.
+/// Bounds the socket's next read to `step`; `set` is its read timeout as last set, so that it
+/// is set only when it changes (a large body takes thousands of reads).
+fn bound_read(stream: &TcpStream, step: Duration, set: &mut Option<Duration>) -> io::Result<()> {
+    if *set != Some(step) {
+        stream.set_read_timeout(Some(step))?;
+        *set = Some(step);
+    }
+    Ok(())
+}
+
+/// A blocking read that waits at most `step` (then `WouldBlock` or `TimedOut`).
 pub(crate) fn read_step(
     stream: &TcpStream,
     buf: &mut [u8],
     step: Duration,
     set: &mut Option<Duration>,
 ) -> io::Result<usize> {
-    if *set != Some(step) {
-        stream.set_read_timeout(Some(step))?;
-        *set = Some(step);
-    }
+    bound_read(stream, step, set)?;
     (&*stream).read(buf)
 }
 
@@ -56,10 +62,7 @@ pub(crate) fn read_all_step(
     step: Duration,
     set: &mut Option<Duration>,
 ) -> io::Result<usize> {
-    if *set != Some(step) {
-        stream.set_read_timeout(Some(step))?;
-        *set = Some(step);
-    }
+    bound_read(stream, step, set)?;
     // SAFETY: `buf` is valid for writes of its length; the socket is open while `stream` is.
     let n = unsafe { libc::recv(stream.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_WAITALL) };
     if n < 0 {
