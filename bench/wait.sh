@@ -35,20 +35,29 @@ trap 'rm -rf "$out"' EXIT
 # The simulator, its access log (stderr) to a file of the run: with-sim.sh starts it through this.
 cat >"$out/sim" <<EOF
 #!/usr/bin/env bash
+echo \$\$ >"\$SIM_PID_FILE"
 exec "$PWD/target/release/olconnect-sim" "\$@" 2>"\$SIM_ACCESS_LOG"
 EOF
 chmod +x "$out/sim"
 
-# run NAME MODE N [THREADS]: one measurement; NAME.kv (the program's figures), NAME.log (the
-# simulator's access log), NAME.load (load averages before and after).
+# CPU time of the whole machine so far (user, nice, system, irq, softirq, steal), in seconds.
+machine_cpu() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
+
+# run NAME MODE N [THREADS]: one measurement; NAME.kv (the program's figures, with the
+# simulator's CPU seconds and the machine's CPU seconds and wall time over the run appended),
+# NAME.log (the simulator's access log).
 run() {
-  local name=$1 mode=$2 n=$3 threads=${4:-}
-  cut -d' ' -f1-3 /proc/loadavg >"$out/$name.load"
-  SIM_ACCESS_LOG="$out/$name.log" OLCONNECT_SIM="$out/sim" \
+  local name=$1 mode=$2 n=$3 threads=${4:-} t0 c0
+  t0=$(date +%s.%N)
+  c0=$(machine_cpu)
+  SIM_ACCESS_LOG="$out/$name.log" SIM_PID_FILE="$out/$name.pid" OLCONNECT_SIM="$out/sim" \
     scripts/with-sim.sh --access-log true --op-duration-ms 0 --log-capacity 0 -- \
-    bash -c "\"$B/waitbench\" $mode \"\$SIM_URL\" $n $min_ms $max_ms $threads" >"$out/$name.kv" 2>"$out/$name.err" ||
+    bash -c "\"$B/waitbench\" $mode \"\$SIM_URL\" $n $min_ms $max_ms $threads; rc=\$?
+      awk -v hz=\$(getconf CLK_TCK) '{ print \"sim_cpu_s=\" (\$14 + \$15) / hz }' /proc/\$(cat \"$out/$name.pid\")/stat
+      exit \$rc" >"$out/$name.kv" 2>"$out/$name.err" ||
     echo "failed=exit $?" >>"$out/$name.kv"
-  cut -d' ' -f1-3 /proc/loadavg >>"$out/$name.load"
+  echo "machine_cpu_s=$(echo "$(machine_cpu) - $c0" | bc)" >>"$out/$name.kv"
+  echo "run_s=$(echo "$(date +%s.%N) - $t0" | bc)" >>"$out/$name.kv"
   echo "$name: $(tr '\n' ' ' <"$out/$name.kv")" >&2
   if [ -s "$out/$name.err" ]; then head -n 6 "$out/$name.err" >&2; fi
 }

@@ -359,7 +359,7 @@ int main(int argc, char **argv) {
   }
   printf("ended_before_waits_began=%ld\nerrors=%ld\n", late, errors);
   printf("peak_threads=%ld\nrss_before_wait_kib=%ld\npeak_rss_kib=%ld\n", peak_threads, rss0, hwm);
-  printf("cpu_wait_s=%.2f\n", cpu_seconds() - cpu0);
+  printf("cpu_wait_s=%.2f\ncpu_total_s=%.2f\n", cpu_seconds() - cpu0, cpu_seconds());
   /* The window, in Unix epoch ms: waits starting, all waiters in, the last one out. */
   printf("wait_start_ms=%.0f\nspawned_ms=%.0f\nall_joined_ms=%.0f\nwait_end_ms=%.0f\n", (start + clock_offset) * 1e3,
          (spawned + clock_offset) * 1e3, (joined + clock_offset) * 1e3, (end + clock_offset) * 1e3);

@@ -1,6 +1,6 @@
 """The "wait" section of bench/RESULTS.md, from the runs of bench/wait.sh: for each run NAME,
-NAME.kv (waitbench's key=value figures), NAME.log (the simulator's access log) and NAME.load
-(load averages before and after). Usage: waitreport.py DIR NS MODES ANY_THREADS MIN_MS MAX_MS
+NAME.kv (waitbench's key=value figures, then the simulator's and the whole machine's CPU seconds
+and the wall time of the run) and NAME.log (the simulator's access log). Usage: waitreport.py DIR NS MODES ANY_THREADS MIN_MS MAX_MS
 SECONDS DAY MACHINE."""
 
 import datetime
@@ -11,7 +11,7 @@ import sys
 # The watcher's schedule (docs/architecture.md, "Waiting"): looks 10 ms apart while waits join,
 # then every 100 ms growing x1.5 to 2 s.
 FIRST, LONGEST = 0.1, 2.0
-LINE = re.compile(r'^(\S+Z) \S+ "(\S+) (\S+)" (\d+) (\d+) ')
+LINE = re.compile(r'^(\S+Z) (\S+) "(\S+) (\S+)" (\d+) (\d+) ')
 
 
 def epoch_ms(stamp):
@@ -48,11 +48,12 @@ def measure(out, name):
     for line in (out / f"{name}.log").read_text().splitlines():
         m = LINE.match(line)
         if m:
-            reqs.append((epoch_ms(m[1]), kind(m[3]), int(m[5]), m[3].rsplit("/", 1)[-1]))
+            reqs.append((epoch_ms(m[1]), kind(m[4]), int(m[6]), m[4].rsplit("/", 1)[-1], m[2]))
     # The access log stamps a request when its answer is written: up to 1 ms after the last return.
-    window = [(t, k, b) for t, k, b, _ in reqs if start <= t <= end + 1]
+    window = [(t, k, b) for t, k, b, _, _ in reqs if start <= t <= end + 1]
+    kv["connections"] = len({peer for t, _, _, _, peer in reqs if start <= t <= end + 1})
     per_op = {}
-    for t, k, _, op in reqs:
+    for t, k, _, op, _ in reqs:
         if k == "getProgress" and start <= t <= end + 1:
             per_op[op] = per_op.get(op, 0) + 1
     kv["progress_ops"] = len(per_op)
@@ -76,10 +77,19 @@ def measure(out, name):
     kv["ops_start"] = sum(1 for t in looks if t < first_end)
     kv["ops_done_phase"] = sum(1 for t in looks if t >= first_end)
     kv["done_phase_s"] = (end - first_end) / 1e3
-    kv["ops_allowed"] = looks_allowed(max(0.0, end - joined) / 1e3) - looks_allowed(max(0.0, first_end - joined) / 1e3) + 2
+    if joined <= first_end:
+        kv["ops_allowed"] = looks_allowed((end - joined) / 1e3) - looks_allowed((first_end - joined) / 1e3) + 2
+    else:  # waits still joining after the first end: looks 10 ms apart until the last, then the back-off
+        kv["ops_allowed"] = int((joined - first_end) / 10) + 1 + looks_allowed(max(0.0, end - joined) / 1e3) + 1
     kv["joined_s"] = (joined - start) / 1e3
     kv["spawned_s"] = (float(kv["spawned_ms"]) - start) / 1e3
     return kv
+
+
+def others(kv):
+    """Cores kept busy by everything but this run (its program and simulator), on average."""
+    own = float(kv["cpu_total_s"]) + float(kv["sim_cpu_s"])
+    return max(0.0, float(kv["machine_cpu_s"]) - own) / float(kv["run_s"])
 
 
 def f(x, digits=1):
@@ -99,12 +109,11 @@ def main():
         for mode in modes.split():
             name = f"{mode}_{n}"
             kv = measure(out, name)
-            load = (out / f"{name}.load").read_text().split()
             if "failed" in kv or "wait_end_ms" not in kv:
                 why = kv.get("failed", "no result")
                 if "threads_started" in kv:
                     why += f" ({kv['threads_started']} threads started)"
-                rows.append(f"| {labels[mode]} | {n} | not measured: {why} |||||||||")
+                rows.append(f"| {labels[mode]} | {n} | not measured: {why} ||||||||||")
                 continue
             returned = int(kv["delay_count"])
             rows.append(
@@ -116,7 +125,7 @@ def main():
                 f"| {f(int(kv['peak_rss_kib']) / 1024)} | {f(kv['cpu_wait_s'])} "
                 f"| {f(kv['delay_median_ms'], 0)} / {f(kv['delay_p99_ms'], 0)} / {f(kv['delay_max_ms'], 0)}"
                 f"{'' if returned == int(n) else f' ({returned:,} of {int(n):,})'} "
-                f"| {load[0]}→{load[3]} |")
+                f"| {f(kv['sim_cpu_s'])} | {f(others(kv), 2)} |")
             if mode != "baseline":
                 req_ok = kv["getProgress_n"] <= int(n) and kv["ops_done_phase"] <= kv["ops_allowed"]
                 delay_ok = float(kv["delay_max_ms"]) <= LONGEST * 1e3 and returned == int(n)
@@ -141,13 +150,15 @@ def main():
                 f"{kv['submit_rtt_max_ms']} ms); the operations ended {f((float(kv['first_end_ms']) - float(kv['wait_start_ms'])) / 1e3)}"
                 f"–{f((float(kv['last_end_ms']) - float(kv['wait_start_ms'])) / 1e3)} s after the waits began; "
                 f"waiter threads started in {f(kv['spawned_s'], 2)} s, the last one called the library after "
-                f"{f(kv['joined_s'], 2)} s; RSS before the waits {f(int(kv['rss_before_wait_kib']) / 1024)} MiB"
+                f"{f(kv['joined_s'], 2)} s; RSS before the waits {f(int(kv['rss_before_wait_kib']) / 1024)} MiB; "
+                f"{kv['connections']:,} connections to the server during the wait"
                 + ("; " + "; ".join(extra) if extra else ""))
 
     print(f"""## Many concurrent waits (bench/wait.sh)
 
 {day}, {machine}; the whole run took {took} s. The machine was shared with other sessions
-building at the same time: load averages (1 min) before→after each run in the last column. One
+working at the same time: the last column is the CPU they used during each run (the machine's
+CPU time less this run's program and simulator, over the run's wall time, in cores of 2). One
 run of each (`bench/src/waitbench.c`): N operations submitted to a fresh simulator (release
 build, security on, one `wf_client`), each with its own duration (`sim_duration_ms`) so that
 they end one after another, evenly spread over about {int(min_ms) // 1000}–{int(max_ms) // 1000} s after the waits begin (the
@@ -157,10 +168,11 @@ waiter returned): rates per second over that window, the busiest second in paren
 from an operation's end (its submit sent + its duration; at most one submit round trip early, so
 an upper bound) to its waiter's return. Threads (sampled every 50 ms) and peak RSS (`VmHWM`) of
 the waiting process from `/proc/self/status`; waiter threads have 256 KiB stacks. CPU: user +
-system seconds of the process during the wait.
+system seconds of the process during the wait; server CPU: the simulator's, over the whole run
+(its submissions included, well under a second).
 
-| waits | N | window s | getOperations/s (peak) | getProgress/s (peak) | getOperations / getProgress in all | getOperations MB/s served | threads | peak RSS MiB | CPU s | delay ms median / p99 / max | load |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| waits | N | window s | getOperations/s (peak) | getProgress/s (peak) | getOperations / getProgress in all | getOperations MB/s served | threads | peak RSS MiB | CPU s | delay ms median / p99 / max | server CPU s | others' CPU, cores |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 """ + "\n".join(rows) + """
 
 Targets of issue 31 for the watcher's waits: requests ≤ one getOperations per interval + one
