@@ -55,12 +55,15 @@ run() {
     bash -c "\"$B/waitbench\" $mode \"\$SIM_URL\" $n $min_ms $max_ms $threads; rc=\$?
       awk -v hz=\$(getconf CLK_TCK) '{ print \"sim_cpu_s=\" (\$14 + \$15) / hz }' /proc/\$(cat \"$out/$name.pid\")/stat
       exit \$rc" >"$out/$name.kv" 2>"$out/$name.err" ||
-    echo "failed=exit $?" >>"$out/$name.kv"
+    { echo "failed=exit $?" >>"$out/$name.kv"; broken=1; }
   echo "machine_cpu_s=$(echo "$(machine_cpu) - $c0" | bc)" >>"$out/$name.kv"
   echo "run_s=$(echo "$(date +%s.%N) - $t0" | bc)" >>"$out/$name.kv"
   echo "$name: $(tr '\n' ' ' <"$out/$name.kv")" >&2
   if [ -s "$out/$name.err" ]; then head -n 6 "$out/$name.err" >&2; fi
+  # The smoke run (CI) also fails when a wait failed or timed out: with 50 operations none may.
+  if [ -n "$smoke" ] && grep -qE '^(errors|timed_out)=[1-9]' "$out/$name.kv"; then broken=1; fi
 }
+broken=
 
 started=$(date +%s)
 for n in $ns; do
@@ -79,3 +82,4 @@ python3 bench/src/waitreport.py "$out" "$ns" "$modes" "$any_threads" "$min_ms" "
 cat "$report"
 if [ -z "$smoke" ]; then replace_section wait "$report"; fi
 rm -f "$report"
+if [ -n "$broken" ]; then echo "bench/wait.sh: a run failed (see above)" >&2; exit 1; fi
