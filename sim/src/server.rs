@@ -211,7 +211,10 @@ fn with_id(raw: &str, f: impl FnOnce(&str) -> Response) -> Response {
 
 fn new_operation(shared: &Shared, settings: &Settings, config: &Value) -> Result<Operation, Response> {
     let mut store = shared.store.lock().unwrap();
-    store.clean_up(settings.cleanup_after, &running_references(shared));
+    // Only when clean-up is on: listing what runs costs a pass over every operation ever submitted.
+    if settings.cleanup_after.is_some() {
+        store.clean_up(settings.cleanup_after, &running_references(shared));
+    }
     let mut op =
         Operation::from_config(config, &store, settings, &mut || shared.next_entity.fetch_add(1, Ordering::Relaxed))
             .map_err(|(status, msg, param)| Response::error(status, &msg, param.as_deref()))?;
@@ -343,7 +346,10 @@ fn upload(shared: &Shared, settings: &Settings, req: &Request, endpoint: &str) -
     let name =
         req.query("filename").map(str::to_string).unwrap_or_else(|| format!("upload-{}", crate::util::new_uuid()));
     let mut store = shared.store.lock().unwrap();
-    store.clean_up(settings.cleanup_after, &running_references(shared));
+    // Only when clean-up is on: listing what runs costs a pass over every operation ever submitted.
+    if settings.cleanup_after.is_some() {
+        store.clean_up(settings.cleanup_after, &running_references(shared));
+    }
     match store.add_upload(&name, kind, req.body.clone(), persistent, settings.upload_store_limit) {
         Some(id) => Response::text(200, id.to_string()),
         None => Response::error(500, "The File Store is full (upload_store_limit)", Some(&name)),
