@@ -35,13 +35,13 @@ fn cancelled(op_id: &str) -> Error {
     Error::new(Status::Aborted, format!("operation '{op_id}' was cancelled while being waited on"))
 }
 
-/// The error of a wait stopped by its controls.
-fn stopped(i: Interrupt, what: &str, last: Option<i32>) -> Error {
+/// The error of a wait stopped by its controls; `unfinished` says what had not finished when
+/// its deadline passed.
+fn stopped(i: Interrupt, unfinished: &str) -> Error {
     match i {
-        Interrupt::Deadline(_) => Error::new(
-            Status::Timeout,
-            format!("{what} did not finish within the wait deadline (last progress {}%)", last.unwrap_or(0)),
-        ),
+        Interrupt::Deadline(_) => {
+            Error::new(Status::Timeout, format!("{unfinished} within the wait deadline; the server goes on with it"))
+        }
         other => other.into_error(),
     }
 }
@@ -130,7 +130,10 @@ impl Client {
                         return Ok(());
                     }
                     Some(Err(e)) => return Err(e),
-                    None => pause(self, seen).map_err(|i| stopped(i, &what, reported))?,
+                    None => pause(self, seen).map_err(|i| {
+                        let last = reported.unwrap_or(0);
+                        stopped(i, &format!("{what} did not finish (last progress {last}%)"))
+                    })?,
                 }
             }
         });
@@ -153,8 +156,8 @@ impl Client {
                     return Ok((i, ended));
                 }
             }
-            let what = format!("none of the {} operations waited on", op_ids.len());
-            pause(self, seen).map_err(|i| stopped(i, &what, None))?;
+            let what = format!("none of the {} operations waited on finished", op_ids.len());
+            pause(self, seen).map_err(|i| stopped(i, &what))?;
         });
         release(self, op_ids, registrations);
         outcome
@@ -171,8 +174,8 @@ impl Client {
             if pending == 0 {
                 return looks.into_iter().flatten().find(|l| l.is_err()).unwrap_or(Ok(()));
             }
-            let what = format!("{pending} of the {} operations waited on", op_ids.len());
-            pause(self, seen).map_err(|i| stopped(i, &what, None))?;
+            let what = format!("{pending} of the {} operations waited on did not finish", op_ids.len());
+            pause(self, seen).map_err(|i| stopped(i, &what))?;
         });
         release(self, op_ids, registrations);
         outcome

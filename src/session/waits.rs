@@ -46,6 +46,8 @@ pub(crate) struct Watch {
     pub delay: Duration,
     /// Transient failures of its own progress answers in a row.
     pub failures: u32,
+    /// When the last wait using it ended (it is then kept a while, not watched).
+    released_at: Option<Instant>,
 }
 
 /// One watched operation: its state, and the flag `cancel` sets.
@@ -57,6 +59,14 @@ pub(crate) struct Signal {
 /// One wait's share of its operation's entry.
 pub(crate) struct Registration {
     signal: Arc<Signal>,
+}
+
+/// How long an entry no wait uses any more is kept, with what the watcher learnt of it.
+pub(crate) const KEPT_AFTER_RELEASE: Duration = Duration::from_secs(10);
+
+/// Forgets the entries released more than [`KEPT_AFTER_RELEASE`] ago.
+fn forget_released(map: &mut HashMap<String, Arc<Signal>>) {
+    map.retain(|_, s| s.watch().released_at.is_none_or(|t| t.elapsed() < KEPT_AFTER_RELEASE));
 }
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,6 +86,7 @@ impl Signal {
                 next_check: Instant::now(),
                 delay: first_check,
                 failures: 0,
+                released_at: None,
             }),
         }
     }
@@ -97,26 +108,48 @@ impl Registration {
 }
 
 impl WaitSignals {
-    /// Registers a wait for `op_id`; a new entry is checked at once by the watcher.
+    /// Registers a wait for `op_id`. An entry released less than [`KEPT_AFTER_RELEASE`] ago is
+    /// taken up again with what the watcher learnt (a loop of `wait_any` over a set costs no new
+    /// look), unless it was cancelled or failed; a new entry is looked at at once by the watcher.
     pub(crate) fn register(&self, op_id: &str, first_check: Duration) -> Registration {
-        let signal = locked(&self.waiting)
-            .entry(op_id.to_string())
-            .or_insert_with(|| Arc::new(Signal::new(first_check)))
-            .clone();
-        signal.watch().waiters += 1;
-        self.notify();
+        let mut map = locked(&self.waiting);
+        forget_released(&mut map);
+        // A released entry is taken up unless it was cancelled or failed (a new wait asks again).
+        let reusable = map.get(op_id).is_some_and(|s| {
+            let w = s.watch();
+            w.waiters > 0 || !(s.is_cancelled() || matches!(w.outcome, Some(Outcome::Failed(_))))
+        });
+        let signal = if reusable {
+            map[op_id].clone()
+        } else {
+            let fresh = Arc::new(Signal::new(first_check));
+            map.insert(op_id.to_string(), fresh.clone());
+            fresh
+        };
+        {
+            let mut w = signal.watch();
+            w.waiters += 1;
+            w.released_at = None;
+        }
+        drop(map);
+        if !reusable {
+            self.notify();
+        }
         Registration { signal }
     }
 
-    /// Ends one wait's use of the entry of `op_id`; the last one removes it, so that a later
-    /// wait for the same id starts afresh, not cancelled.
-    pub(crate) fn release(&self, op_id: &str, registration: Registration) {
+    /// Ends one wait's use of the entry of `op_id`; after the last one, the entry is kept for
+    /// [`KEPT_AFTER_RELEASE`] (not watched), then forgotten: a later wait for the same id then
+    /// starts afresh, and one after a cancel never finds it cancelled.
+    pub(crate) fn release(&self, _op_id: &str, registration: Registration) {
         let mut map = locked(&self.waiting);
         let mut watch = registration.signal.watch();
         watch.waiters = watch.waiters.saturating_sub(1);
-        if watch.waiters == 0 && map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
-            map.remove(op_id);
+        if watch.waiters == 0 {
+            watch.released_at = Some(Instant::now());
         }
+        drop(watch);
+        forget_released(&mut map);
     }
 
     /// Marks the waits of `op_id` on this client cancelled and wakes them.
@@ -127,11 +160,16 @@ impl WaitSignals {
         }
     }
 
-    /// The operations still to watch (no outcome yet, not cancelled).
+    /// The operations still to watch (waited on, no outcome yet, not cancelled).
     pub(crate) fn watched(&self) -> Vec<(String, Arc<Signal>)> {
         locked(&self.waiting)
             .iter()
-            .filter(|(_, s)| !s.is_cancelled() && s.watch().outcome.is_none())
+            .filter(|(_, s)| {
+                !s.is_cancelled() && {
+                    let w = s.watch();
+                    w.waiters > 0 && w.outcome.is_none()
+                }
+            })
             .map(|(id, s)| (id.clone(), s.clone()))
             .collect()
     }
@@ -166,8 +204,9 @@ impl WaitSignals {
     /// under the entries' lock, so that a wait registering meanwhile finds no watcher running
     /// and starts one).
     pub(crate) fn stop_watcher_if_idle(&self) -> bool {
-        let map = locked(&self.waiting);
-        if map.is_empty() {
+        let mut map = locked(&self.waiting);
+        if map.values().all(|s| s.watch().waiters == 0) {
+            map.clear();
             *locked(&self.watcher_running) = false;
             true
         } else {
@@ -180,9 +219,10 @@ impl WaitSignals {
         *locked(&self.watcher_running) = false;
     }
 
+    /// Entries waited on now.
     #[cfg(test)]
     fn len(&self) -> usize {
-        locked(&self.waiting).len()
+        locked(&self.waiting).values().filter(|s| s.watch().waiters > 0).count()
     }
 }
 
@@ -212,6 +252,28 @@ mod tests {
         drop(held);
         signals.release("op", fresh);
         assert_eq!(signals.len(), 0);
+    }
+
+    #[test]
+    fn a_released_entry_is_taken_up_again_with_what_was_learnt_unless_it_failed() {
+        // A loop of wait_any releases and registers its set on every call: what the watcher
+        // learnt (an operation finished) must not be asked of the server again.
+        let signals = WaitSignals::default();
+        let r = signals.register("done", FIRST);
+        r.signal().watch().outcome = Some(Outcome::Finished);
+        signals.release("done", r);
+        let generation = signals.generation();
+        let again = signals.register("done", FIRST);
+        assert!(matches!(again.signal().watch().outcome, Some(Outcome::Finished)));
+        assert_eq!(signals.generation(), generation, "taking an entry up again wakes no watcher");
+        assert!(signals.watched().is_empty(), "nothing left to ask");
+        signals.release("done", again);
+        let r = signals.register("failed", FIRST);
+        r.signal().watch().outcome = Some(Outcome::Failed(Error::new(crate::error::Status::ServerError, "x")));
+        signals.release("failed", r);
+        let again = signals.register("failed", FIRST);
+        assert!(again.signal().watch().outcome.is_none(), "a failure is asked again");
+        signals.release("failed", again);
     }
 
     #[test]
