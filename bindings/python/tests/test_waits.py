@@ -42,10 +42,15 @@ def counts(sim):
 
 
 def staggered(client, n, low=500, high=3000, seed=31):
-    """``n`` operations running from ``low`` to ``high`` ms, and their durations."""
+    """``n`` operations running from ``low`` to ``high`` ms, and when each should end
+    (``time.monotonic()`` at its submission plus its duration)."""
     rnd = random.Random(seed)
-    durations = [rnd.randint(low, high) for _ in range(n)]
-    return [client.submit(config(sim_duration_ms=d)) for d in durations], durations
+    ops, ends = [], []
+    for _ in range(n):
+        duration = rnd.randint(low, high)
+        ops.append(client.submit(config(sim_duration_ms=duration)))
+        ends.append(time.monotonic() + duration / 1000)
+    return ops, ends
 
 
 class LoopErrors:
@@ -172,7 +177,7 @@ def test_a_cancelled_operation_ends_its_wait_with_aborted_error(client):
 def test_as_completed_over_500_operations_on_one_thread(fresh_sim, caplog):
     caplog.set_level(logging.DEBUG, logger="olconnect_wf")
     with wf.Client(fresh_sim.url, username="ol-admin", password="secret") as c:
-        ops, durations = staggered(c, 500)
+        ops, ends = staggered(c, 500)
         fresh_sim.clear_requests()
         python_threads = python_thread_count()
         peak = native_threads()
@@ -186,10 +191,10 @@ def test_as_completed_over_500_operations_on_one_thread(fresh_sim, caplog):
         assert python_thread_count() == python_threads, "no Python thread was started"
     assert sorted(ended) == sorted(ops)
     assert peak <= native_threads() + 2, "the library's watcher at most, not a thread per operation"
-    by_id = dict(zip(ops, durations))
-    # In the order they ended, give or take the watcher's intervals.
-    late = sum(1 for a, b in zip(ended, ended[20:]) if by_id[a] > by_id[b] + 2000)
-    assert late == 0
+    end_of = dict(zip(ops, ends))
+    # In the order they ended, give or take the watcher's longest interval (2 s) and a margin.
+    late = [(a, b) for a, b in zip(ended, ended[20:]) if end_of[a] > end_of[b] + 3.0]
+    assert late == [], [(end_of[a] - end_of[b]) for a, b in late]
     lists, progress = counts(fresh_sim)
     # One getOperations per interval for all of them (the interval shortened while operations
     # end), never one per operation; about one getProgress per operation.
@@ -239,7 +244,7 @@ def run_async(main, workers=2):
 
 def test_500_awaited_waits_on_a_small_thread_budget(fresh_sim):
     with wf.Client(fresh_sim.url, username="ol-admin", password="secret") as c:
-        ops, durations = staggered(c, 500)
+        ops, _ = staggered(c, 500)
         fresh_sim.clear_requests()
 
         async def main():
@@ -318,7 +323,7 @@ def test_awaited_waits_cancel_time_out_and_leave_no_unretrieved_exception(fresh_
             start = time.monotonic()
             with pytest.raises(wf.TimeoutException, match="did not finish within the timeout") as caught:
                 await ac.wait(long[0], timeout=0.3)
-            assert caught.value.op_id == long[0] and time.monotonic() - start < 1.0
+            assert caught.value.op_id == long[0] and time.monotonic() - start < 3.0  # (a loaded machine)
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(ac.wait(long[1]), 0.2)
             await kept  # the others' cancellation did not disturb it
