@@ -118,7 +118,7 @@ wheel: lib
 test-python: lib | $(BUILD)
 	scripts/python-wheel.sh --check-sdist
 	rm -rf $(VENV) && python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check pytest build/wheel/*.whl
+	$(VENV)/bin/pip install -q --disable-pip-version-check pytest mypy build/wheel/*.whl
 	mkdir -p $(NO_CARGO_BIN) && printf '#!/bin/sh\necho "cargo is hidden: the wheel must work without Rust" >&2\nexit 127\n' > $(NO_CARGO_BIN)/cargo && chmod +x $(NO_CARGO_BIN)/cargo
 	cd bindings/python && env -u OLCONNECT_WF_LIB PATH="$(abspath $(NO_CARGO_BIN)):$(abspath $(VENV))/bin:$(NO_CARGO_PATH)" OLCONNECT_WF_EXPECT_BUNDLED=1 \
 	  sh -c '! cargo --version >/dev/null 2>&1 && python -m pytest -q -p no:cacheprovider tests'

@@ -31,6 +31,11 @@ CHILD = textwrap.dedent(
             c.get_result_to_file(arg, sys.argv[4])
         elif what == "version":
             c.server_version()
+        elif what == "as_completed":
+            for done in c.as_completed(arg.split(",")):
+                print("ended", done, flush=True)
+        elif what == "wait_all":
+            c.wait_all(arg.split(","))
         print("finished", flush=True)
     except KeyboardInterrupt:
         print("interrupted", time.monotonic(), flush=True)
@@ -61,6 +66,37 @@ def test_ctrl_c_stops_a_wait_within_half_a_second(sim):
     with wf.Client(sim.url, username="ol-admin", password="secret") as c:
         op = c.submit(config(sim_duration_ms=60000))
         assert interrupt_child(sim.url, "wait", op) < 0.5
+
+
+@pytest.mark.parametrize("what", ["as_completed", "wait_all"])
+def test_ctrl_c_stops_a_wait_for_many_operations_within_half_a_second(sim, what):
+    # Their calls are nested (the waits' own calls run inside a transfer callback, see
+    # _watch.py): Ctrl-C, recorded by the outer call, must stop the inner one too.
+    with wf.Client(sim.url, username="ol-admin", password="secret") as c:
+        ops = [c.submit(config(sim_duration_ms=60000)) for _ in range(20)]
+        assert interrupt_child(sim.url, what, ",".join(ops)) < 0.5
+        for op in ops:
+            c.cancel(op)
+
+
+def test_an_abort_switch_stops_a_wait_for_many_operations(sim):
+    with wf.Client(sim.url, username="ol-admin", password="secret") as c:
+        ops = [c.submit(config(sim_duration_ms=60000)) for _ in range(5)]
+        abort = wf.Abort()
+        threading.Timer(0.3, abort.trigger).start()
+        start = time.monotonic()
+        with c.abort_on(abort):
+            with pytest.raises(wf.AbortedError):
+                list(c.as_completed(ops))
+        assert time.monotonic() - start < 0.3 + 0.25
+        abort.reset()
+        threading.Timer(0.3, abort.trigger).start()
+        with c.abort_on(abort):
+            with pytest.raises(wf.AbortedError):
+                c.wait_all(ops)
+        for op in ops:
+            c.cancel(op)
+        abort.close()
 
 
 def test_ctrl_c_stops_a_download_and_leaves_no_file(sim, tmp_path):
@@ -137,9 +173,10 @@ def test_asyncio_cancellation_stops_the_native_call(sim):
             with pytest.raises(asyncio.CancelledError):
                 await task
             stopped_in = time.monotonic() - start
-            polls_before = sim.count("/getProgress/")
-            await asyncio.sleep(0.6)
-            assert sim.count("/getProgress/") == polls_before, "the native wait no longer polls"
+            await asyncio.sleep(1.0)  # the dispatcher and the library's watcher end when idle
+            polls_before = sim.count("/getProgress/") + sim.count("/getOperations")
+            await asyncio.sleep(2.2)
+            assert sim.count("/getProgress/") + sim.count("/getOperations") == polls_before, "nothing polls"
             assert stopped_in < 0.5
             result = await c.run(config(sim_output_size=1234))
             assert len(result.data) == 1234

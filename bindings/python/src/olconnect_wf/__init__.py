@@ -26,6 +26,7 @@ from ._errors import (
     WorkflowError,
 )
 from ._ffi import ABI_VERSION, lib as _lib
+from ._watch import Completed
 
 #: Version of the native library in use.
 library_version: str = _lib.wf_version().decode("ascii")
@@ -41,6 +42,7 @@ __all__ = [
     "BadRequestError",
     "Client",
     "ClosedError",
+    "Completed",
     "ConnectError",
     "ForbiddenError",
     "InternalError",

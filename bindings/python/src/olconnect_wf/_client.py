@@ -12,12 +12,13 @@ import signal
 import stat
 import threading
 from ctypes import byref, c_bool, c_int32, c_size_t
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union, Generator
+from typing import Any, Callable, Dict, Generator, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _errors
 from ._errors import InvalidArgumentError, error_for
 from ._ffi import LOG_FN, PROGRESS_FN, READ_FN, TRANSFER_FN, WRITE_FN, AdhocJob, abort_p, client_p, data_p, lib, result_p
 from ._handle import Handle
+from ._watch import Batch, Completed, is_quiet, run_round, timeout_error, timeout_ms, wait_any_call
 
 #: Where the library's log lines go (one per HTTP exchange at INFO, retries and re-logins at
 #: WARNING, failed calls at ERROR; never a secret).
@@ -84,6 +85,20 @@ class Result(NamedTuple):
     job_set_id: Optional[int]
     paths: List[str]
     file: Optional[str] = None
+
+
+def _op_ids(op_ids: Iterable[str]) -> Tuple[List[str], Dict[str, bytes]]:
+    """The distinct ids of ``op_ids`` in order, and each one encoded for the library."""
+    if isinstance(op_ids, (str, bytes)):
+        raise InvalidArgumentError(
+            _errors.INVALID_ARGUMENT, 0, "op_ids must be a list (or any iterable) of operation ids, not one str"
+        )
+    encoded: Dict[str, bytes] = {}
+    for op_id in op_ids:
+        value = _encode(op_id, "each of op_ids")
+        assert value is not None
+        encoded.setdefault(op_id, value)
+    return list(encoded), encoded
 
 
 def _encode(value: Optional[str], name: str) -> Optional[bytes]:
@@ -265,7 +280,10 @@ def _signals_to(guard: _CallbackGuard) -> Generator[None, None, None]:
 
 def _log_line(_user: Any, level: int, message: bytes) -> None:
     try:
-        logger.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", message.decode("utf-8", "replace"))
+        python_level = _LOG_LEVELS.get(level, logging.DEBUG)
+        if python_level == logging.ERROR and is_quiet():  # a wait's own call (see _watch.quiet)
+            python_level = logging.DEBUG
+        logger.log(python_level, "%s", message.decode("utf-8", "replace"))
     except BaseException:  # a log hook must never disturb the call it reports on
         pass
 
@@ -410,12 +428,15 @@ class Client:
 
     def _native(
         self, fn: Any, *args: Any, on_bytes: Optional[OnBytes] = None, on_sent: Optional[OnBytes] = None,
-        guard: Optional[_CallbackGuard] = None,
+        on_tick: Optional[Callable[[], bool]] = None, guard: Optional[_CallbackGuard] = None,
     ) -> int:
         """Calls ``fn(view, *args)`` on a view of this client whose call can be stopped: by
         Ctrl-C (the transfer callback runs at least every 100 ms on this thread, so a pending
         KeyboardInterrupt is raised there and stops the call), by this thread's abort switch,
         and by ``on_bytes`` (bytes received) or ``on_sent`` (bytes sent) returning False.
+        ``on_tick()`` is called with each transfer callback (the first at once, then at least
+        every 100 ms); returning False stops the call (its status is then ABORTED), and it may
+        call the library itself (the waits for many operations do, see ``_watch``).
         Returns the native status; a callback's exception
         is raised instead."""
         guard = guard if guard is not None else _CallbackGuard()
@@ -426,6 +447,8 @@ class Client:
             if guard.error is not None:
                 return 1
             try:
+                if on_tick is not None and on_tick() is False:
+                    return 1
                 info = t.contents
                 if on_sent is not None and info.sent:
                     if on_sent(info.sent, info.send_total if info.send_total >= 0 else None) is False:
@@ -688,6 +711,70 @@ class Client:
         callback = PROGRESS_FN(report) if on_progress is not None else PROGRESS_FN()
         ms = 0 if timeout is None else max(1, min(int(timeout * 1000), 0xFFFFFFFF))
         _check(self._native(lib.wf_wait, _encode(op_id, "op_id"), ms, callback, None, guard=guard))
+
+    def wait_any(self, op_ids: Iterable[str], timeout: Optional[float] = None) -> str:
+        """Waits until the first of the operations ends and returns its id. One that did not
+        finish (cancelled, unknown to the server, failed) raises its error, whose ``op_id`` names
+        it. ``timeout`` in seconds raises :class:`TimeoutException` when none ended; an empty
+        ``op_ids`` is an :class:`InvalidArgumentError`. The operations are watched by the
+        client's watcher, one ``getOperations`` per interval for all of them."""
+        ids, encoded = _op_ids(op_ids)
+        if not ids:
+            raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "wait_any needs at least one operation id")
+        index, status, error = wait_any_call(self, [encoded[i] for i in ids], timeout_ms(timeout))
+        if index < len(ids):
+            if error is not None:
+                error.op_id = ids[index]
+                raise error
+            return ids[index]
+        if status == _errors.TIMEOUT:
+            raise timeout_error(f"none of the {len(ids)} operations waited on ended", timeout)
+        assert error is not None
+        raise error
+
+    def wait_all(self, op_ids: Iterable[str], timeout: Optional[float] = None) -> None:
+        """Waits until every operation has ended. Then, when one did not finish, raises the
+        error of the first such in the order given (its ``op_id`` names it; see
+        :meth:`as_completed` for every outcome). ``timeout`` in seconds (for them all) raises
+        :class:`TimeoutException`; no ids returns at once. One thread, whatever their number."""
+        ids, _ = _op_ids(op_ids)
+        if not ids:
+            return
+        batch = Batch(ids, timeout, batch=False)
+        while batch.pending():
+            run_round(self, batch)
+        failures = {done.op_id: done.error for done in batch.done if done.error is not None}
+        for op_id in ids:
+            if op_id in failures:
+                raise failures[op_id]
+
+    def as_completed(self, op_ids: Iterable[str], timeout: Optional[float] = None) -> Iterator[Completed]:
+        """Yields each operation as it ends, as a :class:`Completed` (``op_id, error``: the
+        error is None when it finished, else what :meth:`wait` would have raised; ``check()``
+        raises it), like ``concurrent.futures.as_completed``: a failed operation does not stop
+        the iteration. Each id is given once (duplicates are dropped). ``timeout`` in seconds,
+        from this call, for them all: the iteration then raises :class:`TimeoutException` once
+        what ended before it was given. One thread (the caller's), whatever the number of ids;
+        the server sees one ``getOperations`` per interval and one ``getProgress`` per ended
+        operation. Ids are checked here, at once."""
+        ids, _ = _op_ids(op_ids)
+        batch = Batch(ids, timeout, batch=True)
+
+        def completions() -> Iterator[Completed]:
+            given = 0
+            while batch.pending():
+                failure: Optional[_errors.WorkflowError] = None
+                try:
+                    run_round(self, batch)
+                except _errors.WorkflowError as e:  # a timeout, say: give what ended first
+                    failure = e
+                while given < len(batch.done):
+                    given += 1
+                    yield batch.done[given - 1]
+                if failure is not None:
+                    raise failure
+
+        return completions()
 
     def cancel(self, op_id: str) -> None:
         """Cancels an operation; a :meth:`wait` on it in another thread raises AbortedError."""

@@ -1,6 +1,6 @@
 """The exception hierarchy, one class per wf_status."""
 import builtins
-from typing import Dict, Type
+from typing import Dict, Optional, Type
 
 OK = 0
 INVALID_ARGUMENT = 1
@@ -23,7 +23,11 @@ INTERNAL_ERROR = 99
 
 class WorkflowError(Exception):
     """A failed call: `status` (the C wf_status), `http_status` (0 when there was no HTTP
-    answer) and `message` (what happened, with the server's own words when there were some)."""
+    answer) and `message` (what happened, with the server's own words when there were some).
+    `op_id` names the operation when a wait for several operations raises for one of them
+    (``wait_any``, ``wait_all``, ``as_completed``, and the asyncio waits); else None."""
+
+    op_id: Optional[str] = None
 
     def __init__(self, status: int, http_status: int, message: str):
         super().__init__(message)
@@ -125,9 +129,11 @@ _BY_STATUS: Dict[int, Type[WorkflowError]] = {
 }
 
 
-def error_for(status: int, http_status: int, message: str) -> WorkflowError:
+def error_for(status: int, http_status: int, message: str, op_id: Optional[str] = None) -> WorkflowError:
     cls = _BY_STATUS.get(status, WorkflowError)
     # OSError's constructor treats extra arguments specially; build it as a plain WorkflowError.
     err = cls.__new__(cls)
     WorkflowError.__init__(err, status, http_status, message)
+    if op_id is not None:
+        err.op_id = op_id
     return err

@@ -158,6 +158,8 @@ _SIGNATURES = {
     "wf_submit": ([client_p, c_char_p, c_void_p, POINTER(c_size_t)], c_int32),
     "wf_get_progress": ([client_p, c_char_p, POINTER(c_int32), POINTER(c_bool)], c_int32),
     "wf_wait": ([client_p, c_char_p, c_uint32, PROGRESS_FN, c_void_p], c_int32),
+    "wf_wait_any": ([client_p, POINTER(c_char_p), c_size_t, c_uint32, POINTER(c_size_t)], c_int32),
+    "wf_wait_all": ([client_p, POINTER(c_char_p), c_size_t, c_uint32], c_int32),
     "wf_cancel": ([client_p, c_char_p], c_int32),
     "wf_get_result_text": ([client_p, c_char_p, c_void_p, POINTER(c_size_t)], c_int32),
     "wf_get_managed_result": ([client_p, c_char_p, c_void_p, POINTER(c_size_t)], c_int32),
