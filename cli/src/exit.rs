@@ -35,6 +35,26 @@ pub fn code(e: &Error) -> u8 {
     }
 }
 
+/// The name of a failure's kind in `--json` output (`not-found`), stable like the codes.
+pub fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::InvalidArgument => "invalid-argument",
+        Status::AuthRequired => "auth-required",
+        Status::AuthFailed => "auth-failed",
+        Status::Forbidden => "forbidden",
+        Status::NotFound => "not-found",
+        Status::BadRequest => "bad-request",
+        Status::ServerError => "server-error",
+        Status::UnexpectedResponse => "unexpected-response",
+        Status::ConnectFailed => "connect-failed",
+        Status::TlsError => "tls-error",
+        Status::Timeout => "timeout",
+        Status::IoError => "io-error",
+        Status::Aborted => "aborted",
+        Status::OutOfMemory => "out-of-memory",
+    }
+}
+
 /// The table shown by `--help`.
 pub const TABLE: &str = "Exit codes:
   0    success

@@ -11,6 +11,7 @@ mod proxy;
 mod redact;
 mod run_job;
 mod to_stdout;
+mod wait;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use ctrl_c::CtrlC;
@@ -131,10 +132,25 @@ enum Command {
     },
     /// Print the progress of an operation (a percentage, or done)
     Progress { op: String },
-    /// Wait until an operation has finished
+    /// Wait until one or several operations have ended; print each as it ends
+    ///
+    /// With several operations, waits for all of them (with --any, for the first to end), on
+    /// one thread and with one request per look for all of them together (the server's list
+    /// of running operations). Each operation is printed on standard output as it ends (see
+    /// Output below); with one operation its progress shows as for `run`. Exits 0 only when
+    /// every operation waited for finished (with --any: the first to end); else with the code
+    /// of the first failure, in the order things happened (see Exit codes in `olcwf --help`):
+    /// 4 for an operation the server does not know, 6 when --timeout passed first, 130 on
+    /// Ctrl-C (at once, whatever came before).
+    #[command(after_help = wait::EXAMPLES)]
     Wait {
-        op: String,
-        /// Seconds to wait at most (0: no limit)
+        /// The operations to wait for (ids from `olcwf submit`; a repeated id counts once)
+        #[arg(required = true, value_name = "OP")]
+        ops: Vec<String>,
+        /// Return when the first of them ends (finished or failed), the others still running
+        #[arg(long)]
+        any: bool,
+        /// Seconds the whole wait may take (0: no limit)
         #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
         timeout: f64,
     },
@@ -379,7 +395,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 println!("{}%", p.percent);
             }
         }
-        Command::Wait { op, timeout } => s.wait(op, *timeout)?,
+        Command::Wait { ops, any, timeout } => wait::wait(&s, ops, *any, *timeout)?,
         Command::GetResult { op, output } => match output.as_deref() {
             None | Some("-") => to_stdout::result(&calls, op)?,
             Some(file) => s.to_file(op, Path::new(file))?,

@@ -56,6 +56,44 @@ impl JobProgress {
     }
 }
 
+/// How many of several operations waited for have ended: a bar on a terminal, nothing
+/// otherwise (each ending is a line of the command's output already).
+pub struct CountProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl CountProgress {
+    pub fn new(mode: Mode, total: usize) -> CountProgress {
+        let bar = (mode == Mode::Bars).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}").expect("valid template"));
+            bar.set_message("operations ended");
+            bar
+        });
+        CountProgress { bar }
+    }
+
+    pub fn ended(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Prints a line on standard output, the bar (if any) out of the way meanwhile.
+    pub fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| println!("{line}")),
+            None => println!("{line}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}
+
 /// The bytes of a running download.
 pub struct ByteProgress {
     mode: Mode,

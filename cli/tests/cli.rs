@@ -587,3 +587,183 @@ fn a_proxy_password_comes_from_the_environment_and_is_never_shown() {
     assert!(!stderr(&o).contains("other-secret"), "{}", stderr(&o));
     assert_eq!(seen.lock().unwrap().len(), before, "nothing sent");
 }
+
+/// Submits a job that runs `ms` milliseconds on the simulator; its operation id.
+fn submit_lasting(sim: &Simulator, dir: &std::path::Path, ms: u64) -> String {
+    let o = run(olcwf(sim).arg("submit").arg(config(dir, &format!(r#""sim_duration_ms":{ms}"#))));
+    assert_code(&o, 0);
+    stdout(&o).trim().to_string()
+}
+
+/// The lines `olcwf wait` prints as operations end: (id, outcome, seconds since the wait began).
+fn ended_lines(out: &str) -> Vec<(String, String, f64)> {
+    out.lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert!(fields.len() >= 3, "id, outcome, elapsed: {line:?}");
+            let elapsed = fields[2].strip_suffix('s').and_then(|s| s.parse().ok());
+            (fields[0].to_string(), fields[1].to_string(), elapsed.unwrap_or_else(|| panic!("{line:?}")))
+        })
+        .collect()
+}
+
+fn count_requests(sim: &Simulator, from: usize, verb: &str) -> usize {
+    sim.requests()[from..].iter().filter(|r| r.target.contains(verb)).count()
+}
+
+#[test]
+fn wait_for_several_prints_each_as_it_ends_with_one_list_per_look() {
+    let sim = sim();
+    let dir = temp_dir("wait-several");
+    // Given in an order that is not the order of ending; each ends at about twice the time of
+    // the one before, so that a look of the watcher falls between two endings.
+    let durations = [2400, 300, 5000, 1100];
+    let ops: Vec<String> = durations.iter().map(|&ms| submit_lasting(&sim, &dir, ms)).collect();
+    let before = sim.requests().len();
+    let started = Instant::now();
+    let o = run(olcwf(&sim).arg("wait").args(&ops));
+    let took = started.elapsed();
+    assert_code(&o, 0);
+    let lines = ended_lines(&stdout(&o));
+    let order: Vec<&str> = lines.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(order, [&ops[1], &ops[3], &ops[0], &ops[2]], "in order of ending: {}", stdout(&o));
+    assert!(lines.iter().all(|(_, outcome, _)| outcome == "finished"), "{}", stdout(&o));
+    assert!(lines.windows(2).all(|w| w[0].2 <= w[1].2), "elapsed grows: {}", stdout(&o));
+    assert!(lines[3].2 <= took.as_secs_f64(), "{}", stdout(&o));
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // One operation list per look, and a progress call only for an operation that left it: a
+    // poll per operation per interval would have made dozens over these seconds.
+    let (lists, progress) =
+        (count_requests(&sim, before, "/getOperations"), count_requests(&sim, before, "/getProgress/"));
+    assert!(lists >= 4, "{lists} getOperations");
+    assert!(progress <= ops.len(), "{progress} getProgress for {} operations", ops.len());
+
+    // --json: one object per id, in the order given.
+    let o = run(olcwf(&sim).args(["--json", "wait"]).args(&ops));
+    assert_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let list = v.as_array().unwrap_or_else(|| panic!("an array: {v}"));
+    assert_eq!(list.len(), ops.len());
+    for (entry, op) in list.iter().zip(&ops) {
+        assert_eq!(entry["operation"].as_str(), Some(op.as_str()), "{v}");
+        assert_eq!(entry["outcome"].as_str(), Some("finished"), "{v}");
+        assert!(entry["elapsed_s"].as_f64().is_some(), "{v}");
+    }
+}
+
+#[test]
+fn wait_any_returns_when_the_first_ends_and_says_which() {
+    let sim = sim();
+    let dir = temp_dir("wait-any");
+    let ops = [submit_lasting(&sim, &dir, 60000), submit_lasting(&sim, &dir, 300), submit_lasting(&sim, &dir, 60000)];
+    let started = Instant::now();
+    let o = run(olcwf(&sim).args(["wait", "--any"]).args(&ops));
+    assert_code(&o, 0);
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let lines = ended_lines(&stdout(&o));
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    assert_eq!((lines[0].0.as_str(), lines[0].1.as_str()), (ops[1].as_str(), "finished"));
+    // --json: the others are still pending.
+    let o = run(olcwf(&sim).args(["--json", "wait", "--any"]).args(&ops));
+    assert_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let outcomes: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["pending", "finished", "pending"], "{v}");
+}
+
+#[test]
+fn wait_for_an_unknown_operation_among_others_exits_4_and_names_it() {
+    let sim = sim();
+    let dir = temp_dir("wait-unknown");
+    let ops = [submit_lasting(&sim, &dir, 600), "no-such-operation".to_string(), submit_lasting(&sim, &dir, 200)];
+    let o = run(olcwf(&sim).arg("wait").args(&ops));
+    assert_code(&o, 4);
+    assert!(stderr(&o).contains("no-such-operation"), "{}", stderr(&o));
+    let lines = ended_lines(&stdout(&o));
+    let outcome = |op: &str| lines.iter().find(|l| l.0 == op).map(|l| l.1.clone());
+    assert_eq!(lines.len(), 3, "the others are waited for too: {}", stdout(&o));
+    assert_eq!(outcome(&ops[0]).as_deref(), Some("finished"));
+    assert_eq!(outcome(&ops[1]).as_deref(), Some("failed"));
+    assert_eq!(outcome(&ops[2]).as_deref(), Some("finished"));
+    let o = run(olcwf(&sim).args(["--json", "wait"]).args(&ops));
+    assert_code(&o, 4);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let unknown = &v.as_array().unwrap()[1];
+    assert_eq!(unknown["operation"].as_str(), Some("no-such-operation"), "{v}");
+    assert_eq!(unknown["outcome"].as_str(), Some("failed"), "{v}");
+    assert_eq!(unknown["exit_code"].as_u64(), Some(4), "{v}");
+    assert_eq!(unknown["status"].as_str(), Some("not-found"), "{v}");
+    assert!(unknown["error"].as_str().unwrap().contains("no-such-operation"), "{v}");
+    assert_eq!(v[0]["outcome"].as_str(), Some("finished"), "{v}");
+    // An id that could alter the request is a usage error, before anything is waited on.
+    assert_code(&run(olcwf(&sim).arg("wait").arg(&ops[0]).arg("a/b")), 2);
+}
+
+#[test]
+fn wait_timeout_bounds_the_whole_wait_and_exits_6() {
+    let sim = sim();
+    let dir = temp_dir("wait-timeout");
+    let ops = [submit_lasting(&sim, &dir, 60000), submit_lasting(&sim, &dir, 100), submit_lasting(&sim, &dir, 60000)];
+    let started = Instant::now();
+    let o = run(olcwf(&sim).args(["wait", "--timeout", "1.5"]).args(&ops));
+    let took = started.elapsed();
+    assert_code(&o, 6);
+    assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(5), "{took:?}");
+    assert!(stderr(&o).contains(&ops[0]) && stderr(&o).contains(&ops[2]), "the ones not ended: {}", stderr(&o));
+    let lines = ended_lines(&stdout(&o));
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    assert_eq!(lines[0].0, ops[1]);
+    let o = run(olcwf(&sim).args(["--json", "wait", "--timeout", "0.5"]).args(&ops));
+    assert_code(&o, 6);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let outcomes: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["pending", "finished", "pending"], "{v}");
+}
+
+#[test]
+fn ctrl_c_stops_a_wait_for_several_with_130_at_once() {
+    let sim = sim();
+    let dir = temp_dir("wait-ctrl-c");
+    let ops = [submit_lasting(&sim, &dir, 60000), submit_lasting(&sim, &dir, 60000)];
+    let mut child = olcwf(&sim).arg("wait").args(&ops).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let (before, start) = (sim.requests().len(), Instant::now());
+    while count_requests(&sim, before, "/getOperations") < 2 {
+        assert!(child.try_wait().unwrap().is_none(), "olcwf ended before the signal");
+        assert!(start.elapsed() < Duration::from_secs(10), "olcwf did not start waiting");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    sigint(&child);
+    let (code, took) = exit_within(&mut child, Duration::from_secs(10));
+    assert_eq!(code, 130);
+    assert!(took < Duration::from_millis(500), "{took:?}");
+}
+
+#[test]
+fn wait_help_has_an_example() {
+    let o = Command::new(OLCWF).args(["wait", "--help"]).output().unwrap();
+    assert_code(&o, 0);
+    let help = stdout(&o);
+    assert!(help.contains("Usage: olcwf wait [OPTIONS] <OP>..."), "{help}");
+    assert!(help.contains("--any") && help.contains("Example"), "{help}");
+}
+
+#[test]
+fn operations_that_end_together_are_all_finished_on_a_server_that_forgets_them_at_once() {
+    // Field servers answer getProgress with 404 as soon as a finished operation has left the
+    // list of running ones. Regression: waiting again for the operations still pending after
+    // the first had ended started their watch afresh, so one that had ended meanwhile, never
+    // seen running by the new watch, was taken for unknown (exit 4).
+    let sim = Simulator::start(Settings {
+        op_duration: Duration::from_millis(300),
+        progress_gone_after: Some(Duration::ZERO),
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = temp_dir("wait-gone");
+    let ops: Vec<String> = (0..4).map(|_| submit_lasting(&sim, &dir, 900)).collect();
+    let o = run(olcwf(&sim).arg("wait").args(&ops));
+    assert_code(&o, 0);
+    let lines = ended_lines(&stdout(&o));
+    assert_eq!(lines.len(), ops.len(), "{}", stdout(&o));
+    assert!(lines.iter().all(|(_, outcome, _)| outcome == "finished"), "{}", stdout(&o));
+}
