@@ -22,7 +22,9 @@ fuzz_target!(|input: (String, String, String, String)| {
         for s in [basic.expose(), token.expose(), b64.as_str(), pair.as_str(), password.as_str()] {
             if !s.is_empty() {
                 assert!(!out.contains(s), "a secret got through: {s:?} in {out:?}");
-                assert!(!short.contains(s), "a secret got through the cut: {s:?} in {short:?}");
+                // The cut's own marker ('…') is not the server's words: a secret made of it is
+                // not leaked by adding it.
+                assert!(!kept.contains(s), "a secret got through the cut: {s:?} in {short:?}");
                 if kept.len() < out.len() {
                     let beginning = (1..=s.len()).find(|&n| s.is_char_boundary(n) && kept.ends_with(&s[..n]));
                     assert!(beginning.is_none(), "the cut left the beginning of {s:?}: {short:?}");
