@@ -75,12 +75,10 @@ namespace OLConnect.Workflow
         }
     }
 
-    /// <summary>A wf_data for one call.</summary>
+    /// <summary>A wf_data for one call; its handle keeps the pinned bytes or the read callback.</summary>
     internal sealed class NativeData : IDisposable
     {
         internal readonly DataHandle Handle;
-        private GCHandle pinned;
-        private ReadCallback reader;
         private ExceptionDispatchInfo failure;
 
         internal NativeData(string path)
@@ -91,8 +89,7 @@ namespace OLConnect.Workflow
         internal NativeData(byte[] data)
         {
             if (data == null) throw new ArgumentNullException("data");
-            pinned = GCHandle.Alloc(data, GCHandleType.Pinned);
-            Native.Check(NativeMethods.wf_data_from_buffer(pinned.AddrOfPinnedObject(), new UIntPtr((uint)data.Length), out Handle));
+            Handle = DataHandle.FromBuffer(data);
         }
 
         internal NativeData(Stream stream)
@@ -101,7 +98,7 @@ namespace OLConnect.Workflow
             long length = -1;
             try { if (stream.CanSeek) length = stream.Length - stream.Position; } catch (NotSupportedException) { }
             var buffer = new byte[0];
-            reader = (user, target, capacity) =>
+            Handle = DataHandle.FromReader((user, target, capacity) =>
             {
                 try
                 {
@@ -116,8 +113,7 @@ namespace OLConnect.Workflow
                     failure = ExceptionDispatchInfo.Capture(e);
                     return -1;
                 }
-            };
-            Native.Check(NativeMethods.wf_data_from_reader(reader, IntPtr.Zero, length, out Handle));
+            }, length);
         }
 
         /// <summary>Rethrows what the Stream threw, else checks the status.</summary>
@@ -130,8 +126,6 @@ namespace OLConnect.Workflow
         public void Dispose()
         {
             Handle.Dispose();
-            if (pinned.IsAllocated) pinned.Free();
-            GC.KeepAlive(reader);
         }
     }
 }

@@ -119,6 +119,11 @@ namespace OLConnect.Workflow
     public sealed class WorkflowClient : IWorkflowClient
     {
         private readonly ClientHandle handle;
+        private readonly LogSink logSink;
+        /// <summary>Orders changes of the log hook and Dispose (never held while a handler runs).</summary>
+        private readonly object logGate = new object();
+        /// <summary>Whether the library has the log function (it formats no line while it has none).</summary>
+        private bool logOn;
 
         /// <summary>A client of the server at <paramref name="baseUrl"/> with the default options.</summary>
         public WorkflowClient(string baseUrl) : this(new WorkflowClientOptions { BaseUrl = baseUrl }) { }
@@ -128,9 +133,8 @@ namespace OLConnect.Workflow
         {
             if (options == null) throw new ArgumentNullException("options");
             Native.EnsureLoaded();
-            ClientHandle created;
-            Native.Check(NativeMethods.wf_client_new(Native.Utf8(options.BaseUrl, "BaseUrl"), out created));
-            handle = created;
+            handle = ClientHandle.Create(Native.Utf8(options.BaseUrl, "BaseUrl"));
+            logSink = handle.LogSink;
             try
             {
                 Native.Check(NativeMethods.wf_client_set_timeouts(handle, Millis(options.ConnectTimeout), Millis(options.ReadTimeout)));
@@ -186,12 +190,20 @@ namespace OLConnect.Workflow
             }
         }
 
-        /// <summary>Frees the native client: its connections, kept bodies and credentials.</summary>
+        /// <summary>Frees the native client: its connections, kept bodies and credentials. From
+        /// its return on, no log line reaches <see cref="LogHandler"/>, even from asynchronous
+        /// calls still running; a call running on another thread finishes first.</summary>
         public void Dispose()
         {
-            // No log line may reach a delegate that is about to be collected.
-            if (logCallback != null && !handle.IsClosed) NativeMethods.wf_client_set_log(handle, null, IntPtr.Zero);
-            handle.Dispose();
+            lock (logGate)
+            {
+                if (handle.IsClosed) return;
+                // Views of this client (asynchronous calls) share its log and may outlive it.
+                logSink.Handler = null;
+                if (logOn) NativeMethods.wf_client_set_log(handle, null, IntPtr.Zero);
+                logOn = false;
+                handle.Dispose();
+            }
         }
 
         // -- credentials ------------------------------------------------------------------------
@@ -546,9 +558,8 @@ namespace OLConnect.Workflow
                         return 1;
                     }
                 };
-                ClientHandle view;
-                Native.Check(NativeMethods.wf_client_with_controls(Handle, abort, 0, transfer, IntPtr.Zero, out view));
-                using (view)
+                // The view keeps transfer until it is freed.
+                using (var view = Handle.WithControls(abort, 0, transfer))
                 using (cancel.Register(() => NativeMethods.wf_abort_trigger(abort)))
                 {
                     try
@@ -560,10 +571,6 @@ namespace OLConnect.Workflow
                         if (failure != null) failure.Throw();
                         throw new OperationCanceledException(cancel);
                     }
-                    finally
-                    {
-                        GC.KeepAlive(transfer);
-                    }
                 }
             }
         }
@@ -571,30 +578,36 @@ namespace OLConnect.Workflow
         /// <summary>Receives each log line of this client: one per HTTP exchange (Info), retries and
         /// re-logins (Warning), failed calls (Error); never a secret. Called on the thread of the call
         /// that logs, so from several threads when the client is shared. Null (the default): no
-        /// logging, at no cost.</summary>
+        /// logging, at no cost. It may be replaced at any time, from any thread: a line being
+        /// delivered at that moment may still reach the handler replaced, no later line does.
+        /// Exceptions it throws are ignored.</summary>
         public Action<WorkflowLogLevel, string> LogHandler
         {
-            get { return logHandler; }
+            get { return logSink.Handler; }
             set
             {
-                LogCallback native = null;
-                if (value != null)
+                lock (logGate)
                 {
-                    var target = value;
-                    native = (user, level, message) =>
+                    var h = Handle;
+                    var previous = logSink.Handler;
+                    logSink.Handler = value;
+                    bool on = value != null;
+                    if (on == logOn) return;
+                    // Only switching logging on or off reaches the library, always with the same
+                    // function and user_data (see LogSink.cs): nothing it was given can be collected.
+                    try
                     {
-                        try { target((WorkflowLogLevel)level, Native.FromUtf8(message)); }
-                        catch (Exception) { } // a log handler must never disturb the call it reports on
-                    };
+                        Native.Check(NativeMethods.wf_client_set_log(h, on ? LogSink.Callback : null, on ? logSink.UserData : IntPtr.Zero));
+                    }
+                    catch
+                    {
+                        logSink.Handler = previous;
+                        throw;
+                    }
+                    logOn = on;
                 }
-                Native.Check(NativeMethods.wf_client_set_log(Handle, native, IntPtr.Zero));
-                logHandler = value;
-                logCallback = native; // kept alive while the library may call it
             }
         }
-
-        private Action<WorkflowLogLevel, string> logHandler;
-        private LogCallback logCallback;
 
         // -- asynchronous variants: run on the thread pool; the token stops the native call ------------
 

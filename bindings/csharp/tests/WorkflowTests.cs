@@ -346,6 +346,124 @@ static class Tests
         public override int Read(byte[] buffer, int offset, int count) { throw new IOException("the source broke"); }
     }
 
+
+    /// <summary>Replaces the log handler in a tight loop, collecting garbage after each
+    /// replacement, while other threads make calls that log. The library may call the log
+    /// function it had when a call started after it was replaced: a delegate collected by then
+    /// crashes the process, or (Mono) runs with its target gone and the line is lost. Each call
+    /// logs one Info line, so a completed call whose line reached no handler shows a call into a
+    /// collected delegate. Stops at the first loss, or after a few seconds.</summary>
+    [Test]
+    static void ReplacingTheLogHandlerUnderLoad()
+    {
+        using (var c = Client())
+        {
+            int stop = 0, failures = 0;
+            long calls = 0, lines = 0;
+            var callers = Enumerable.Range(0, 3).Select(i => new Thread(() =>
+            {
+                while (Volatile.Read(ref stop) == 0)
+                {
+                    try
+                    {
+                        c.ServerVersion();
+                        Interlocked.Increment(ref calls);
+                    }
+                    catch (Exception) { Interlocked.Increment(ref failures); }
+                }
+            })).ToList();
+            Action<WorkflowLogLevel, string> count = (level, line) => { if (level == WorkflowLogLevel.Info) Interlocked.Increment(ref lines); };
+            c.LogHandler = count; // before the first call: each one has a line
+            callers.ForEach(t => t.Start());
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            int replacements = 0;
+            long lost = 0;
+            while (watch.ElapsedMilliseconds < 5000 && lost <= 0)
+            {
+                c.LogHandler = count.Invoke; // a new delegate each time, the old one unreferenced
+                replacements++;
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                // Calls first: every line of a call counted there was delivered before it returned.
+                long done = Interlocked.Read(ref calls);
+                lost = done - Interlocked.Read(ref lines);
+            }
+            Volatile.Write(ref stop, 1);
+            callers.ForEach(t => t.Join());
+            c.LogHandler = null;
+            Assert(failures == 0, "calls failed: " + failures);
+            Assert(lines == calls, (calls - lines) + " of " + calls + " lines lost (a collected delegate called) in "
+                + replacements + " replacements, " + watch.ElapsedMilliseconds + " ms");
+            Assert(replacements > 100 && calls > 1000, "load: " + replacements + " replacements, " + calls + " calls");
+        }
+    }
+
+    /// <summary>A handler that was replaced, and the last one once the client is disposed,
+    /// receive no more lines, even from an asynchronous call (a view of the client) still
+    /// polling after Dispose.</summary>
+    [Test]
+    static void NoLineReachesAReplacedHandlerOrADisposedClient()
+    {
+        var c = Client();
+        int stage = 0; // 0: first handler current, 1: second one, 2: disposed
+        int first = 0, firstLate = 0, second = 0, secondLate = 0;
+        c.LogHandler = (level, line) =>
+        {
+            Interlocked.Increment(ref first);
+            if (Volatile.Read(ref stage) >= 1) Interlocked.Increment(ref firstLate);
+        };
+        var op = c.Submit(Config(parameters: "\"sim_duration_ms\":2500"));
+        var wait = c.WaitAsync(op);
+        Thread.Sleep(400);
+        c.LogHandler = (level, line) =>
+        {
+            Interlocked.Increment(ref second);
+            if (Volatile.Read(ref stage) >= 2) Interlocked.Increment(ref secondLate);
+        };
+        Volatile.Write(ref stage, 1);
+        Thread.Sleep(700);
+        int secondAtDispose = Volatile.Read(ref second);
+        c.Dispose();
+        Volatile.Write(ref stage, 2);
+        Assert(c.LogHandler == null, "no handler once disposed");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        wait.Wait();
+        Assert(watch.ElapsedMilliseconds > 500, "the wait went on polling after Dispose (" + watch.ElapsedMilliseconds + " ms)");
+        Assert(first > 0 && secondAtDispose > 0, "both handlers had lines: " + first + ", " + secondAtDispose);
+        Assert(firstLate == 0 && secondLate == 0, "late lines: " + firstLate + " to the replaced handler, " + secondLate + " after Dispose");
+    }
+
+    /// <summary>Replacing the handler 10,000 times, while calls log, keeps none of the handlers
+    /// replaced: all but the last can be collected once the calls are over.</summary>
+    [Test]
+    static void ReplacedHandlersAreNotKept()
+    {
+        const int Replacements = 10000;
+        var replaced = new WeakReference[Replacements];
+        using (var c = Client())
+        {
+            int stop = 0;
+            var caller = new Thread(() => { while (Volatile.Read(ref stop) == 0) c.ServerVersion(); });
+            caller.Start();
+            for (int i = 0; i < Replacements; i++)
+            {
+                var counter = new int[1];
+                Action<WorkflowLogLevel, string> handler = (level, line) => Interlocked.Increment(ref counter[0]);
+                replaced[i] = new WeakReference(handler);
+                c.LogHandler = i % 100 == 99 ? null : handler; // switching off and on too
+            }
+            Volatile.Write(ref stop, 1);
+            caller.Join();
+            c.LogHandler = null;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            int alive = replaced.Count(w => w.IsAlive);
+            // Mono scans stacks conservatively: a few may look reachable; all of them must not.
+            Assert(alive <= 10, alive + " of " + Replacements + " replaced handlers are still referenced");
+        }
+    }
+
     [Test]
     static void LocalDataUploadsAndAdhocJobs()
     {
@@ -526,14 +644,19 @@ static class Tests
 
     static int Main(string[] args)
     {
-        if (args.Length != 2) { Console.Error.WriteLine("usage: tests.exe http://127.0.0.1:PORT path/to/olconnect_wf.h"); return 2; }
+        if (args.Length < 2 || args.Length > 3)
+        {
+            Console.Error.WriteLine("usage: tests.exe http://127.0.0.1:PORT path/to/olconnect_wf.h [test name]");
+            return 2;
+        }
         Url = args[0];
         HeaderPath = args[1];
         Dir = Path.Combine(Path.GetTempPath(), "olconnect-wf-cs-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Dir);
         int passed = 0, failed = 0;
         var tests = typeof(Tests).GetMethods(BindingFlags.Static | BindingFlags.NonPublic)
-            .Where(m => m.GetCustomAttributes(typeof(TestAttribute), false).Length > 0);
+            .Where(m => m.GetCustomAttributes(typeof(TestAttribute), false).Length > 0)
+            .Where(m => args.Length < 3 || m.Name == args[2]);
         foreach (var test in tests)
         {
             try
