@@ -10,6 +10,7 @@ mod progress;
 mod proxy;
 mod redact;
 mod run_job;
+mod sys;
 mod to_stdout;
 mod wait;
 

@@ -16,19 +16,12 @@ use crate::Failure;
 use olconnect_wf::Client;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
-use std::mem::ManuallyDrop;
-use std::os::fd::FromRawFd;
-use std::os::unix::fs::DirBuilderExt;
 
 pub fn result(calls: &Client, op: &str) -> Result<(), Failure> {
-    // SAFETY: descriptor 1 stays open for the life of the process; ManuallyDrop keeps it open.
-    let out = ManuallyDrop::new(unsafe { File::from_raw_fd(libc::STDOUT_FILENO) });
-    let out: &File = &out;
+    let out = &crate::sys::stdout_file().map_err(|e| cannot_write(&e))?;
     match out.metadata() {
         Ok(meta) if meta.file_type().is_file() => {
-            // SAFETY: F_GETFL only reads the descriptor's flags.
-            let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
-            let append = flags >= 0 && flags & libc::O_APPEND != 0;
+            let append = crate::sys::appends(out);
             let at = (&*out).stream_position().map_err(|e| cannot_write(&e))?;
             if append || at >= meta.len() {
                 into_file(calls, op, out, meta.len(), (!append).then_some(at))
@@ -92,7 +85,7 @@ fn into_file(calls: &Client, op: &str, mut out: &File, length: u64, offset: Opti
 /// A regular file overwritten in place: the result goes to a private temporary folder first.
 fn in_place(calls: &Client, op: &str, mut out: &File) -> Result<(), Failure> {
     let folder = std::env::temp_dir().join(format!("olcwf-result-{}", std::process::id()));
-    std::fs::DirBuilder::new().mode(0o700).create(&folder).map_err(|e| {
+    crate::sys::private_dir(&folder).map_err(|e| {
         Failure::Local(format!("cannot make a temporary folder {} for the result: {e}", folder.display()))
     })?;
     let file = folder.join("result");
