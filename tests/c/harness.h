@@ -8,13 +8,31 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+/* Windows (MinGW-w64, run under Wine by make cross-test; docs/platforms.md): Winsock for the
+ * control requests, the user's temporary folder for files. */
+#include <winsock2.h>
+#include <direct.h>
+#include <process.h>
+#define close_socket closesocket
+#define make_dir(path) _mkdir(path)
+#define remove_dir(path) _rmdir(path)
+typedef int socket_io;
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#define close_socket close
+#define make_dir(path) mkdir(path, 0700)
+#define remove_dir(path) rmdir(path)
+typedef ssize_t socket_io;
+#endif
 
 #include "olconnect_wf.h"
 
@@ -56,6 +74,38 @@ static inline void harness_init(int argc, char **argv) {
   }
   snprintf(g_base_url, sizeof g_base_url, "%s", argv[1]);
   g_port = atoi(argv[1] + 17);
+#ifdef _WIN32
+  {
+    WSADATA wsa;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+      fprintf(stderr, "WSAStartup failed\n");
+      exit(2);
+    }
+  }
+#endif
+}
+
+/* A path for a test file named `name` (with the process id) in the temporary folder. */
+static inline void temp_path(char *out, size_t cap, const char *name) {
+#ifdef _WIN32
+  const char *dir = getenv("TEMP");
+  snprintf(out, cap, "%s\\%s-%d", dir ? dir : ".", name, (int)_getpid());
+#else
+  snprintf(out, cap, "/tmp/%s-%d", name, (int)getpid());
+#endif
+}
+
+/* Installs `handler` for SIGINT (sigaction where there is one); returns 0 on success. */
+static inline int on_sigint_install(void (*handler)(int)) {
+#ifdef _WIN32
+  return signal(SIGINT, handler) == SIG_ERR ? -1 : 0;
+#else
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  return sigaction(SIGINT, &sa, NULL);
+#endif
 }
 
 static inline int harness_finish(void) {
@@ -65,39 +115,47 @@ static inline int harness_finish(void) {
 
 /* Sends one request to the simulator and returns the malloc'ed response body (NULL on error). */
 static inline char *sim_request(const char *method, const char *path, const char *body) {
+#ifdef _WIN32
+  SOCKET fd = socket(AF_INET, SOCK_STREAM, 0);
+#else
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+#endif
   struct sockaddr_in addr;
   size_t blen = body ? strlen(body) : 0;
   size_t cap = 1 << 16, len = 0;
   char *resp, *start;
-  ssize_t n;
+  socket_io n;
   char head[512];
+#ifdef _WIN32
+  if (fd == INVALID_SOCKET) return NULL;
+#else
   if (fd < 0) return NULL;
+#endif
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)g_port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-    close(fd);
+    close_socket(fd);
     return NULL;
   }
   snprintf(head, sizeof head,
            "%s %s HTTP/1.1\r\nHost: sim\r\nConnection: close\r\nContent-Type: application/json\r\n"
            "Content-Length: %zu\r\n\r\n",
            method, path, blen);
-  if (write(fd, head, strlen(head)) < 0 || (blen && write(fd, body, blen) < 0)) {
-    close(fd);
+  if (send(fd, head, (int)strlen(head), 0) < 0 || (blen && send(fd, body, (int)blen, 0) < 0)) {
+    close_socket(fd);
     return NULL;
   }
   resp = (char *)malloc(cap);
-  while ((n = read(fd, resp + len, cap - len - 1)) > 0) {
+  while ((n = recv(fd, resp + len, (int)(cap - len - 1), 0)) > 0) {
     len += (size_t)n;
     if (cap - len < 2) {
       cap *= 2;
       resp = (char *)realloc(resp, cap);
     }
   }
-  close(fd);
+  close_socket(fd);
   resp[len] = '\0';
   start = strstr(resp, "\r\n\r\n");
   if (!start) {

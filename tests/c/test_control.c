@@ -111,7 +111,6 @@ static void test_signal_handler_and_transfer_reports(void) {
   wf_abort *abort = NULL;
   wf_client *view = NULL;
   struct bytes_seen seen;
-  struct sigaction sa, old;
   FILE *f;
   g_test = "signal_handler_and_transfer_reports";
   CHECK_STATUS(wf_abort_new(&abort), WF_OK);
@@ -119,15 +118,12 @@ static void test_signal_handler_and_transfer_reports(void) {
   CHECK_STATUS(wf_client_with_controls(c, abort, 0, on_transfer, &seen, &view), WF_OK);
   submit(c, config(PDF_PRESET, "\"sim_output_size\":3000000"), op, sizeof op);
 
-  snprintf(path, sizeof path, "/tmp/wf-control-%d.pdf", (int)getpid());
+  temp_path(path, sizeof path, "wf-control.pdf");
   CHECK_STATUS(wf_get_result_to_file(view, op, path), WF_OK);
   CHECK(seen.total == 3000000 && seen.received == 3000000);
 
   /* Ctrl-C during a slow download: the handler triggers the switch; no file is left. */
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  CHECK(sigaction(SIGINT, &sa, &old) == 0);
+  CHECK(on_sigint_install(on_sigint) == 0);
   g_sigint_abort = abort;
   remove(path);
   sim_fault("{\"kind\":\"trickle\",\"chunk\":65536,\"interval_ms\":100,\"path\":\"getResult\"}");
@@ -138,7 +134,7 @@ static void test_signal_handler_and_transfer_reports(void) {
   f = fopen(path, "rb");
   CHECK(f == NULL);
   if (f) fclose(f);
-  sigaction(SIGINT, &old, NULL);
+  on_sigint_install(SIG_DFL);
   wf_abort_reset(abort);
   CHECK_STATUS(wf_get_result_to_file(view, op, path), WF_OK);
   remove(path);

@@ -41,7 +41,7 @@ static void test_uploads(void) {
   FILE *f;
   g_test = "uploads";
 
-  snprintf(path, sizeof path, "/tmp/wf-upload-%d.csv", (int)getpid());
+  temp_path(path, sizeof path, "wf-upload.csv");
   f = fopen(path, "w");
   if (f) {
     fputs(CSV, f);
@@ -155,7 +155,7 @@ static void test_adhoc(void) {
   CHECK_STATUS(wf_get_result_ex(c, op, &r), WF_OK);
   wf_result_free(r);
 
-  snprintf(path, sizeof path, "/tmp/wf-adhoc-%d.pdf", (int)getpid());
+  temp_path(path, sizeof path, "wf-adhoc.pdf");
   r = NULL;
   CHECK_STATUS(wf_run_adhoc_to_file(c, &job, data, path, &r), WF_OK);
   CHECK(r != NULL);

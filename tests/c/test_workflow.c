@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <time.h>
 
 static char g_dir[256];
@@ -17,8 +16,27 @@ static wf_client *client(void) {
 }
 
 static int file_size(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 ? (int)st.st_size : -1;
+  FILE *f = fopen(path, "rb");
+  long size;
+  if (!f) return -1;
+  size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  fclose(f);
+  return (int)size;
+}
+
+/* Removes the test folder's files (it has no subfolders), then the folder. */
+static void remove_test_dir(void) {
+  DIR *d = opendir(g_dir);
+  struct dirent *e;
+  char path[600];
+  if (!d) return;
+  while ((e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
+    if (remove(path) != 0) fprintf(stderr, "could not remove %s\n", path);
+  }
+  closedir(d);
+  if (remove_dir(g_dir) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
 }
 
 static int count_dir_entries(void) {
@@ -296,18 +314,14 @@ static void test_wait_any_and_all(void) {
 
 int main(int argc, char **argv) {
   harness_init(argc, argv);
-  snprintf(g_dir, sizeof g_dir, "/tmp/olconnect-wf-ctest-%d", (int)getpid());
-  mkdir(g_dir, 0700);
+  temp_path(g_dir, sizeof g_dir, "olconnect-wf-ctest");
+  make_dir(g_dir);
   test_submit();
   test_progress_and_wait();
   test_cancel();
   test_wait_any_and_all();
   test_text_managed_operations();
   test_stream_and_files();
-  {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
-  }
+  remove_test_dir();
   return harness_finish();
 }
