@@ -9,7 +9,6 @@ use olconnect_wf::ffi;
 use olconnect_wf::{Fetched, ResultEndpoint};
 use std::ffi::{CStr, CString};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 
 fn last_error() -> String {
     unsafe { CStr::from_ptr(ffi::wf_last_error_message()) }.to_string_lossy().into_owned()
@@ -205,26 +204,34 @@ fn a_kept_body_survives_a_download_that_fails_locally() {
     assert_eq!(count(&sim, "/getResult/"), 1, "the kept body was given back, not lost");
 }
 
-fn umask() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
-    u32::from_str_radix(line.split_whitespace().nth(1).unwrap(), 8).unwrap()
-}
+/// File modes are a Unix notion (docs/platforms.md: on Windows a result file is renamed over the
+/// destination the same way, tested by the other result-file tests).
+#[cfg(unix)]
+mod modes {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
-#[test]
-fn a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask() {
-    let sim = sim();
-    let c = basic_client(&sim);
-    let dir = temp_dir("modes");
-    let dest = dir.join("out.pdf");
-    std::fs::write(&dest, b"old").unwrap();
-    std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o600)).unwrap();
-    c.result_to_file(&streamed_op(&c, 100), &dest).unwrap();
-    assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o7777, 0o600);
-    assert_eq!(std::fs::read(&dest).unwrap().len(), 100);
-    let fresh = dir.join("new.pdf");
-    c.result_to_file(&streamed_op(&c, 100), &fresh).unwrap();
-    assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o666 & !umask());
+    fn umask() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
+        u32::from_str_radix(line.split_whitespace().nth(1).unwrap(), 8).unwrap()
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask() {
+        let sim = sim();
+        let c = basic_client(&sim);
+        let dir = temp_dir("modes");
+        let dest = dir.join("out.pdf");
+        std::fs::write(&dest, b"old").unwrap();
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o600)).unwrap();
+        c.result_to_file(&streamed_op(&c, 100), &dest).unwrap();
+        assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o7777, 0o600);
+        assert_eq!(std::fs::read(&dest).unwrap().len(), 100);
+        let fresh = dir.join("new.pdf");
+        c.result_to_file(&streamed_op(&c, 100), &fresh).unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o666 & !umask());
+    }
 }
 
 #[test]

@@ -8,7 +8,6 @@ use common::*;
 use olconnect_wf::{AbortHandle, CallControls, LogLevel, Transfer};
 use std::io::Write;
 use std::net::TcpListener;
-use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -60,9 +59,11 @@ fn assert_stops(name: &str, c: &Client, call: impl Fn(&Client) -> olconnect_wf::
 
 /// A listener whose accept queue is full: a new connection is never completed.
 fn listener_that_never_accepts() -> (TcpListener, Vec<std::net::TcpStream>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    // SAFETY: listen(2) on a listening socket only changes its backlog.
-    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    // A backlog of 0 (socket2: the same on every OS; std's listener asks for 128).
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+    socket.listen(0).unwrap();
+    let listener: TcpListener = socket.into();
     let addr = listener.local_addr().unwrap();
     // Fill the accept queue.
     let held =
