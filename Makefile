@@ -15,7 +15,7 @@ SANENV   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stac
 C_TESTS  := test_core test_workflow test_control test_filestore
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo deps test lint fuzz-smoke test-netns test-tsan test-rust test-sim test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
+.PHONY: all lib demo deps test lint fuzz-smoke cross-test dist test-dist test-netns test-tsan test-rust test-sim test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -38,7 +38,7 @@ demo: lib | $(BUILD)
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf --data examples/invoices.csv'
 	@scripts/pdf-pages.sh $(BUILD)/result.pdf
 
-test: deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke
+test: deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke cross-test test-dist
 
 # The simulator as a product: its PDFs opened by poppler and qpdf, and docs/openapi.yaml replayed
 # against it with schemathesis (CONTRACT_SECONDS, default 60).
@@ -53,6 +53,20 @@ test-netns: lib
 # ThreadSanitizer over the concurrency tests, Rust and C (bounded; docs/RELIABILITY.md).
 test-tsan:
 	scripts/tsan.sh
+
+# Every platform of scripts/cross/targets.tsv (Windows x64 under Wine, Linux aarch64 under
+# qemu-user, x86_64 glibc 2.17 and musl natively): the C suite, and under the emulators the Rust
+# suite too, against the native simulator. Installs its toolchains; docs/platforms.md.
+cross-test: lib
+	scripts/cross/test.sh
+
+# What a user installs, for every platform, into build/dist: tarballs, Python wheels, the NuGet
+# package (docs/platforms.md); test-dist checks them, as a user would receive them.
+dist: lib
+	scripts/dist.sh
+
+test-dist: dist
+	tests/dist/check.sh
 
 # Every fuzz target for a few seconds (longer runs: scripts/fuzz.sh SECONDS, docs/RELIABILITY.md).
 fuzz-smoke:

@@ -36,6 +36,7 @@ pub fn appends(_file: &File) -> bool {
 
 /// A folder only this user can read (on Windows the user's temporary folder already is).
 pub fn private_dir(path: &Path) -> io::Result<()> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
