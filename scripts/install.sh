@@ -19,6 +19,9 @@
 #   share/olconnect_wf/install-manifest.txt    what was installed; uninstall removes exactly that
 # The .pc and CMake files locate everything relative to themselves, so a DESTDIR staging tree
 # or a moved prefix works.
+# scripts/dist.sh stages another target's build the same way: WF_RELEASE_DIR (its release
+# folder), WF_TOOL_PREFIX (its binutils, e.g. aarch64-linux-gnu-), WF_NATIVE_LIBS (what its
+# static library needs) and WF_LIBRARY_ONLY=1 (no programs, no manifest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,12 +49,17 @@ fi
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 major=${version%%.*}
-release=target/release
-for f in libolconnect_wf.so libolconnect_wf.a olconnect-sim; do
+release=${WF_RELEASE_DIR:-target/release}
+objcopy=${WF_TOOL_PREFIX:-}objcopy
+strip=${WF_TOOL_PREFIX:-}strip
+library_only=${WF_LIBRARY_ONLY:-}
+needed=(libolconnect_wf.so libolconnect_wf.a)
+[ -n "$library_only" ] || needed+=(olconnect-sim)
+for f in "${needed[@]}"; do
   [ -f "$release/$f" ] || { echo "$release/$f is missing: run cargo build --release --workspace" >&2; exit 1; }
 done
-native_libs=$(cargo rustc --release -q --lib --crate-type staticlib -- --print native-static-libs 2>&1 |
-  sed -n 's/.*native-static-libs: //p' | tail -n 1)
+native_libs=${WF_NATIVE_LIBS:-$(cargo rustc --release -q --lib --crate-type staticlib -- --print native-static-libs 2>&1 |
+  sed -n 's/.*native-static-libs: //p' | tail -n 1)}
 [ -n "$native_libs" ] || { echo "cannot learn the native libraries of the static library" >&2; exit 1; }
 
 installed=()
@@ -66,9 +74,9 @@ trap 'rm -rf "$work"' EXIT
 
 # The shared library, stripped, its debug info apart and linked back to it.
 cp "$release/libolconnect_wf.so" "$work/$so"
-objcopy --only-keep-debug "$work/$so" "$work/$so.debug"
-strip --strip-unneeded "$work/$so"
-objcopy --add-gnu-debuglink="$work/$so.debug" "$work/$so"
+"$objcopy" --only-keep-debug "$work/$so" "$work/$so.debug"
+"$strip" --strip-unneeded "$work/$so"
+"$objcopy" --add-gnu-debuglink="$work/$so.debug" "$work/$so"
 put "$work/$so" "lib/$so" 755
 put "$work/$so.debug" "lib/.debug/$so.debug" 644
 ln -sfn "$so" "$root/lib/libolconnect_wf.so.$major"
@@ -76,15 +84,16 @@ ln -sfn "libolconnect_wf.so.$major" "$root/lib/libolconnect_wf.so"
 installed+=("lib/libolconnect_wf.so.$major" "lib/libolconnect_wf.so")
 
 cp "$release/libolconnect_wf.a" "$work/libolconnect_wf.a"
-strip --strip-debug "$work/libolconnect_wf.a"
+"$strip" --strip-debug "$work/libolconnect_wf.a"
 put "$work/libolconnect_wf.a" lib/libolconnect_wf.a 644
 
 put include/olconnect_wf.h include/olconnect_wf.h 644
 put include/olconnect_wf.hpp include/olconnect_wf.hpp 644
 
-put sim/olconnect-sim.sample.toml share/doc/olconnect_wf/olconnect-sim.sample.toml 644
+[ -n "$library_only" ] || put sim/olconnect-sim.sample.toml share/doc/olconnect_wf/olconnect-sim.sample.toml 644
 
 for bin in olconnect-sim olcwf; do
+  [ -z "$library_only" ] || break
   if [ -f "$release/$bin" ]; then
     cp "$release/$bin" "$work/$bin"
     strip --strip-unneeded "$work/$bin"
@@ -145,6 +154,7 @@ EOF
 put "$work/olconnect_wfConfig.cmake" lib/cmake/olconnect_wf/olconnect_wfConfig.cmake 644
 put "$work/olconnect_wfConfigVersion.cmake" lib/cmake/olconnect_wf/olconnect_wfConfigVersion.cmake 644
 
+[ -z "$library_only" ] || { echo "staged olconnect_wf $version into $root"; exit 0; }
 mkdir -p "$(dirname "$manifest")"
 printf '%s\n' "${installed[@]}" >"$manifest"
 echo "installed olconnect_wf $version into $root (${#installed[@]} files; see $manifest_rel)"

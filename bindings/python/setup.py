@@ -7,6 +7,9 @@ really needs.
 - The package is pure Python (ctypes) around that library, so the wheel is tagged
   py3-none-<platform>: any Python 3, and on Linux manylinux_X_Y for the newest glibc symbol
   version the library uses (read from the library itself; `auditwheel show` agrees).
+- For another platform's library (scripts/dist.sh), OLCONNECT_WF_WHEEL_PLATFORM gives the
+  platform tag (e.g. win_amd64, musllinux_1_2_x86_64) and the library keeps its own file name
+  (olconnect_wf.dll, libolconnect_wf.so), which is the one the loader looks for there.
 - The sdist carries the Rust sources the library needs, with a standalone Cargo.toml.
 """
 import os
@@ -73,7 +76,8 @@ class BuildWithLibrary(build_py):
         target = Path(self.build_lib) / "olconnect_wf" / "_lib"
         target.mkdir(parents=True, exist_ok=True)
         library = find_or_build_library()
-        shutil.copy2(library, target / LIB_NAME)
+        name = library.name if os.environ.get("OLCONNECT_WF_WHEEL_PLATFORM") else LIB_NAME
+        shutil.copy2(library, target / name)
         self.distribution.bundled_library = library
 
 
@@ -85,6 +89,10 @@ class Wheel(bdist_wheel):
         self.root_is_pure = False
 
     def get_tag(self):
+        platform_tag = os.environ.get("OLCONNECT_WF_WHEEL_PLATFORM")
+        if platform_tag:
+            self.run_command("build_py")
+            return "py3", "none", platform_tag
         if sys.platform.startswith("linux"):
             self.run_command("build_py")
             major, minor = glibc_floor(self.distribution.bundled_library)
