@@ -63,7 +63,7 @@ class ResultType(_NamedIntEnum):
 
 
 class ResourceKind(_NamedIntEnum):
-    """What an upload is (wf_resource_kind); by default it comes from the file name. Prints as its name."""
+    """What an upload is; by default it comes from the file name's extension. Prints as its name."""
 
     DATA_FILE = 1
     DATA_MAPPING = 2
