@@ -136,6 +136,11 @@ test-python: lib | $(BUILD)
 	mkdir -p $(NO_CARGO_BIN) && printf '#!/bin/sh\necho "cargo is hidden: the wheel must work without Rust" >&2\nexit 127\n' > $(NO_CARGO_BIN)/cargo && chmod +x $(NO_CARGO_BIN)/cargo
 	cd bindings/python && env -u OLCONNECT_WF_LIB PATH="$(abspath $(NO_CARGO_BIN)):$(abspath $(VENV))/bin:$(NO_CARGO_PATH)" OLCONNECT_WF_EXPECT_BUNDLED=1 \
 	  sh -c '! cargo --version >/dev/null 2>&1 && python -m pytest -q -p no:cacheprovider tests'
+	# The README's Python example, the main job end to end, with the installed wheel.
+	rm -f $(BUILD)/python_job.pdf
+	env -u OLCONNECT_WF_LIB PATH="$(abspath $(NO_CARGO_BIN)):$(abspath $(VENV))/bin:$(NO_CARGO_PATH)" \
+	  $(WITH_SIM) --op-duration-ms 500 --output-size 2000000 -- \
+	  sh -c 'python examples/python_job.py "$$SIM_URL" $(BUILD)/python_job.pdf && test -s $(BUILD)/python_job.pdf'
 
 # C#: the library and the test program compiled with Mono's mcs (C# 7.2 subset of the 7.3 the
 # .csproj allows), run under mono against the simulator.

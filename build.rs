@@ -35,6 +35,18 @@ const STATUSES: &[(i32, &str, &str)] = include!("src/ffi/status_table.rs");
 const RESOURCE_KINDS: &[(i32, &str, &str)] = include!("src/api/resource_kind_table.rs");
 const LOG_LEVELS: &[(i32, &str, &str)] = include!("src/session/log_level_table.rs");
 const RESULT_TYPES: &[(i32, &str, &str)] = include!("src/session/result_type_table.rs");
+/// The languages of messages, as `Language` in src/error.rs numbers them (tests/header.rs
+/// compares the two).
+const LANGUAGES: &[(i32, &str, &str)] = &[
+    (0, "WF_LANGUAGE_C", "C: hints name the C functions (`wf_client_set_timeouts`). The default."),
+    (
+        1,
+        "WF_LANGUAGE_PYTHON",
+        "Python: hints name the arguments and methods of the olconnect_wf package (`timeout=`, `login()`).",
+    ),
+    (2, "WF_LANGUAGE_DOTNET", ".NET: hints name the members of OLConnect.Workflow (`ReadTimeout`, `Login()`)."),
+    (3, "WF_LANGUAGE_CLI", "The olcwf command line: hints name its options and variables (`--read-timeout`)."),
+];
 
 /// A doxygen comment block, wrapped at 100 columns, at the given indentation.
 fn doc_block(out: &mut String, indent: &str, text: &str) {
@@ -107,6 +119,11 @@ fn main() {
         "wf_resource_kind",
         "What a File Store upload is (wf_upload; WF_RESOURCE_FROM_NAME chooses from the file name).",
         RESOURCE_KINDS,
+    ));
+    after_includes.push_str(&c_enum(
+        "wf_language",
+        "The language of a client's messages (wf_client_set_message_language): what a message tells the caller to call or set is named in the words of that language.",
+        LANGUAGES,
     ));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     cbindgen::Builder::new()

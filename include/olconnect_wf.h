@@ -221,6 +221,41 @@ typedef int32_t wf_resource_kind;
 #endif // __cplusplus
 
 /**
+ * The language of a client's messages (wf_client_set_message_language): what a message tells the
+ * caller to call or set is named in the words of that language.
+ */
+enum wf_language
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * C: hints name the C functions (`wf_client_set_timeouts`). The default.
+   */
+  WF_LANGUAGE_C = 0,
+  /**
+   * Python: hints name the arguments and methods of the olconnect_wf package (`timeout=`,
+   * `login()`).
+   */
+  WF_LANGUAGE_PYTHON = 1,
+  /**
+   * .NET: hints name the members of OLConnect.Workflow (`ReadTimeout`, `Login()`).
+   */
+  WF_LANGUAGE_DOTNET = 2,
+  /**
+   * The olcwf command line: hints name its options and variables (`--read-timeout`).
+   */
+  WF_LANGUAGE_CLI = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wf_language wf_language;
+#else
+typedef int32_t wf_language;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The version of the ABI described by this header. Wrappers compare it with
  * `wf_abi_version()` right after loading the library and refuse to run on a mismatch.
  */
@@ -259,6 +294,13 @@ typedef int32_t wf_resource_kind;
  * The capacity `wf_upload` needs for the id it writes, NUL included.
  */
 #define WF_FILE_ID_CAPACITY 1024
+
+/**
+ * The language a client's messages are written for: its hints name what the caller can do in
+ * the caller's own words (a C function, a Python keyword argument, a .NET property, a CLI
+ * option). The numbers are those of the C enum `wf_language` (docs/c-contract.md, "Messages").
+ */
+typedef struct Language Language;
 
 /**
  * A switch that stops the calls of the client views made with it. Opaque; thread-safe.
@@ -408,6 +450,8 @@ typedef int32_t (*wf_write_fn)(void *user_data, const uint8_t *chunk, size_t len
  */
 typedef int32_t (*wf_progress_fn)(void *user_data, int32_t percent);
 
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -535,6 +579,18 @@ wf_status wf_client_set_tls_insecure(wf_client *client, bool accept_invalid_cert
  * the risk of losing it in a crash shortly after.
  */
 wf_status wf_client_set_durable_files(wf_client *client, bool durable);
+
+/**
+ * Chooses the language of this client's messages (and of its views', made before or after):
+ * what a message of `wf_last_error_message` or of the log tells the caller to call or set is
+ * named in the words of `language` (`WF_LANGUAGE_C`, the default, names the C functions,
+ * `WF_LANGUAGE_PYTHON` the Python package's arguments and methods, `WF_LANGUAGE_DOTNET` the .NET
+ * members, `WF_LANGUAGE_CLI` the options of `olcwf`). Only those hints change; the rest of a
+ * message, and the statuses, are the same in every language. Applies to the calls that start
+ * after it returns. Any other value is `WF_INVALID_ARGUMENT` and changes nothing. Messages made
+ * before a client exists (those of `wf_client_new`) name no function.
+ */
+wf_status wf_client_set_message_language(wf_client *client, wf_language language);
 
 /**
  * Sends every request, `localhost` included, through this proxy (`http://host:port`,

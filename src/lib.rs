@@ -23,7 +23,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use api::fetch::Fetched;
 pub use api::filestore::{Adhoc, ResourceKind};
 pub use api::wait::Progress;
-pub use error::{Error, Result, Status};
+pub use error::{Error, Language, Result, Status};
 pub use session::client::Client;
 pub use session::data::Data;
 pub use session::log::LogLevel;

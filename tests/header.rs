@@ -95,6 +95,17 @@ fn log_levels_are_those_of_the_header_enum() {
 }
 
 #[test]
+fn languages_are_those_of_the_header_enum() {
+    let rows = enum_rows("wf_language");
+    let all = olconnect_wf::error::Language::ALL;
+    assert_eq!(rows.len(), all.len());
+    for ((name, value), lang) in rows.iter().zip(all) {
+        assert_eq!((name.as_str(), *value), (lang.c_name(), lang as i32));
+    }
+    assert!(COMMITTED.contains("wf_status wf_client_set_message_language(wf_client *client, wf_language language);"));
+}
+
+#[test]
 fn resource_kinds_are_those_of_the_header_enum() {
     let rows = enum_rows("wf_resource_kind");
     let all = olconnect_wf::ResourceKind::all();

@@ -2,7 +2,7 @@
 //! a whole in memory, streamed to a callback, or to a file through an atomic temporary file;
 //! and File Store downloads, which take the same streamed path.
 
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Hint, Result, Status};
 use crate::session::client::Client;
 use crate::session::request::{header, Call, Method, SERVICE};
 use crate::session::result::{OperationResult, PathList, ResultEndpoint, ResultMeta};
@@ -309,7 +309,8 @@ impl Opened {
 }
 
 fn stopped(op_id: &str) -> Error {
-    Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by the write callback"))
+    let by = Hint::WriteCallback.text(interrupt::language());
+    Error::new(Status::Aborted, format!("the download of '{op_id}' was stopped by {by}"))
 }
 
 fn deliver_kept(data: &[u8], op_id: &str, sink: &mut dyn FnMut(&[u8]) -> bool) -> Result<u64> {

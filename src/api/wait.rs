@@ -4,7 +4,7 @@
 //! what the watcher learnt, and sleeps until that changes, its own deadline, abort switch,
 //! transfer callback and `cancel` applying all along (docs/architecture.md, "Waiting").
 
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Hint, Result, Status};
 use crate::session::client::Client;
 use crate::session::url::{encode_segment, Segment};
 use crate::session::waits::{Outcome, Registration};
@@ -112,7 +112,10 @@ impl Client {
                     if !on_progress(p) {
                         return Err(Error::new(
                             Status::Aborted,
-                            format!("waiting for {what} was stopped by the progress callback"),
+                            format!(
+                                "waiting for {what} was stopped by {}",
+                                Hint::ProgressCallback.text(interrupt::language())
+                            ),
                         ));
                     }
                 }

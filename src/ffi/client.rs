@@ -4,6 +4,7 @@ use super::handle::{self, Handle};
 use super::panic::{ffi_status, ffi_value};
 use super::ptr::{client, opt_str_arg, out, str_arg};
 use super::{wf_client, wf_status};
+use crate::error::{Error, Language};
 use crate::Client;
 use std::ffi::c_char;
 
@@ -165,6 +166,30 @@ pub unsafe extern "C" fn wf_client_set_tls_insecure(client: *mut wf_client, acce
 pub unsafe extern "C" fn wf_client_set_durable_files(client: *mut wf_client, durable: bool) -> wf_status {
     ffi_status!({
         unsafe { self::client(client) }?.set_durable_files(durable);
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// A `wf_language` value, as it crosses the boundary (the C enum is written by build.rs).
+#[allow(non_camel_case_types)]
+pub type wf_language = i32;
+
+/// Chooses the language of this client's messages (and of its views', made before or after):
+/// what a message of `wf_last_error_message` or of the log tells the caller to call or set is
+/// named in the words of `language` (`WF_LANGUAGE_C`, the default, names the C functions,
+/// `WF_LANGUAGE_PYTHON` the Python package's arguments and methods, `WF_LANGUAGE_DOTNET` the .NET
+/// members, `WF_LANGUAGE_CLI` the options of `olcwf`). Only those hints change; the rest of a
+/// message, and the statuses, are the same in every language. Applies to the calls that start
+/// after it returns. Any other value is `WF_INVALID_ARGUMENT` and changes nothing. Messages made
+/// before a client exists (those of `wf_client_new`) name no function.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_message_language(client: *mut wf_client, language: wf_language) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let lang = u32::try_from(language).ok().and_then(Language::from_number).ok_or_else(|| {
+            Error::invalid(format!("{language} is not a wf_language (WF_LANGUAGE_C to WF_LANGUAGE_CLI)"))
+        })?;
+        c.set_message_language(lang);
         Ok(wf_status::WF_OK)
     })
 }

@@ -5,7 +5,7 @@ use super::handle::{self, Handle};
 use super::panic::{ffi_status, ffi_value};
 use super::ptr::{client, out, out_buffer, str_arg};
 use super::{wf_client, wf_result, wf_status, ResultType};
-use crate::error::Error;
+use crate::error::{Error, Hint, Language};
 use crate::session::result::PathList;
 use crate::{Fetched, OperationResult, ResultEndpoint};
 use std::ffi::{c_char, c_void};
@@ -45,7 +45,7 @@ pub type wf_write_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, chunk
 #[derive(Clone, Copy)]
 pub(crate) enum Retry {
     /// A result endpoint: the body is kept (unless over the client's limit for kept bodies).
-    UsesKeptBody { kept_limit: u64 },
+    UsesKeptBody { kept_limit: u64, language: Language },
     /// The server is asked again (version, operation list).
     AsksAgain,
     /// Nothing was sent (the capacity was checked first).
@@ -64,8 +64,10 @@ pub(crate) fn finish_fetch(fetched: Fetched, len: &mut usize, retry: Retry) -> c
         (Fetched::TooSmall(n), Retry::UsesKeptBody { .. }) => {
             (n, "call again with a buffer of that size: the body is kept, the server is not asked again".to_string())
         }
-        (Fetched::NotKept(n), Retry::UsesKeptBody { kept_limit }) => (n, format!(
-            "the body is larger than the client keeps between calls ({kept_limit} bytes, see wf_client_set_kept_body_limit), so it was not kept: calling again asks the server again, which may no longer have it; for large results use wf_get_result_to_file or wf_get_result_stream"
+        (Fetched::NotKept(n), Retry::UsesKeptBody { kept_limit, language }) => (n, format!(
+            "the body is larger than the client keeps between calls ({kept_limit} bytes; {}), so it was not kept: calling again asks the server again, which may no longer have it; for large results use {}",
+            Hint::KeptBodyLimit.text(language),
+            Hint::StreamingCalls.text(language),
         )),
         (Fetched::TooSmall(n) | Fetched::NotKept(n), Retry::AsksAgain) => (n, "call again with a buffer of that size: the server is asked again, and its answer may have grown meanwhile".to_string()),
         (Fetched::TooSmall(n) | Fetched::NotKept(n), Retry::NothingSent) => (n, "nothing was sent, so calling again with a buffer of that size sends the request once".to_string()),
@@ -96,7 +98,7 @@ pub(crate) unsafe fn fetch_result_into(
     let c = unsafe { self::client(client) }?;
     let op = unsafe { str_arg(op_id, "op_id") }?;
     let (buf, len) = unsafe { out_buffer(out_buf, out_len, "the output buffer") }?;
-    let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit() };
+    let retry = Retry::UsesKeptBody { kept_limit: c.kept_limit(), language: c.message_language() };
     finish_fetch(fetch(c, endpoint, op, buf)?, len, retry)
 }
 

@@ -3,7 +3,7 @@
 //! calls (abort handle, timeout, transfer callback). Sending requests is in `request`, fetching
 //! results in `fetch`, the workflow calls in `workflow`.
 
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Language, Result, Status};
 use crate::session::auth::{self, Credentials, Secret};
 use crate::session::kept::KeptBodies;
 use crate::session::log::{LogFn, LogLevel, Logger};
@@ -80,6 +80,8 @@ pub(crate) struct Shared {
     pub(crate) kept: KeptBodies,
     pub(crate) waits: WaitSignals,
     durable_files: std::sync::atomic::AtomicBool,
+    /// The [`Language`] of its messages' hints, as its number.
+    language: std::sync::atomic::AtomicU8,
     pub(crate) log: Logger,
     limiter: Limiter,
 }
@@ -105,6 +107,7 @@ impl Client {
             kept: KeptBodies::default(),
             waits: Default::default(),
             durable_files: std::sync::atomic::AtomicBool::new(true),
+            language: std::sync::atomic::AtomicU8::new(Language::C as u8),
             log: Logger::default(),
             limiter: Limiter::default(),
         };
@@ -128,7 +131,7 @@ impl Client {
     }
 
     pub(crate) fn call_with<R>(&self, controls: &CallControls, f: impl FnOnce() -> Result<R>) -> Result<R> {
-        let scope = interrupt::enter(controls);
+        let scope = interrupt::enter(controls, self.message_language());
         let outcome = interrupt::poll().map_err(Interrupt::into_error).and_then(|()| f());
         let outcome = match (outcome, scope.interrupted()) {
             (Err(e), Some(i)) if !matches!(e.status, Status::Aborted | Status::Timeout) => Err(i.into_error()),
@@ -143,6 +146,17 @@ impl Client {
     /// A request slot under the client's cap on concurrent requests (none when uncapped).
     pub(crate) fn slot(&self) -> Result<Slot<'_>> {
         self.shared.limiter.acquire().map_err(Interrupt::into_error)
+    }
+
+    /// The language of the hints in this client's messages (and its views'): what to call or
+    /// set is said in that language's words (src/error.rs, `HINTS`). C by default.
+    pub fn set_message_language(&self, language: Language) {
+        self.shared.language.store(language as u8, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn message_language(&self) -> Language {
+        let n = self.shared.language.load(std::sync::atomic::Ordering::Relaxed);
+        Language::from_number(u32::from(n)).unwrap_or_default()
     }
 
     /// At most `max` requests of this client in flight at once (0: no cap, the default).

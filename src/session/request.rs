@@ -2,7 +2,7 @@
 //! replay), retries of idempotent calls on refused connections, and the mapping of transport
 //! failures and HTTP answers to statuses, with every secret cut out of the server's words.
 
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Hint, Result, Status};
 use crate::session::auth::{self, AuthHeader, Credentials, Secret, Session};
 use crate::session::client::Client;
 use crate::session::data::Data;
@@ -37,10 +37,11 @@ fn quoted(words: &str, secrets: &[&Secret]) -> String {
 /// Maps a transport failure before any response arrived.
 fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -> Error {
     use ureq::Error as E;
+    let lang = interrupt::language();
     let (status, detail) = match &e {
         E::Timeout(t) => (
             Status::Timeout,
-            format!("timed out ({t}); raise the limits with wf_client_set_timeouts if the server is slow"),
+            format!("timed out ({t}); raise the limits with {} if the server is slow", Hint::RaiseTimeouts.text(lang)),
         ),
         E::HostNotFound => (Status::ConnectFailed, "the host name could not be resolved".into()),
         E::ConnectionFailed => (Status::ConnectFailed, "the connection could not be established".into()),
@@ -51,7 +52,7 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
             // rustls reports handshake and certificate failures as InvalidData.
             io::ErrorKind::InvalidData if tls => (
                 Status::TlsError,
-                format!("TLS failed: {io}; check the server certificate or wf_client_set_tls_ca_file"),
+                format!("TLS failed: {io}; check the server certificate or {}", Hint::CaFile.text(lang)),
             ),
             _ => (
                 Status::ConnectFailed,
@@ -59,7 +60,7 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
             ),
         },
         E::Tls(_) | E::Rustls(_) | E::Pem(_) => {
-            (Status::TlsError, format!("TLS failed: {e}; check the server certificate or wf_client_set_tls_ca_file"))
+            (Status::TlsError, format!("TLS failed: {e}; check the server certificate or {}", Hint::CaFile.text(lang)))
         }
         E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (Status::ConnectFailed, format!("the proxy failed: {e}")),
         _ => (Status::UnexpectedResponse, format!("the exchange broke the HTTP protocol: {e}")),
@@ -435,7 +436,7 @@ fn http_error(what: &str, resp: &mut Response<Body>, had_credentials: bool, secr
     let content_type = header(resp, "Content-Type");
     let prefix = body::read_prefix(resp, ERROR_PREFIX);
     let words = server_message(content_type.as_deref(), &prefix, secrets);
-    Error::from_http(what, status, &words, had_credentials)
+    Error::from_http(what, status, &words, had_credentials, interrupt::language())
 }
 
 /// The content coding of a body sent coded although the client asked for `identity`.

@@ -115,7 +115,7 @@ pub fn parse_base_url(url: &str) -> Result<String> {
     }
     if parts.userinfo.is_some() {
         return Err(bad(
-            "it must not carry credentials (user:password@); set them with wf_client_set_basic_auth or wf_client_login",
+            "it must not carry credentials (user:password@); set them on the client instead (basic credentials, a token or a login)",
         ));
     }
     if parts.has_query_or_fragment {

@@ -94,7 +94,7 @@ mod tests {
     fn json_error_message_and_parameter_are_quoted() {
         let body = br#"{"error":{"status":404,"message":"Operation not found in Server","parameter":"abc"}}"#;
         let words = server_message(Some("application/json"), body, &[]);
-        let e = Error::from_http("getResult of operation 'abc'", 404, &words, true);
+        let e = Error::from_http("getResult of operation 'abc'", 404, &words, true, crate::error::Language::C);
         assert_eq!(e.status, Status::NotFound);
         assert_eq!(e.http_status, 404);
         assert!(e.message.contains("Operation not found in Server (parameter: abc)"), "{}", e.message);
@@ -137,7 +137,7 @@ mod tests {
                     let words = server_message(content_type, body.as_bytes(), &[&basic]);
                     assert!(!words.contains(&form[..4]), "a part of {form:?} at {at} got through: {words}");
                     assert!(words.len() <= MESSAGE_LIMIT + '…'.len_utf8(), "{} bytes", words.len());
-                    let e = Error::from_http("login", 401, &words, true);
+                    let e = Error::from_http("login", 401, &words, true, crate::error::Language::C);
                     assert!(!e.message.contains(&form[..4]), "{}", e.message);
                 }
             }

@@ -4,7 +4,7 @@
 //! is counted for the call's transfer callback as it arrives, one count per read, and the
 //! callback may stop it. See docs/c-contract.md, "Memory" and "Stopping a call".
 
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Hint, Result, Status};
 use crate::wire::direct;
 use crate::wire::interrupt::{self, Interrupt};
 use crate::wire::pages::{self, Prefault};
@@ -245,7 +245,10 @@ pub(crate) fn read_error(what: &str, e: io::Error, received: u64, expected: Opti
     if e.kind() == io::ErrorKind::OutOfMemory {
         return Error::new(
             Status::OutOfMemory,
-            format!("{what}: not enough memory to hold the body ({received} bytes received); for large results use wf_get_result_to_file or wf_get_result_stream, which need a fixed buffer only"),
+            format!(
+                "{what}: not enough memory to hold the body ({received} bytes received); for large results use {}, which need a fixed buffer only",
+                Hint::StreamingCalls.text(interrupt::language())
+            ),
         );
     }
     let timed_out = e.kind() == io::ErrorKind::TimedOut

@@ -9,7 +9,7 @@
 //! takes effect within one step, wherever the call is. See docs/c-contract.md, "Stopping a
 //! call", and docs/architecture.md, "State of a call".
 
-use crate::error::{Error, Status};
+use crate::error::{Error, Hint, Language, Status};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -96,7 +96,7 @@ impl fmt::Display for Interrupt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Interrupt::Aborted => f.write_str("the call was aborted"),
-            Interrupt::Stopped => f.write_str("the call was stopped by its transfer callback"),
+            Interrupt::Stopped => f.write_str(Hint::StoppedByTransferCallback.text(language())),
             Interrupt::Deadline(t) => write!(f, "the call did not finish within its timeout of {} ms", t.as_millis()),
         }
     }
@@ -136,6 +136,8 @@ struct Frame {
     /// note stay with the call's own frame.
     inner: bool,
     quiet: bool,
+    /// The language of the client whose call this is: its messages' hints speak it.
+    language: Language,
     abort: Option<Arc<AbortHandle>>,
     timeout: Option<Duration>,
     deadline: Option<Instant>,
@@ -153,11 +155,12 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(id: u64, controls: &CallControls, inner: bool, quiet: bool) -> Frame {
+    fn new(id: u64, controls: &CallControls, inner: bool, quiet: bool, language: Language) -> Frame {
         Frame {
             id,
             inner,
             quiet,
+            language,
             abort: controls.abort.clone(),
             timeout: controls.timeout,
             deadline: controls.timeout.and_then(|t| Instant::now().checked_add(t)),
@@ -200,28 +203,38 @@ pub(crate) struct Scope {
     _not_send: PhantomData<*const ()>,
 }
 
-fn push(controls: &CallControls, inner: bool, quiet: bool) -> Scope {
+fn push(controls: &CallControls, inner: bool, quiet: bool, language: Language) -> Scope {
     let id = NEXT_ID.with(|n| {
         let id = n.get().wrapping_add(1);
         n.set(id);
         id
     });
-    CALLS.with(|c| c.borrow_mut().push(Frame::new(id, controls, inner, quiet)));
+    CALLS.with(|c| c.borrow_mut().push(Frame::new(id, controls, inner, quiet, language)));
     Scope { id, _not_send: PhantomData }
 }
 
 /// Enters the frame of a public call with these controls: its own abort switch, timeout,
 /// transfer callback and counters. Frames below it (the calls it was made from, on this
-/// thread) still stop it with their abort switches and deadlines.
-pub(crate) fn enter(controls: &CallControls) -> Scope {
-    push(controls, false, false)
+/// thread) still stop it with their abort switches and deadlines. `language` is that of the
+/// client making the call: the messages made during the call speak it ([`language`]).
+pub(crate) fn enter(controls: &CallControls, language: Language) -> Scope {
+    push(controls, false, false, language)
+}
+
+/// The language of the innermost call in progress on this thread (C outside any call): the
+/// column of the hints (src/error.rs) for the messages made meanwhile, in any layer.
+pub fn language() -> Language {
+    CALLS.with(|c| {
+        let frames = c.borrow();
+        call_frame(&frames).map_or(Language::C, |top| frames[top].language)
+    })
 }
 
 /// Keeps the call in progress from running caller code (its transfer callback) for as long as
 /// the scope lives, while its abort switch and deadline still apply: for work done while the
 /// library holds a lock that a call made from a callback could want.
 pub(crate) fn enter_quiet() -> Scope {
-    push(&CallControls::default(), true, true)
+    push(&CallControls::default(), true, true, Language::C)
 }
 
 impl Scope {
@@ -443,7 +456,7 @@ mod tests {
     fn an_abort_stops_the_scope_and_stays_until_reset() {
         let abort = Arc::new(AbortHandle::new());
         let controls = CallControls { abort: Some(abort.clone()), ..Default::default() };
-        let scope = enter(&controls);
+        let scope = enter(&controls, Language::C);
         assert_eq!(poll(), Ok(()));
         abort.trigger();
         assert_eq!(poll(), Err(Interrupt::Aborted));
@@ -457,8 +470,8 @@ mod tests {
     #[test]
     fn a_deadline_bounds_sleeps_and_nested_scopes_share_it() {
         let controls = CallControls { timeout: Some(Duration::from_millis(150)), ..Default::default() };
-        let _outer = enter(&controls);
-        let _inner = enter(&CallControls::default());
+        let _outer = enter(&controls, Language::C);
+        let _inner = enter(&CallControls::default(), Language::C);
         let start = Instant::now();
         assert_eq!(sleep(Duration::from_secs(10)), Err(Interrupt::Deadline(Duration::from_millis(150))));
         assert!(start.elapsed() < Duration::from_millis(400));
@@ -476,7 +489,7 @@ mod tests {
             })),
             ..Default::default()
         };
-        let _scope = enter(&controls);
+        let _scope = enter(&controls, Language::C);
         begin_receive(Some(200));
         assert_eq!(received(50), Ok(()));
         assert_eq!(report_final(), Ok(()), "a final report is always made");
@@ -490,20 +503,23 @@ mod tests {
         let outer_abort = Arc::new(AbortHandle::new());
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = seen.clone();
-        let outer = enter(&CallControls {
-            abort: Some(outer_abort.clone()),
-            on_transfer: Some(Arc::new(move |t: &Transfer| {
-                log.lock().unwrap().push(t.received);
-                true
-            })),
-            ..Default::default()
-        });
+        let outer = enter(
+            &CallControls {
+                abort: Some(outer_abort.clone()),
+                on_transfer: Some(Arc::new(move |t: &Transfer| {
+                    log.lock().unwrap().push(t.received);
+                    true
+                })),
+                ..Default::default()
+            },
+            Language::C,
+        );
         begin_receive(Some(1000));
         assert_eq!(received(400), Ok(()));
         {
             let inner_abort = Arc::new(AbortHandle::new());
             inner_abort.trigger();
-            let inner = enter(&CallControls { abort: Some(inner_abort), ..Default::default() });
+            let inner = enter(&CallControls { abort: Some(inner_abort), ..Default::default() }, Language::C);
             begin_receive(None);
             assert_eq!(poll(), Err(Interrupt::Aborted), "the nested call's own switch stops it");
             assert_eq!(inner.interrupted(), Some(Interrupt::Aborted));
@@ -513,7 +529,7 @@ mod tests {
         assert_eq!(seen.lock().unwrap().last(), Some(&400), "its counters were not reset");
         assert_eq!(outer.interrupted(), None);
         {
-            let _inner = enter(&CallControls::default());
+            let _inner = enter(&CallControls::default(), Language::C);
             outer_abort.trigger();
             assert_eq!(poll(), Err(Interrupt::Aborted), "the outer switch stops the nested call");
         }
@@ -522,8 +538,9 @@ mod tests {
 
     #[test]
     fn a_nested_deadline_is_its_own_and_the_nearest_one_bounds_waits() {
-        let _outer = enter(&CallControls { timeout: Some(Duration::from_secs(60)), ..Default::default() });
-        let inner = enter(&CallControls { timeout: Some(Duration::from_millis(100)), ..Default::default() });
+        let _outer = enter(&CallControls { timeout: Some(Duration::from_secs(60)), ..Default::default() }, Language::C);
+        let inner =
+            enter(&CallControls { timeout: Some(Duration::from_millis(100)), ..Default::default() }, Language::C);
         assert!(time_left(Duration::from_secs(10)) <= Duration::from_millis(100));
         let start = Instant::now();
         assert_eq!(sleep(Duration::from_secs(5)), Err(Interrupt::Deadline(Duration::from_millis(100))));
@@ -543,7 +560,7 @@ mod tests {
                 m.fetch_max(now, Ordering::SeqCst);
                 // A call made from the callback, on the same view: same controls.
                 let same = CallControls { on_transfer: CURRENT.with(|c| c.borrow().clone()), ..Default::default() };
-                let _nested = enter(&same);
+                let _nested = enter(&same, Language::C);
                 let _ = report_final();
                 d.fetch_sub(1, Ordering::SeqCst);
                 true
@@ -554,7 +571,7 @@ mod tests {
             static CURRENT: RefCell<Option<TransferFn>> = const { RefCell::new(None) };
         }
         CURRENT.with(|c| *c.borrow_mut() = controls.on_transfer.clone());
-        let _outer = enter(&controls);
+        let _outer = enter(&controls, Language::C);
         assert_eq!(report_final(), Ok(()));
         assert_eq!(most.load(Ordering::SeqCst), 1);
     }
@@ -564,14 +581,17 @@ mod tests {
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = calls.clone();
         let abort = Arc::new(AbortHandle::new());
-        let _call = enter(&CallControls {
-            abort: Some(abort.clone()),
-            on_transfer: Some(Arc::new(move |_: &Transfer| {
-                seen.fetch_add(1, Ordering::SeqCst);
-                true
-            })),
-            ..Default::default()
-        });
+        let _call = enter(
+            &CallControls {
+                abort: Some(abort.clone()),
+                on_transfer: Some(Arc::new(move |_: &Transfer| {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    true
+                })),
+                ..Default::default()
+            },
+            Language::C,
+        );
         {
             let _quiet = enter_quiet();
             assert_eq!(report_final(), Ok(()));
@@ -583,12 +603,12 @@ mod tests {
 
     #[test]
     fn a_connection_note_belongs_to_the_call_that_read() {
-        let _outer = enter(&CallControls::default());
+        let _outer = enter(&CallControls::default(), Language::C);
         let outer_conn: Arc<dyn Any + Send + Sync> = Arc::new(1u8);
         let nested_conn: Arc<dyn Any + Send + Sync> = Arc::new(2u8);
         forget_connection();
         {
-            let _nested = enter(&CallControls::default());
+            let _nested = enter(&CallControls::default(), Language::C);
             note_connection(&nested_conn);
         }
         assert!(take_connection().is_none(), "a nested call's connection is not the outer call's");
@@ -602,10 +622,10 @@ mod tests {
 
     #[test]
     fn slots_are_known_to_calls_made_from_the_holder() {
-        let _outer = enter(&CallControls::default());
+        let _outer = enter(&CallControls::default(), Language::C);
         note_slot(7);
         {
-            let _nested = enter(&CallControls::default());
+            let _nested = enter(&CallControls::default(), Language::C);
             assert!(holds_slot(7));
             assert!(!holds_slot(8));
         }

@@ -91,7 +91,7 @@ mod tests {
         limiter.set_max(1);
         let held = limiter.acquire().unwrap();
         let controls = interrupt::CallControls { timeout: Some(Duration::from_millis(200)), ..Default::default() };
-        let _scope = interrupt::enter(&controls);
+        let _scope = interrupt::enter(&controls, crate::error::Language::C);
         let start = Instant::now();
         assert!(matches!(limiter.acquire(), Err(Interrupt::Deadline(_))));
         assert!(start.elapsed() < Duration::from_millis(500));
@@ -102,11 +102,11 @@ mod tests {
     fn a_call_made_from_the_holder_shares_its_slot() {
         let limiter = Limiter::default();
         limiter.set_max(1);
-        let _outer = interrupt::enter(&interrupt::CallControls::default());
+        let _outer = interrupt::enter(&interrupt::CallControls::default(), crate::error::Language::C);
         let held = limiter.acquire().unwrap();
         {
             let controls = interrupt::CallControls { timeout: Some(Duration::from_millis(300)), ..Default::default() };
-            let _nested = interrupt::enter(&controls);
+            let _nested = interrupt::enter(&controls, crate::error::Language::C);
             let shared = limiter.acquire().expect("the nested call shares the slot");
             drop(shared);
         }
@@ -119,7 +119,7 @@ mod tests {
             s.spawn(|| {
                 let controls =
                     interrupt::CallControls { timeout: Some(Duration::from_millis(150)), ..Default::default() };
-                let _scope = interrupt::enter(&controls);
+                let _scope = interrupt::enter(&controls, crate::error::Language::C);
                 assert!(matches!(limiter.acquire(), Err(Interrupt::Deadline(_))));
             });
         });

@@ -127,6 +127,32 @@ static void test_credentials_and_statuses(void) {
   wf_client_free(c);
 }
 
+/* The hints of messages follow the client's language (docs/c-contract.md, "Messages"). */
+static void test_message_language(void) {
+  wf_client *c = NULL;
+  char version[64];
+  size_t len = sizeof version;
+  g_test = "message_language";
+  CHECK_STATUS(wf_client_new(g_base_url, &c), WF_OK);
+  CHECK_STATUS(wf_server_version(c, version, &len), WF_AUTH_REQUIRED);
+  CHECK(strstr(wf_last_error_message(), "wf_client_login") != NULL); /* C, the default */
+  CHECK_STATUS(wf_client_set_message_language(c, WF_LANGUAGE_PYTHON), WF_OK);
+  len = sizeof version;
+  CHECK_STATUS(wf_server_version(c, version, &len), WF_AUTH_REQUIRED);
+  CHECK(strstr(wf_last_error_message(), "username=") != NULL);
+  CHECK(strstr(wf_last_error_message(), "wf_") == NULL);
+  CHECK_STATUS(wf_client_set_message_language(c, WF_LANGUAGE_CLI), WF_OK);
+  len = sizeof version;
+  CHECK_STATUS(wf_server_version(c, version, &len), WF_AUTH_REQUIRED);
+  CHECK(strstr(wf_last_error_message(), "--user") != NULL);
+  CHECK_STATUS(wf_client_set_message_language(c, (wf_language)4), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_client_set_message_language(NULL, WF_LANGUAGE_C), WF_INVALID_ARGUMENT);
+  len = sizeof version; /* the refused value changed nothing */
+  CHECK_STATUS(wf_server_version(c, version, &len), WF_AUTH_REQUIRED);
+  CHECK(strstr(wf_last_error_message(), "--user") != NULL);
+  wf_client_free(c);
+}
+
 static void test_buffer_protocol_asks_the_server_once(void) {
   char op[WF_OPERATION_ID_CAPACITY];
   uint8_t *buf;
@@ -356,6 +382,7 @@ int main(int argc, char **argv) {
   test_null_and_invalid_arguments();
   test_operation_ids_cannot_change_the_path();
   test_credentials_and_statuses();
+  test_message_language();
   test_buffer_protocol_asks_the_server_once();
   test_result_ex_for_every_kind();
   test_result_ex_keeps_a_body_it_cannot_list();

@@ -33,7 +33,8 @@ def mypy(*args: str):
 
 
 def test_the_package_and_a_typed_user_script_pass_mypy_strict():
-    for target in (["-p", "olconnect_wf"], [str(HERE / "typed_usage.py")]):
+    example = HERE.parents[2] / "examples" / "python_job.py"  # the README's example
+    for target in (["-p", "olconnect_wf"], [str(HERE / "typed_usage.py")], [str(example)]):
         status, out = mypy(*target)
         assert status == 0, out
 
@@ -43,3 +44,16 @@ def test_mypy_refuses_a_wrong_use_of_the_waits():
     assert status == 1
     assert 'Argument "timeout" to "wait_any" of "Client" has incompatible type "str"' in out, out
     assert 'Incompatible types in assignment (expression has type "str", variable has type "int")' in out, out
+
+
+def test_mypy_refuses_a_misspelt_or_mistyped_option_of_async_connect():
+    status, out = mypy(
+        "-c",
+        "import asyncio\nimport olconnect_wf as wf\n"
+        "async def main() -> None:\n"
+        "    await wf.AsyncClient.connect('x', usernme='ol-admin')\n"
+        "    await wf.AsyncClient.connect('x', timeout='5')\n",
+    )
+    assert status == 1
+    assert 'Unexpected keyword argument "usernme" for "connect" of "AsyncClient"' in out, out
+    assert 'Argument "timeout" to "connect" of "AsyncClient" has incompatible type "str"' in out, out

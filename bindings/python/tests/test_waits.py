@@ -279,14 +279,19 @@ def test_500_awaited_waits_on_a_small_thread_budget(fresh_sim):
 
 
 def test_a_plain_call_is_not_starved_by_200_awaited_waits(client):
-    # Before, each awaited wait held an executor thread: with the 6 threads of a 2-core machine
-    # busy waiting, a plain call waited for the jobs to end (measured 8.4 s).
+    # Before, each awaited wait held an executor thread: with the threads of the executor busy
+    # waiting, a plain call waited for the jobs to end (measured 8.4 s with 6 threads). Here the
+    # executor has 4 threads, and the process's threads stay bounded whatever the waits.
     ops = [client.submit(config(sim_duration_ms=5000)) for _ in range(200)]
+    before = native_threads()
 
     async def main():
         ac = wf.AsyncClient(client)
         tasks = [asyncio.ensure_future(ac.wait(op)) for op in ops]
-        await asyncio.sleep(0.5)
+        peak = 0
+        for _ in range(10):
+            await asyncio.sleep(0.05)
+            peak = max(peak, native_threads())
 
         async def timed():
             start = time.monotonic()
@@ -297,12 +302,15 @@ def test_a_plain_call_is_not_starved_by_200_awaited_waits(client):
         # of the machine hardly all three.
         (took, version), *_ = sorted(await asyncio.gather(timed(), timed(), timed()))
         still_waiting = sum(not t.done() for t in tasks)
+        peak = max(peak, native_threads())
         await asyncio.gather(*tasks)
-        return version, took, still_waiting
+        return version, took, still_waiting, peak
 
-    version, took, still_waiting = run_async(main, workers=6)
+    version, took, still_waiting, peak = run_async(main, workers=4)
     assert took < 1.0, took
     assert version and still_waiting == 200
+    # The executor's 4, the dispatcher and the library's watcher: never a thread per wait.
+    assert peak <= before + 4 + 2, (before, peak)
 
 
 def test_awaited_waits_cancel_time_out_and_leave_no_unretrieved_exception(fresh_sim):

@@ -29,6 +29,22 @@ async def async_waits(client: wf.AsyncClient, ops: List[str]) -> None:
     await completions.aclose()
 
 
+async def async_everything(url: str, data: bytes) -> int:
+    ac = await wf.AsyncClient.connect(url, username="ol-admin", password="secret", timeout=5.0, max_concurrent=4)
+    async with ac:
+        ac.set_timeouts(timeout=30, connect_timeout=None)
+        file_id: str = await ac.upload(data, filename="x.csv", kind=wf.ResourceKind.DATA_FILE)
+        there: bool = await ac.exists(file_id)
+        op: str = await ac.submit_adhoc(data, data_mapping="m", template="t", output_preset="o")
+        ran: wf.Result = await ac.run_adhoc(data, data_mapping="m", template="t", output_preset="o", to_file="x.pdf")
+        size = 0
+        async for chunk in ac.iter_result(op, chunk_size=65536):
+            size += len(chunk)
+        size += await ac.stream_result(op, lambda piece: None)
+        deleted: bool = await ac.delete(file_id)
+        return size + int(there) + int(deleted) + len(ran.paths)
+
+
 if __name__ == "__main__":
     c = wf.Client("http://localhost:9340", token="t")
     sync_waits(c, ["a"])

@@ -7,11 +7,13 @@ The waits are different: they hold no executor thread. One dispatcher thread per
 (``_dispatch``) waits for every operation awaited by any coroutine and completes each awaiting
 future from the event loop's side."""
 import asyncio
+import concurrent.futures
 import functools
-from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar, Union
+import threading
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar, Union
 
 from . import _errors
-from ._client import Abort, Client, OnBytes, PathLike, Progress, Result, _encode, _op_ids
+from ._client import Abort, Client, DataSource, OnBytes, PathLike, Progress, ResourceKind, Result, _encode, _op_ids
 from ._dispatch import Dispatcher, Waiter
 from ._errors import AbortedError, InvalidArgumentError, WorkflowError
 from ._watch import Completed, timeout_error
@@ -29,9 +31,36 @@ class AsyncClient:
         self._dispatcher = Dispatcher(client)
 
     @classmethod
-    async def connect(cls, base_url: str, **options: Any) -> "AsyncClient":
-        """Creates the client (logging in when credentials are given) without blocking the loop."""
-        return cls(await asyncio.get_running_loop().run_in_executor(None, functools.partial(Client, base_url, **options)))
+    async def connect(
+        cls,
+        base_url: str,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        token: Optional[str] = None,
+        basic: bool = False,
+        timeout: Optional[float] = 60.0,
+        connect_timeout: Optional[float] = 10.0,
+        ca_file: Optional[PathLike] = None,
+        insecure: bool = False,
+        proxy: Optional[str] = None,
+        durable_files: bool = True,
+        kept_body_limit: Optional[int] = None,
+        max_concurrent: Optional[int] = None,
+    ) -> "AsyncClient":
+        """Creates the client (logging in when credentials are given) without blocking the loop;
+        the arguments are those of :class:`Client`."""
+        make = functools.partial(
+            Client, base_url, username=username, password=password, token=token, basic=basic, timeout=timeout,
+            connect_timeout=connect_timeout, ca_file=ca_file, insecure=insecure, proxy=proxy,
+            durable_files=durable_files, kept_body_limit=kept_body_limit, max_concurrent=max_concurrent,
+        )
+        return cls(await asyncio.get_running_loop().run_in_executor(None, make))
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` (or a ``close()`` of the client underneath) was called."""
+        return self._client.closed
 
     @property
     def client(self) -> Client:
@@ -46,6 +75,10 @@ class AsyncClient:
                 return method(*args, **kwargs)
 
         future = asyncio.get_running_loop().run_in_executor(None, call)
+        # Its outcome is always retrieved: a call stopped because its task was cancelled ends
+        # with an error nobody awaits, which asyncio would otherwise report ("Future exception
+        # was never retrieved") when the future is collected.
+        future.add_done_callback(_retrieve)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -55,8 +88,84 @@ class AsyncClient:
         finally:
             abort.close()  # freed now, or by the call still using it when it returns
 
+    # -- credentials and settings (no I/O: they apply to the calls that start after them) ------
+
     async def login(self, username: str, password: str) -> None:
+        """Logs in now (in the executor); see :meth:`Client.login`."""
         await self._run(self._client.login, username, password)
+
+    def set_token(self, token: str) -> None:
+        """See :meth:`Client.set_token`."""
+        self._client.set_token(token)
+
+    def set_basic_auth(self, username: str, password: str) -> None:
+        """See :meth:`Client.set_basic_auth`."""
+        self._client.set_basic_auth(username, password)
+
+    def clear_auth(self) -> None:
+        """See :meth:`Client.clear_auth`."""
+        self._client.clear_auth()
+
+    def set_timeouts(self, *, timeout: Optional[float] = 60.0, connect_timeout: Optional[float] = 10.0) -> None:
+        """See :meth:`Client.set_timeouts`."""
+        self._client.set_timeouts(timeout=timeout, connect_timeout=connect_timeout)
+
+    def set_durable_files(self, durable: bool) -> None:
+        """See :meth:`Client.set_durable_files`."""
+        self._client.set_durable_files(durable)
+
+    def set_kept_body_limit(self, limit: int) -> None:
+        """See :meth:`Client.set_kept_body_limit`."""
+        self._client.set_kept_body_limit(limit)
+
+    def set_max_concurrent(self, limit: int) -> None:
+        """See :meth:`Client.set_max_concurrent`."""
+        self._client.set_max_concurrent(limit)
+
+    # -- local data -----------------------------------------------------------------------------
+
+    async def upload(
+        self, data: DataSource, *, kind: Optional[ResourceKind] = None, filename: Optional[str] = None,
+        persistent: bool = False, on_bytes: Optional[OnBytes] = None,
+    ) -> str:
+        """See :meth:`Client.upload` (a file object is read in the executor thread)."""
+        return await self._run(
+            self._client.upload, data, kind=kind, filename=filename, persistent=persistent, on_bytes=on_bytes
+        )
+
+    async def delete(self, file_id: Union[str, int]) -> bool:
+        """See :meth:`Client.delete`."""
+        return await self._run(self._client.delete, file_id)
+
+    async def exists(self, file_id: Union[str, int]) -> bool:
+        """See :meth:`Client.exists`."""
+        return await self._run(self._client.exists, file_id)
+
+    async def submit_adhoc(
+        self, data: DataSource, *, data_mapping: str, template: str, output_preset: str, job_preset: Optional[str] = None,
+        create_only: bool = False, print_range: Optional[str] = None, filename: Optional[str] = None,
+        on_bytes: Optional[OnBytes] = None,
+    ) -> str:
+        """See :meth:`Client.submit_adhoc`."""
+        return await self._run(
+            self._client.submit_adhoc, data, data_mapping=data_mapping, template=template, output_preset=output_preset,
+            job_preset=job_preset, create_only=create_only, print_range=print_range, filename=filename,
+            on_bytes=on_bytes,
+        )
+
+    async def run_adhoc(
+        self, data: DataSource, *, data_mapping: str, template: str, output_preset: str, job_preset: Optional[str] = None,
+        to_file: Optional[PathLike] = None, create_only: bool = False, result_as_text: bool = False,
+        print_range: Optional[str] = None, filename: Optional[str] = None,
+    ) -> Result:
+        """See :meth:`Client.run_adhoc`."""
+        return await self._run(
+            self._client.run_adhoc, data, data_mapping=data_mapping, template=template, output_preset=output_preset,
+            job_preset=job_preset, to_file=to_file, create_only=create_only, result_as_text=result_as_text,
+            print_range=print_range, filename=filename,
+        )
+
+    # -- workflow -------------------------------------------------------------------------------
 
     async def submit(self, config: Union[Dict[str, Any], str]) -> str:
         return await self._run(self._client.submit, config)
@@ -195,8 +304,68 @@ class AsyncClient:
     async def get_result(self, op_id: str) -> bytes:
         return await self._run(self._client.get_result, op_id)
 
+    async def result(self, op_id: str, on_bytes: Optional[OnBytes] = None) -> Result:
+        """See :meth:`Client.result`."""
+        return await self._run(self._client.result, op_id, on_bytes)
+
     async def get_result_ex(self, op_id: str, on_bytes: Optional[OnBytes] = None) -> Result:
         return await self._run(self._client.get_result_ex, op_id, on_bytes)
+
+    async def stream_result(
+        self, op_id: str, write: Callable[[bytes], Any], on_bytes: Optional[OnBytes] = None
+    ) -> int:
+        """See :meth:`Client.stream_result`; ``write`` runs in the executor thread."""
+        return await self._run(self._client.stream_result, op_id, write, on_bytes)
+
+    async def iter_result(self, op_id: str, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+        """``async for chunk in ac.iter_result(op_id)``: the result in chunks of ``chunk_size``
+        bytes (the last may be shorter), downloaded in the executor while the loop runs, with
+        bounded memory (at most 8 pieces of the download wait for the consumer, who paces it).
+        Leaving the loop early (``aclose()``, or the task cancelled) stops the download."""
+        if chunk_size <= 0:
+            raise InvalidArgumentError(_errors.INVALID_ARGUMENT, 0, "chunk_size must be positive")
+        loop = asyncio.get_running_loop()
+        pieces: "asyncio.Queue[bytes]" = asyncio.Queue(maxsize=8)
+        stop = threading.Event()
+
+        def write(piece: bytes) -> bool:  # in the executor thread
+            put = asyncio.run_coroutine_threadsafe(pieces.put(piece), loop)
+            while True:
+                try:
+                    put.result(timeout=0.1)
+                    return True
+                except concurrent.futures.TimeoutError:
+                    if stop.is_set():
+                        put.cancel()
+                        return False
+
+        download = asyncio.ensure_future(self._run(self._client.stream_result, op_id, write))
+        pending = b""
+        try:
+            while True:
+                if pieces.empty() and download.done():
+                    break
+                getter = asyncio.ensure_future(pieces.get())
+                done, _ = await asyncio.wait({getter, download}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    continue
+                pending += getter.result()
+                start = 0
+                while len(pending) - start >= chunk_size:
+                    yield pending[start : start + chunk_size]
+                    start += chunk_size
+                pending = pending[start:]
+            await download  # raises the download's error
+            if pending:
+                yield pending
+        finally:
+            stop.set()
+            if not download.done():
+                download.cancel()
+                await asyncio.wait([download])
+            if download.done() and not download.cancelled():
+                download.exception()  # retrieved: the consumer left, its outcome is not news
 
     async def get_result_to_file(self, op_id: str, path: PathLike, on_bytes: Optional[OnBytes] = None) -> Result:
         return await self._run(self._client.get_result_to_file, op_id, path, on_bytes)
@@ -247,3 +416,9 @@ class AsyncClient:
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _retrieve(future: "asyncio.Future[Any]") -> None:
+    """Marks a future's outcome as retrieved (see ``AsyncClient._run``)."""
+    if not future.cancelled():
+        future.exception()

@@ -16,14 +16,23 @@ from typing import Any, Callable, Dict, Generator, Iterable, Iterator, List, Nam
 
 from . import _errors
 from ._errors import InvalidArgumentError, error_for
-from ._ffi import LOG_FN, PROGRESS_FN, READ_FN, TRANSFER_FN, WRITE_FN, AdhocJob, abort_p, client_p, data_p, lib, result_p
+from ._ffi import (
+    LANGUAGE_PYTHON, LOG_FN, PROGRESS_FN, READ_FN, TRANSFER_FN, WRITE_FN, AdhocJob, abort_p, client_p, data_p, lib, result_p,
+)
 from ._handle import Handle
-from ._watch import Batch, Completed, is_quiet, run_round, timeout_error, timeout_ms, wait_any_call
+from ._watch import Batch, Completed, run_round, timeout_error, timeout_ms, wait_any_call
 
 #: Where the library's log lines go (one per HTTP exchange at INFO, retries and re-logins at
-#: WARNING, failed calls at ERROR; never a secret).
+#: WARNING, the message of each failed call at DEBUG; never a secret). Silent until the
+#: application configures logging (a NullHandler keeps ``logging.lastResort`` from printing).
 logger = logging.getLogger("olconnect_wf")
-_LOG_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
+logger.addHandler(logging.NullHandler())
+#: The library's levels (WF_LOG_ERROR ... WF_LOG_DEBUG) as logging's. WF_LOG_ERROR is the message
+#: of a failed call, which reaches the caller as the exception that call raises (the library's
+#: watcher's failures end the waits they concern the same way; the ones it handles are WARNING
+#: lines of their own): logged above DEBUG it would be reported twice, and printed even when
+#: the caller caught it.
+_LOG_LEVELS = {1: logging.DEBUG, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
 
 #: Called with (bytes received so far, total or None when the server did not announce it).
 OnBytes = Callable[[int, Optional[int]], Any]
@@ -54,7 +63,7 @@ class ResultType(_NamedIntEnum):
 
 
 class ResourceKind(_NamedIntEnum):
-    """What an upload is (wf_resource_kind); by default it comes from the file name. Prints as its name."""
+    """What an upload is; by default it comes from the file name's extension. Prints as its name."""
 
     DATA_FILE = 1
     DATA_MAPPING = 2
@@ -123,10 +132,13 @@ def _path(value: PathLike, name: str) -> bytes:
     return encoded
 
 
-def _check(status: int) -> None:
+def _check(status: int, filename: Optional[bytes] = None) -> None:
+    """Raises the error of a native call that returned ``status``; ``filename``, the local file
+    the call read or wrote, goes to a :class:`LocalIOError`."""
     if status != _errors.OK:
         message = (lib.wf_last_error_message() or b"").decode("utf-8", "replace")
-        raise error_for(status, lib.wf_last_http_status(), message)
+        name = os.fsdecode(filename) if filename is not None else None
+        raise error_for(status, lib.wf_last_http_status(), message, filename=name)
 
 
 class _ResultOut:
@@ -281,8 +293,8 @@ def _signals_to(guard: _CallbackGuard) -> Generator[None, None, None]:
 def _log_line(_user: Any, level: int, message: bytes) -> None:
     try:
         python_level = _LOG_LEVELS.get(level, logging.DEBUG)
-        if python_level == logging.ERROR and is_quiet():  # a wait's own call (see _watch.quiet)
-            python_level = logging.DEBUG
+        if not logger.isEnabledFor(python_level):
+            return
         logger.log(python_level, "%s", message.decode("utf-8", "replace"))
     except BaseException:  # a log hook must never disturb the call it reports on
         pass
@@ -332,12 +344,15 @@ class Client:
         _check(lib.wf_client_new(_encode(base_url, "base_url"), byref(handle)))
         self._handle: Handle["ctypes._Pointer[Any]"] = Handle(handle, lib.wf_client_free, "Client")
         try:
+            self._set(lib.wf_client_set_message_language, LANGUAGE_PYTHON)
             self._set(lib.wf_client_set_log, _LOG_HOOK, None)
             if max_concurrent is not None:
                 self.set_max_concurrent(max_concurrent)
             self.set_timeouts(timeout=timeout, connect_timeout=connect_timeout)
             if ca_file is not None:
-                self._set(lib.wf_client_set_tls_ca_file, _path(ca_file, "ca_file"))
+                ca_path = _path(ca_file, "ca_file")
+                with self._handle as ptr:
+                    _check(lib.wf_client_set_tls_ca_file(ptr, ca_path), filename=ca_path)
             if insecure:
                 self._set(lib.wf_client_set_tls_insecure, True)
             if proxy is not None:
@@ -514,7 +529,10 @@ class Client:
         ``on_bytes=lambda n, total: (setattr(bar, "total", total), bar.update(n - bar.n))``."""
         encoded = _path(path, "path")
         with _ResultOut() as out:
-            _check(self._native(lib.wf_get_result_to_file_ex, _encode(op_id, "op_id"), encoded, byref(out.handle), on_bytes=on_bytes))
+            _check(
+                self._native(lib.wf_get_result_to_file_ex, _encode(op_id, "op_id"), encoded, byref(out.handle), on_bytes=on_bytes),
+                filename=encoded,
+            )
             return out.read(file=os.fsdecode(encoded))
 
     def stream_result(self, op_id: str, write: Callable[[bytes], Any], on_bytes: Optional[OnBytes] = None) -> int:
@@ -609,7 +627,10 @@ class Client:
         (``file_name``), or the whole folder as a ZIP archive. Returns the path."""
         encoded = _path(path, "path")
         name = _encode(file_name, "file_name")
-        _check(self._native(lib.wf_download_managed, _encode(str(file_id), "file_id"), name, encoded, on_bytes=on_bytes))
+        _check(
+            self._native(lib.wf_download_managed, _encode(str(file_id), "file_id"), name, encoded, on_bytes=on_bytes),
+            filename=encoded,
+        )
         return os.fsdecode(encoded)
 
     # -- local data ---------------------------------------------------------------------------
@@ -630,7 +651,7 @@ class Client:
                 lib.wf_upload, int(kind or 0), handle, _encode(filename, "filename"), bool(persistent), buf, byref(size),
                 on_sent=on_bytes, guard=guard,
             )
-        _check(status)
+        _check(status, filename=_data_path(data))
         return buf.value.decode("utf-8")
 
     def delete(self, file_id: Union[str, int]) -> bool:
@@ -657,7 +678,7 @@ class Client:
         size = c_size_t(OPERATION_ID_CAPACITY)
         with _Data(data, guard) as handle:
             status = self._native(lib.wf_submit_adhoc, byref(job), handle, buf, byref(size), on_sent=on_bytes, guard=guard)
-        _check(status)
+        _check(status, filename=_data_path(data))
         return buf.value.decode("utf-8")
 
     def run_adhoc(
@@ -676,7 +697,8 @@ class Client:
                     status = self._native(lib.wf_run_adhoc_to_file, byref(job), handle, encoded, byref(out.handle), guard=guard)
                 else:
                     status = self._native(lib.wf_run_adhoc_ex, byref(job), handle, byref(out.handle), guard=guard)
-            _check(status)
+            # The one local file of the call that a failure concerns: the result's, else the data's.
+            _check(status, filename=encoded if encoded is not None else _data_path(data))
             return out.read(file=os.fsdecode(encoded) if encoded is not None else None)
 
     # -- workflow -----------------------------------------------------------------------------
@@ -823,7 +845,8 @@ class _Data:
         self.handle = data_p()
         self._keep: Any = None
         if isinstance(source, (str, os.PathLike)):
-            _check(lib.wf_data_from_file(_path(source, "data"), byref(self.handle)))
+            path = _path(source, "data")
+            _check(lib.wf_data_from_file(path, byref(self.handle)), filename=path)
         elif isinstance(source, (bytes, bytearray, memoryview)):
             raw = bytes(source) if isinstance(source, memoryview) else source
             buf: Any
@@ -862,6 +885,11 @@ class _Data:
 
     def __exit__(self, *exc_info: Any) -> None:
         lib.wf_data_free(self.handle)
+
+
+def _data_path(source: DataSource) -> Optional[bytes]:
+    """The path of data given as a path (for the ``filename`` of a LocalIOError), else None."""
+    return _path(source, "data") if isinstance(source, (str, os.PathLike)) else None
 
 
 def _exact_length(source: Any) -> int:

@@ -1,5 +1,7 @@
 """The exception hierarchy, one class per wf_status."""
 import builtins
+import os
+import re
 from typing import Dict, Optional, Type
 
 OK = 0
@@ -34,6 +36,9 @@ class WorkflowError(Exception):
         self.status = status
         self.http_status = http_status
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status}, http_status={self.http_status}, message={self.message!r})"
@@ -95,7 +100,10 @@ TimeoutError = TimeoutException
 
 
 class LocalIOError(WorkflowError, OSError):
-    """A local file could not be written or renamed."""
+    """A local file could not be read, written or renamed. As an ``OSError`` it carries
+    ``errno`` (and ``strerror``) when the system reported one, and ``filename``, the local file
+    of the call (the destination of a download, the data file of an upload), when there is one;
+    else they are None."""
 
 
 class AbortedError(WorkflowError):
@@ -129,11 +137,25 @@ _BY_STATUS: Dict[int, Type[WorkflowError]] = {
 }
 
 
-def error_for(status: int, http_status: int, message: str, op_id: Optional[str] = None) -> WorkflowError:
+#: How the library quotes the system's error in a message ("... (os error 2)").
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def error_for(
+    status: int, http_status: int, message: str, op_id: Optional[str] = None, filename: Optional[str] = None
+) -> WorkflowError:
+    """The exception of ``status``; a :class:`LocalIOError` gets ``errno``/``strerror`` from the
+    system error the message quotes and ``filename`` from the caller."""
     cls = _BY_STATUS.get(status, WorkflowError)
     # OSError's constructor treats extra arguments specially; build it as a plain WorkflowError.
     err = cls.__new__(cls)
     WorkflowError.__init__(err, status, http_status, message)
     if op_id is not None:
         err.op_id = op_id
+    if isinstance(err, LocalIOError):
+        found = _OS_ERROR.search(message)
+        if found is not None:
+            err.errno = int(found.group(1))
+            err.strerror = os.strerror(err.errno)
+        err.filename = filename
     return err

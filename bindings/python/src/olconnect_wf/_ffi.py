@@ -25,6 +25,10 @@ from typing import List
 #: The ABI version these bindings were written for (WF_ABI_VERSION of the header).
 ABI_VERSION = 1
 
+#: WF_LANGUAGE_PYTHON: the hints of the library's messages name this package's arguments and
+#: methods (``timeout=``, ``login()``), never a C function.
+LANGUAGE_PYTHON = 1
+
 #: The library's file name on each platform we build for.
 LIB_FILES = {"linux": "libolconnect_wf.so", "darwin": "libolconnect_wf.dylib", "win32": "olconnect_wf.dll"}
 LIB_FILE = LIB_FILES.get(sys.platform, LIB_FILES["linux"])
@@ -132,6 +136,7 @@ _SIGNATURES = {
     "wf_client_with_controls": ([client_p, abort_p, c_uint32, TRANSFER_FN, c_void_p, POINTER(client_p)], c_int32),
     "wf_client_set_log": ([client_p, LOG_FN, c_void_p], c_int32),
     "wf_client_set_max_concurrent": ([client_p, c_uint32], c_int32),
+    "wf_client_set_message_language": ([client_p, c_int32], c_int32),
     "wf_data_from_file": ([c_char_p, POINTER(data_p)], c_int32),
     "wf_data_from_buffer": ([c_void_p, c_size_t, POINTER(data_p)], c_int32),
     "wf_data_from_reader": ([READ_FN, c_void_p, c_int64, POINTER(data_p)], c_int32),

@@ -17,12 +17,10 @@ A *source* says which operations are pending and takes each end: the synchronous
 (:class:`Batch`) and the asyncio dispatcher (``_dispatch``).
 """
 import ctypes
-import contextlib
 import math
-import threading
 import time
 from ctypes import byref, c_char_p, c_size_t
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import _errors
 from ._errors import WorkflowError, error_for
@@ -30,11 +28,6 @@ from ._ffi import lib
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import Client, _CallbackGuard
-
-#: Per thread: inside the waits of this module, whose native calls end by design (a collecting
-#: call's 1 ms timeout, a call stopped to change what it waits for) or report an operation's
-#: failure that is handed to the caller: the library's ERROR lines about them go to DEBUG.
-quiet = threading.local()
 
 #: The shortest time between two inner calls that block (each makes the watcher look at once).
 PACE = 0.1
@@ -62,20 +55,6 @@ class Completed(NamedTuple):
         return self.op_id
 
 
-@contextlib.contextmanager
-def quieted() -> Iterator[None]:
-    """Marks this thread's calls as the waits' own (see :data:`quiet`)."""
-    quiet.depth = getattr(quiet, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        quiet.depth -= 1
-
-
-def is_quiet() -> bool:
-    return getattr(quiet, "depth", 0) > 0
-
-
 def last_error(status: int, op_id: Optional[str] = None) -> WorkflowError:
     """The error of the call that just returned ``status`` on this thread."""
     message = (lib.wf_last_error_message() or b"").decode("utf-8", "replace")
@@ -96,8 +75,7 @@ def wait_any_call(
     itself ended; its status; the error, None for OK). Raises what a callback raised."""
     array = (c_char_p * len(ids))(*ids)
     index = c_size_t(len(ids))
-    with quieted():
-        status = client._native(lib.wf_wait_any, array, len(ids), ms, byref(index), on_tick=on_tick)
+    status = client._native(lib.wf_wait_any, array, len(ids), ms, byref(index), on_tick=on_tick)
     return index.value, status, (None if status == _errors.OK else last_error(status))
 
 
@@ -179,8 +157,7 @@ def run_round(client: "Client", source: Source) -> None:
     source.outer_guard = guard
     array = (c_char_p * len(held))(*(source.encoded(i) for i in held))
     try:
-        with quieted():
-            status = client._native(lib.wf_wait_all, array, len(held), source.timeout_ms(), on_tick=inside, guard=guard)
+        status = client._native(lib.wf_wait_all, array, len(held), source.timeout_ms(), on_tick=inside, guard=guard)
     finally:
         source.outer_guard = None
     if entered[0]:
