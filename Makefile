@@ -106,14 +106,20 @@ test-c: lib | $(BUILD)
 	$(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result
 
 # The C++ wrapper (include/olconnect_wf.hpp), built as C++17 and C++20 (and as C++17 with the
-# sanitizers), run against the simulator.
-CPPTEST := $(CXX) -Wall -Wextra -Wpedantic -Werror -g -Iinclude tests/cpp/test_wrapper.cpp
+# sanitizers), run against the simulator; then examples/fetch_result.cpp (built with the
+# sanitizers) does the main job against it, with an upload, and stops cleanly on Ctrl-C.
+CXXWARN := -Wall -Wextra -Wpedantic -Werror -g -Iinclude
+CPPTEST := $(CXX) $(CXXWARN) tests/cpp/test_wrapper.cpp
 test-cpp: lib | $(BUILD)
 	$(CPPTEST) -std=c++17 -o $(BUILD)/test_wrapper_c++17 $(LDSHARED)
 	$(CPPTEST) -std=c++20 -o $(BUILD)/test_wrapper_c++20 $(LDSHARED)
 	$(CPPTEST) -std=c++17 $(SANFLAGS) -o $(BUILD)/test_wrapper_sanitized $(LDSHARED)
+	$(CXX) $(CXXWARN) -std=c++17 $(SANFLAGS) examples/fetch_result.cpp -o $(BUILD)/fetch_result_cpp $(LDSHARED)
 	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- sh -c \
 	  'cd $(BUILD) && ./test_wrapper_c++17 "$$SIM_URL" && ./test_wrapper_c++20 "$$SIM_URL" && ./test_wrapper_sanitized "$$SIM_URL"'
+	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 300 --output-size 200000 -- \
+	  tests/cpp/example.sh $(BUILD)/fetch_result_cpp examples/invoices.csv
+	$(SANENV) $(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- tests/c/example_ctrl_c.sh $(BUILD)/fetch_result_cpp
 
 # Install into a temporary prefix and build against it with pkg-config and CMake.
 test-install: lib

@@ -284,13 +284,6 @@ typedef int32_t wf_language;
 #define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
- * `kind` of `wf_upload`: choose the kind from the file name (the `filename` given, else the
- * file's own name): `.OL-datamapper`, `.OL-template`, `.OL-jobpreset`, `.OL-outputpreset`, any
- * other name a data file.
- */
-#define WF_RESOURCE_FROM_NAME 0
-
-/**
  * The capacity `wf_upload` needs for the id it writes, NUL included.
  */
 #define WF_FILE_ID_CAPACITY 1024
@@ -452,6 +445,13 @@ typedef int32_t (*wf_progress_fn)(void *user_data, int32_t percent);
 
 
 
+/**
+ * `kind` of `wf_upload`: choose the kind from the file name (the `filename` given, else the
+ * file's own name): `.OL-datamapper`, `.OL-template`, `.OL-jobpreset`, `.OL-outputpreset`, any
+ * other name a data file. Typed, so that C++ passes it where a `wf_resource_kind` is expected.
+ */
+#define WF_RESOURCE_FROM_NAME (wf_resource_kind)0
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -471,6 +471,13 @@ uint32_t wf_abi_version(void);
  * Takes a plain integer so that any value is safe. Static string; never NULL.
  */
 const char *wf_status_name(int32_t status);
+
+/**
+ * The name of a log level, e.g. "WF_LOG_WARN" (for the `level` a `wf_log_fn` receives);
+ * "WF_UNKNOWN_LOG_LEVEL" for any other value. Takes a plain integer so that any value is safe.
+ * Static string; never NULL.
+ */
+const char *wf_log_level_name(int32_t level);
 
 /**
  * The message of the last failed call on this thread: what failed, the server's JSON error
@@ -733,7 +740,7 @@ void wf_data_free(wf_data *data);
  * view's transfer callback, and a view's abort switch stops the upload.
  */
 wf_status wf_upload(const wf_client *client,
-                    int32_t kind,
+                    wf_resource_kind kind,
                     wf_data *data,
                     const char *filename,
                     bool persistent,
@@ -831,7 +838,10 @@ wf_status wf_run_adhoc_ex(const wf_client *client,
  * `wf_get_result_ex` to know which. `op_id` is sent percent-encoded as one path segment; one
  * with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
  */
-wf_status wf_get_result(wf_client *client, const char *op_id, uint8_t *out_buf, size_t *out_len);
+wf_status wf_get_result(const wf_client *client,
+                        const char *op_id,
+                        uint8_t *out_buf,
+                        size_t *out_len);
 
 /**
  * Fetches the result of a finished operation with what its headers say about it.
@@ -847,7 +857,7 @@ wf_status wf_get_result(wf_client *client, const char *op_id, uint8_t *out_buf, 
  * the server (which may have deleted it once read). A view's transfer callback sees the body's
  * bytes as they arrive, as for `wf_get_result`.
  */
-wf_status wf_get_result_ex(wf_client *client, const char *op_id, wf_result **out_result);
+wf_status wf_get_result_ex(const wf_client *client, const char *op_id, wf_result **out_result);
 
 /**
  * The body of a result: a pointer to `*out_len` bytes (not NUL-terminated), owned by the
@@ -904,7 +914,7 @@ void wf_result_free(wf_result *result);
  * call fails (`WF_UNEXPECTED_RESPONSE`, or `WF_TIMEOUT` on a silent server) after `write` may
  * have received part of the body: the one exception to "outputs only on `WF_OK`".
  */
-wf_status wf_get_result_stream(wf_client *client,
+wf_status wf_get_result_stream(const wf_client *client,
                                const char *op_id,
                                wf_write_fn write,
                                void *user_data);
@@ -923,7 +933,7 @@ wf_status wf_get_result_stream(wf_client *client,
  * current folder for a bare file name). A body kept by an earlier `WF_BUFFER_TOO_SMALL` that
  * cannot be written (or that the `wf_get_result_stream` callback stops) stays kept.
  */
-wf_status wf_get_result_to_file(wf_client *client, const char *op_id, const char *path);
+wf_status wf_get_result_to_file(const wf_client *client, const char *op_id, const char *path);
 
 /**
  * Like `wf_get_result_to_file`, and on `WF_OK` also gives what the result's headers said:
@@ -931,7 +941,7 @@ wf_status wf_get_result_to_file(wf_client *client, const char *op_id, const char
  * those of the response and whose data is empty (the body is in the file); its path list is
  * empty too (use `wf_get_result_ex` to have a path list parsed). `out_info` may be NULL.
  */
-wf_status wf_get_result_to_file_ex(wf_client *client,
+wf_status wf_get_result_to_file_ex(const wf_client *client,
                                    const char *op_id,
                                    const char *path,
                                    wf_result **out_info);
@@ -949,7 +959,10 @@ wf_status wf_get_result_to_file_ex(wf_client *client,
  * `WF_UNEXPECTED_RESPONSE`. Submitting is not idempotent: it is never replayed once sent, except
  * once after a 401/403 answer when the client logged in again.
  */
-wf_status wf_submit(wf_client *client, const char *config_json, char *op_id_buf, size_t *op_id_len);
+wf_status wf_submit(const wf_client *client,
+                    const char *config_json,
+                    char *op_id_buf,
+                    size_t *op_id_len);
 
 /**
  * Asks for the progress of an operation (`GET …/getProgress/{op_id}`). On `WF_OK`,
@@ -958,7 +971,7 @@ wf_status wf_submit(wf_client *client, const char *config_json, char *op_id_buf,
  * dropped by the server: that is `WF_NOT_FOUND` here (`wf_wait` treats it as finished).
  * Retried a few times when the connection is refused.
  */
-wf_status wf_get_progress(wf_client *client,
+wf_status wf_get_progress(const wf_client *client,
                           const char *op_id,
                           int32_t *out_percent,
                           bool *out_done);
@@ -977,7 +990,7 @@ wf_status wf_get_progress(wf_client *client,
  * thread: within 250 ms, even while a poll is in flight; from a callback of this wait: once it
  * returns).
  */
-wf_status wf_wait(wf_client *client,
+wf_status wf_wait(const wf_client *client,
                   const char *op_id,
                   uint32_t timeout_ms,
                   wf_progress_fn on_progress,
@@ -994,7 +1007,7 @@ wf_status wf_wait(wf_client *client,
  * `WF_INVALID_ARGUMENT` (NULL or empty `op_ids`, a NULL or invalid id), with `count` in
  * `*out_index`. Thread-safe; the ids need to live during the call only.
  */
-wf_status wf_wait_any(wf_client *client,
+wf_status wf_wait_any(const wf_client *client,
                       const char *const *op_ids,
                       size_t count,
                       uint32_t timeout_ms,
@@ -1008,7 +1021,7 @@ wf_status wf_wait_any(wf_client *client,
  * callback; `WF_INVALID_ARGUMENT` for NULL or empty `op_ids`, or a NULL or invalid id.
  * Thread-safe; the ids need to live during the call only.
  */
-wf_status wf_wait_all(wf_client *client,
+wf_status wf_wait_all(const wf_client *client,
                       const char *const *op_ids,
                       size_t count,
                       uint32_t timeout_ms);
@@ -1018,7 +1031,7 @@ wf_status wf_wait_all(wf_client *client,
  * same operation then returns `WF_ABORTED` within 250 ms, its poll in flight stopped, whatever
  * the server is doing. `WF_NOT_FOUND` when the server does not know it.
  */
-wf_status wf_cancel(wf_client *client, const char *op_id);
+wf_status wf_cancel(const wf_client *client, const char *op_id);
 
 /**
  * Fetches the result as text (`POST …/getResultTxt/{op_id}`): an entity ID or the absolute
@@ -1026,7 +1039,10 @@ wf_status wf_cancel(wf_client *client, const char *op_id);
  * Same buffer protocol as `wf_get_result`, including the kept body on `WF_BUFFER_TOO_SMALL`.
  * An answer over `WF_TEXT_LIMIT` bytes is `WF_UNEXPECTED_RESPONSE`.
  */
-wf_status wf_get_result_text(wf_client *client, const char *op_id, char *out, size_t *out_len);
+wf_status wf_get_result_text(const wf_client *client,
+                             const char *op_id,
+                             char *out,
+                             size_t *out_len);
 
 /**
  * Fetches the managed result (`POST …/getManagedResult/{op_id}`, servers 2023.1 and later) as
@@ -1035,7 +1051,7 @@ wf_status wf_get_result_text(wf_client *client, const char *op_id, char *out, si
  * NUL-terminated; same buffer protocol as `wf_get_result_text`, kept body and
  * `WF_TEXT_LIMIT` included.
  */
-wf_status wf_get_managed_result(wf_client *client,
+wf_status wf_get_managed_result(const wf_client *client,
                                 const char *op_id,
                                 char *json_out,
                                 size_t *out_len);
@@ -1046,13 +1062,13 @@ wf_status wf_get_managed_result(wf_client *client,
  * fetched anew; it may have grown, giving `WF_BUFFER_TOO_SMALL` again). At most
  * `WF_TEXT_LIMIT` bytes.
  */
-wf_status wf_get_operations(wf_client *client, char *json_out, size_t *out_len);
+wf_status wf_get_operations(const wf_client *client, char *json_out, size_t *out_len);
 
 /**
  * The server's version string (`GET /rest/serverengine/authentication/version`, e.g.
  * "2024.2.1.12345"), NUL-terminated, with the buffer protocol of `wf_get_operations`.
  */
-wf_status wf_server_version(wf_client *client, char *out, size_t *out_len);
+wf_status wf_server_version(const wf_client *client, char *out, size_t *out_len);
 
 /**
  * Downloads managed output from the File Store (`GET /rest/serverengine/filestore/file/{file_id}`)
@@ -1066,7 +1082,7 @@ wf_status wf_server_version(wf_client *client, char *out, size_t *out_len);
  * (`WF_INVALID_ARGUMENT`): `/`, `\`, control characters, `.`, `..`, empty. `path` is checked
  * as for `wf_get_result_to_file` before anything is sent.
  */
-wf_status wf_download_managed(wf_client *client,
+wf_status wf_download_managed(const wf_client *client,
                               const char *file_id,
                               const char *file_name,
                               const char *path);

@@ -113,5 +113,79 @@ fn resource_kinds_are_those_of_the_header_enum() {
     for ((name, value), (kind, c_name)) in rows.iter().zip(all) {
         assert_eq!((name.as_str(), *value), (*c_name, *kind as i32));
     }
-    assert!(COMMITTED.contains("#define WF_RESOURCE_FROM_NAME 0"));
+    // Typed, so that C++ passes it where wf_upload expects a wf_resource_kind.
+    assert!(COMMITTED.contains("#define WF_RESOURCE_FROM_NAME (wf_resource_kind)0"));
+    assert!(
+        COMMITTED.contains("wf_status wf_upload(const wf_client *client,\n                    wf_resource_kind kind,")
+    );
+}
+
+#[test]
+fn log_level_names_are_those_of_the_header_enum() {
+    let rows = enum_rows("wf_log_level");
+    assert!(rows.len() >= 4);
+    for (name, value) in rows {
+        let got = unsafe { CStr::from_ptr(olconnect_wf::ffi::wf_log_level_name(value)) };
+        assert_eq!(got.to_str().unwrap(), name);
+    }
+    for other in [0, -1, 5, i32::MAX] {
+        let got = unsafe { CStr::from_ptr(olconnect_wf::ffi::wf_log_level_name(other)) };
+        assert_eq!(got.to_str().unwrap(), "WF_UNKNOWN_LOG_LEVEL");
+    }
+}
+
+/// Each function declaration of the header as one line: its name and its parameter list.
+fn declarations() -> Vec<(String, String)> {
+    let mut code = String::new();
+    let mut rest = COMMITTED;
+    while let Some(start) = rest.find("/*") {
+        code.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").expect("comments end") + start + 2;
+        rest = &rest[end..];
+    }
+    code.push_str(rest);
+    let code: String = code.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n");
+    let flat = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = Vec::new();
+    for part in flat.split(';') {
+        let part = part.trim();
+        let Some(open) = part.find('(') else { continue };
+        if part.contains("typedef") || !part.ends_with(')') {
+            continue;
+        }
+        let head = &part[..open];
+        let name = head.rsplit([' ', '*']).next().unwrap_or("");
+        if name.starts_with("wf_") {
+            out.push((name.to_string(), part[open + 1..part.len() - 1].to_string()));
+        }
+    }
+    out
+}
+
+/// A handle argument is `const` unless the call changes the handle: it frees it, or changes the
+/// client's settings (credentials, connection options). docs/c-contract.md, "Const handles".
+#[test]
+fn handles_are_const_unless_the_call_changes_them() {
+    let decls = declarations();
+    assert!(decls.len() > 50, "found {} declarations", decls.len());
+    let changes_client = |name: &str| {
+        name == "wf_client_free"
+            || name == "wf_client_login"
+            || name == "wf_client_clear_auth"
+            || name.starts_with("wf_client_set_")
+    };
+    let mut wrong = Vec::new();
+    for (name, params) in &decls {
+        let first = params.split(',').next().unwrap_or("").trim();
+        let mutable = |ty: &str| first.starts_with(&format!("{ty} *")) && !first.starts_with(&format!("{ty} **"));
+        let bad = (mutable("wf_client") && !changes_client(name))
+            || (mutable("wf_result") && name != "wf_result_free")
+            || (mutable("wf_abort") && name != "wf_abort_free");
+        if bad {
+            wrong.push(format!("{name}({first}, ...)"));
+        }
+    }
+    assert!(wrong.is_empty(), "these calls do not change the handle: make it const: {wrong:?}");
+    let get_result = decls.iter().find(|(n, _)| n == "wf_get_result").expect("wf_get_result declared");
+    assert!(get_result.1.starts_with("const wf_client *client"), "{get_result:?}");
 }

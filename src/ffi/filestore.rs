@@ -15,10 +15,15 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Mutex;
 
+/// `kind` of `wf_upload` as it crosses the boundary: the C enum `wf_resource_kind` (written by
+/// build.rs from src/api/resource_kind_table.rs; cbindgen.toml keeps this alias out of the
+/// header), received as a plain integer so that any value a C caller passes is safe.
+pub type wf_resource_kind = i32;
+
 /// `kind` of `wf_upload`: choose the kind from the file name (the `filename` given, else the
 /// file's own name): `.OL-datamapper`, `.OL-template`, `.OL-jobpreset`, `.OL-outputpreset`, any
-/// other name a data file.
-pub const WF_RESOURCE_FROM_NAME: i32 = 0;
+/// other name a data file. Typed, so that C++ passes it where a `wf_resource_kind` is expected.
+pub const WF_RESOURCE_FROM_NAME: wf_resource_kind = 0 as wf_resource_kind;
 
 /// The capacity `wf_upload` needs for the id it writes, NUL included.
 pub const WF_FILE_ID_CAPACITY: usize = 1024;
@@ -176,7 +181,7 @@ unsafe fn with_data<T>(data: *mut wf_data, f: impl FnOnce(&mut Data<'static>) ->
 #[no_mangle]
 pub unsafe extern "C" fn wf_upload(
     client: *const wf_client,
-    kind: i32,
+    kind: wf_resource_kind,
     data: *mut wf_data,
     filename: *const c_char,
     persistent: bool,

@@ -12,6 +12,7 @@ pub mod client;
 pub mod control;
 pub mod filestore;
 mod handle;
+mod log_level;
 mod panic;
 mod ptr;
 pub mod result;
@@ -80,6 +81,14 @@ pub extern "C" fn wf_abi_version() -> u32 {
 #[no_mangle]
 pub extern "C" fn wf_status_name(status: i32) -> *const c_char {
     status::status_name(status).unwrap_or("WF_UNKNOWN_STATUS\0").as_ptr().cast()
+}
+
+/// The name of a log level, e.g. "WF_LOG_WARN" (for the `level` a `wf_log_fn` receives);
+/// "WF_UNKNOWN_LOG_LEVEL" for any other value. Takes a plain integer so that any value is safe.
+/// Static string; never NULL.
+#[no_mangle]
+pub extern "C" fn wf_log_level_name(level: i32) -> *const c_char {
+    log_level::log_level_name(level).unwrap_or("WF_UNKNOWN_LOG_LEVEL\0").as_ptr().cast()
 }
 
 /// The message of the last failed call on this thread: what failed, the server's JSON error

@@ -131,7 +131,7 @@ pub(crate) unsafe fn fetch_result_into(
 /// with `/ ? # % \`, control characters, `.`/`..` or empty is refused (`WF_INVALID_ARGUMENT`).
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     out_buf: *mut u8,
     out_len: *mut usize,
@@ -155,7 +155,7 @@ pub unsafe extern "C" fn wf_get_result(
 /// bytes as they arrive, as for `wf_get_result`.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_ex(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     out_result: *mut *mut wf_result,
 ) -> wf_status {
@@ -246,7 +246,7 @@ pub unsafe extern "C" fn wf_result_free(result: *mut wf_result) {
 /// have received part of the body: the one exception to "outputs only on `WF_OK`".
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_stream(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     write: wf_write_fn,
     user_data: *mut c_void,
@@ -275,7 +275,7 @@ pub unsafe extern "C" fn wf_get_result_stream(
 /// cannot be written (or that the `wf_get_result_stream` callback stops) stays kept.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_to_file(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     path: *const c_char,
 ) -> wf_status {
@@ -289,7 +289,7 @@ pub unsafe extern "C" fn wf_get_result_to_file(
 /// empty too (use `wf_get_result_ex` to have a path list parsed). `out_info` may be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_to_file_ex(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     path: *const c_char,
     out_info: *mut *mut wf_result,

@@ -41,7 +41,7 @@ pub(super) fn copy_text(text: &[u8], what: &str, buf: &mut [u8], len: &mut usize
 /// once after a 401/403 answer when the client logged in again.
 #[no_mangle]
 pub unsafe extern "C" fn wf_submit(
-    client: *mut wf_client,
+    client: *const wf_client,
     config_json: *const c_char,
     op_id_buf: *mut c_char,
     op_id_len: *mut usize,
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn wf_submit(
 /// Retried a few times when the connection is refused.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_progress(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     out_percent: *mut i32,
     out_done: *mut bool,
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn wf_get_progress(
 /// returns).
 #[no_mangle]
 pub unsafe extern "C" fn wf_wait(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     timeout_ms: u32,
     on_progress: wf_progress_fn,
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn wf_wait(
 /// `*out_index`. Thread-safe; the ids need to live during the call only.
 #[no_mangle]
 pub unsafe extern "C" fn wf_wait_any(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_ids: *const *const c_char,
     count: usize,
     timeout_ms: u32,
@@ -156,7 +156,7 @@ pub unsafe extern "C" fn wf_wait_any(
 /// Thread-safe; the ids need to live during the call only.
 #[no_mangle]
 pub unsafe extern "C" fn wf_wait_all(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_ids: *const *const c_char,
     count: usize,
     timeout_ms: u32,
@@ -174,7 +174,7 @@ pub unsafe extern "C" fn wf_wait_all(
 /// same operation then returns `WF_ABORTED` within 250 ms, its poll in flight stopped, whatever
 /// the server is doing. `WF_NOT_FOUND` when the server does not know it.
 #[no_mangle]
-pub unsafe extern "C" fn wf_cancel(client: *mut wf_client, op_id: *const c_char) -> wf_status {
+pub unsafe extern "C" fn wf_cancel(client: *const wf_client, op_id: *const c_char) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         c.cancel(unsafe { str_arg(op_id, "op_id") }?)?;
@@ -188,7 +188,7 @@ pub unsafe extern "C" fn wf_cancel(client: *mut wf_client, op_id: *const c_char)
 /// An answer over `WF_TEXT_LIMIT` bytes is `WF_UNEXPECTED_RESPONSE`.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_result_text(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     out: *mut c_char,
     out_len: *mut usize,
@@ -206,7 +206,7 @@ pub unsafe extern "C" fn wf_get_result_text(
 /// `WF_TEXT_LIMIT` included.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_managed_result(
-    client: *mut wf_client,
+    client: *const wf_client,
     op_id: *const c_char,
     json_out: *mut c_char,
     out_len: *mut usize,
@@ -223,7 +223,7 @@ pub unsafe extern "C" fn wf_get_managed_result(
 /// `WF_TEXT_LIMIT` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn wf_get_operations(
-    client: *mut wf_client,
+    client: *const wf_client,
     json_out: *mut c_char,
     out_len: *mut usize,
 ) -> wf_status {
@@ -237,7 +237,11 @@ pub unsafe extern "C" fn wf_get_operations(
 /// The server's version string (`GET /rest/serverengine/authentication/version`, e.g.
 /// "2024.2.1.12345"), NUL-terminated, with the buffer protocol of `wf_get_operations`.
 #[no_mangle]
-pub unsafe extern "C" fn wf_server_version(client: *mut wf_client, out: *mut c_char, out_len: *mut usize) -> wf_status {
+pub unsafe extern "C" fn wf_server_version(
+    client: *const wf_client,
+    out: *mut c_char,
+    out_len: *mut usize,
+) -> wf_status {
     ffi_status!({
         let c = unsafe { self::client(client) }?;
         let (buf, len) = unsafe { out_buffer(out.cast(), out_len, "out") }?;
@@ -257,7 +261,7 @@ pub unsafe extern "C" fn wf_server_version(client: *mut wf_client, out: *mut c_c
 /// as for `wf_get_result_to_file` before anything is sent.
 #[no_mangle]
 pub unsafe extern "C" fn wf_download_managed(
-    client: *mut wf_client,
+    client: *const wf_client,
     file_id: *const c_char,
     file_name: *const c_char,
     path: *const c_char,

@@ -18,6 +18,12 @@ static void test_versions_and_names(void) {
   CHECK(strcmp(wf_status_name(WF_INTERNAL_ERROR), "WF_INTERNAL_ERROR") == 0);
   CHECK(strcmp(wf_status_name(-7), "WF_UNKNOWN_STATUS") == 0);
   CHECK(strcmp(wf_status_name(12345), "WF_UNKNOWN_STATUS") == 0);
+  CHECK(strcmp(wf_log_level_name(WF_LOG_ERROR), "WF_LOG_ERROR") == 0);
+  CHECK(strcmp(wf_log_level_name(WF_LOG_WARN), "WF_LOG_WARN") == 0);
+  CHECK(strcmp(wf_log_level_name(WF_LOG_INFO), "WF_LOG_INFO") == 0);
+  CHECK(strcmp(wf_log_level_name(WF_LOG_DEBUG), "WF_LOG_DEBUG") == 0);
+  CHECK(strcmp(wf_log_level_name(0), "WF_UNKNOWN_LOG_LEVEL") == 0);
+  CHECK(strcmp(wf_log_level_name(-1), "WF_UNKNOWN_LOG_LEVEL") == 0);
   CHECK(wf_last_error_message() != NULL);
 }
 
@@ -376,6 +382,95 @@ static void test_threads_share_one_client(void) {
   wf_client_free(c);
 }
 
+static int32_t count_chunk(void *user_data, const uint8_t *chunk, size_t len) {
+  (void)chunk;
+  *(size_t *)user_data += len;
+  return 0;
+}
+
+/* Every call that leaves the client's settings as they are takes a `const wf_client *`, so a
+ * program can hand out a client through a const pointer (docs/c-contract.md, "Const handles");
+ * wf_upload's kind is a wf_resource_kind. Compiled as C and C++ with -Werror: a const dropped
+ * from one of these declarations fails the build. */
+static void test_const_handles(void) {
+  wf_client *owned = logged_in_client();
+  const wf_client *c = owned;
+  const wf_abort *stop = NULL;
+  wf_abort *abort_owned = NULL;
+  wf_client *view = NULL;
+  wf_data *data = NULL;
+  wf_result *r = NULL;
+  char op[WF_OPERATION_ID_CAPACITY], running[WF_OPERATION_ID_CAPACITY], text[4096];
+  char id[WF_FILE_ID_CAPACITY], dir[] = "/tmp/wf-const-XXXXXX", path[64];
+  const char *ids[2];
+  static const uint8_t csv[] = "id;name\n1;one\n";
+  const wf_resource_kind kind = WF_RESOURCE_DATA_FILE;
+  /* wf_upload as C++ and C23 see it: its kind is the enum (in C before C23 the same int32_t). */
+  wf_status (*upload)(const wf_client *, wf_resource_kind, wf_data *, const char *, bool, char *, size_t *) = wf_upload;
+  uint8_t body[64];
+  size_t len = sizeof op, index = 99, streamed = 0;
+  int32_t percent = -1;
+  bool done = false, flag = false;
+  g_test = "const_handles";
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/out.pdf", dir);
+
+  CHECK_STATUS(wf_submit(c, config(PDF_PRESET, "\"sim_output_size\":64"), op, &len), WF_OK);
+  CHECK_STATUS(wf_get_progress(c, op, &percent, &done), WF_OK);
+  CHECK_STATUS(wf_wait(c, op, 60000, NULL, NULL), WF_OK);
+  ids[0] = op;
+  CHECK_STATUS(wf_wait_any(c, ids, 1, 60000, &index), WF_OK);
+  CHECK(index == 0);
+  CHECK_STATUS(wf_wait_all(c, ids, 1, 60000), WF_OK);
+  len = sizeof body;
+  CHECK_STATUS(wf_get_result(c, op, body, &len), WF_OK);
+  CHECK(len == 64);
+  CHECK_STATUS(wf_get_result_ex(c, op, &r), WF_OK);
+  wf_result_free(r);
+  r = NULL;
+  CHECK_STATUS(wf_get_result_stream(c, op, count_chunk, &streamed), WF_OK);
+  CHECK(streamed == 64);
+  CHECK_STATUS(wf_get_result_to_file(c, op, path), WF_OK);
+  CHECK_STATUS(wf_get_result_to_file_ex(c, op, path, &r), WF_OK);
+  CHECK(wf_result_type_of(r) == WF_RESULT_OUTPUT_STREAMED);
+  wf_result_free(r);
+  remove(path);
+  len = sizeof text;
+  CHECK_STATUS(wf_get_result_text(c, op, text, &len), WF_OK);
+  len = sizeof text;
+  CHECK_STATUS(wf_get_managed_result(c, op, text, &len), WF_OK);
+  len = sizeof text;
+  CHECK_STATUS(wf_get_operations(c, text, &len), WF_OK);
+  len = sizeof text;
+  CHECK_STATUS(wf_server_version(c, text, &len), WF_OK);
+
+  CHECK_STATUS(wf_data_from_buffer(csv, sizeof csv - 1, &data), WF_OK);
+  len = sizeof id;
+  CHECK_STATUS(upload(c, kind, data, "const.csv", false, id, &len), WF_OK);
+  CHECK_STATUS(wf_managed_exists(c, id, &flag), WF_OK);
+  CHECK(flag);
+  CHECK_STATUS(wf_download_managed(c, id, NULL, path), WF_OK);
+  remove(path);
+  CHECK_STATUS(wf_delete_managed(c, id, &flag), WF_OK);
+  wf_data_free(data);
+
+  len = sizeof running;
+  CHECK_STATUS(wf_submit(c, config(PDF_PRESET, "\"sim_duration_ms\":60000"), running, &len), WF_OK);
+  CHECK_STATUS(wf_cancel(c, running), WF_OK);
+
+  CHECK_STATUS(wf_abort_new(&abort_owned), WF_OK);
+  stop = abort_owned;
+  CHECK_STATUS(wf_client_with_controls(c, stop, 0, NULL, NULL, &view), WF_OK);
+  CHECK_STATUS(wf_client_set_log(c, NULL, NULL), WF_OK);
+  CHECK_STATUS(wf_client_set_max_concurrent(c, 0), WF_OK);
+  CHECK_STATUS(wf_client_set_kept_body_limit(c, WF_DEFAULT_KEPT_BODY_LIMIT), WF_OK);
+  CHECK(!wf_abort_is_triggered(stop));
+  wf_client_free(view);
+  wf_abort_free(abort_owned);
+  rmdir(dir);
+  wf_client_free(owned);
+}
+
 int main(int argc, char **argv) {
   harness_init(argc, argv);
   test_versions_and_names();
@@ -389,5 +484,6 @@ int main(int argc, char **argv) {
   test_wire_failures();
   test_large_results_read_past_the_stack();
   test_threads_share_one_client();
+  test_const_handles();
   return harness_finish();
 }

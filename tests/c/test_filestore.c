@@ -68,7 +68,7 @@ static void test_uploads(void) {
   CHECK(len == WF_FILE_ID_CAPACITY && sim_count("/filestore/") == 0);
   len = sizeof id;
   CHECK_STATUS(wf_upload(c, WF_RESOURCE_DATA_FILE, data, "b.csv", true, id, &len), WF_OK);
-  CHECK_STATUS(wf_upload(c, 42, data, "b.csv", true, id, &len), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_upload(c, (wf_resource_kind)42, data, "b.csv", true, id, &len), WF_INVALID_ARGUMENT);
   wf_data_free(data);
 
   src.data = CSV;
@@ -90,7 +90,7 @@ static void test_uploads(void) {
   CHECK_STATUS(wf_data_from_buffer(NULL, 3, &data), WF_INVALID_ARGUMENT);
   CHECK_STATUS(wf_data_from_reader(NULL, NULL, -1, &data), WF_INVALID_ARGUMENT);
   len = sizeof id;
-  CHECK_STATUS(wf_upload(c, 0, NULL, "x", false, id, &len), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_upload(c, WF_RESOURCE_FROM_NAME, NULL, "x", false, id, &len), WF_INVALID_ARGUMENT);
   wf_data_free(NULL);
   wf_client_free(c);
 }
