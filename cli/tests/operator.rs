@@ -85,9 +85,19 @@ fn await_request(sim: &Simulator, text: &str) {
     }
 }
 
-fn kill(child: &mut Child) {
-    child.kill().unwrap(); // SIGKILL: no clean-up of any kind
-    child.wait().unwrap();
+/// A running olcwf, killed when the test ends whether it passed or not (no stray process).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn kill(child: &mut Running) {
+    child.0.kill().unwrap(); // SIGKILL: no clean-up of any kind
+    child.0.wait().unwrap();
 }
 
 /// The lines of `olcwf resume --list`: (operation, state, output).
@@ -175,17 +185,19 @@ fn a_killed_run_is_in_the_journal_and_resume_collects_the_right_bytes() {
     let data = home.join("mine.csv");
     std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
     let out = home.join("result.afp");
-    let mut child = olcwf(&sim, &home)
-        .arg("run")
-        .arg(config(&home, r#""sim_duration_ms":4000,"sim_output_size":300000"#))
-        .arg("-o")
-        .arg(&out)
-        .arg("--data")
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Running(
+        olcwf(&sim, &home)
+            .arg("run")
+            .arg(config(&home, r#""sim_duration_ms":4000,"sim_output_size":300000"#))
+            .arg("-o")
+            .arg(&out)
+            .arg("--data")
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     await_request(&sim, "/getOperations");
     // While the run is alive its job is busy, and `resume` leaves it alone.
     let listed = journal(&home);
@@ -222,15 +234,17 @@ fn resume_cancel_stops_the_job_and_deletes_its_upload() {
     let home = temp_dir("resume-cancel");
     let data = home.join("mine.csv");
     std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
-    let mut child = olcwf(&sim, &home)
-        .arg("run")
-        .arg(config(&home, r#""sim_duration_ms":60000"#))
-        .args(["-o", "-", "--data"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Running(
+        olcwf(&sim, &home)
+            .arg("run")
+            .arg(config(&home, r#""sim_duration_ms":60000"#))
+            .args(["-o", "-", "--data"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     await_request(&sim, "/getOperations");
     kill(&mut child);
     let listed = journal(&home);
@@ -301,15 +315,17 @@ fn two_olcwf_resume_at_once_collect_each_job_once() {
     let mut outs = Vec::new();
     for i in 0..3 {
         let out = home.join(format!("r{i}.afp"));
-        let mut child = olcwf(&sim, &home)
-            .arg("run")
-            .arg(config(&home, &format!(r#""sim_duration_ms":1500,"sim_output_size":{}"#, 1000 + i)))
-            .arg("-o")
-            .arg(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = Running(
+            olcwf(&sim, &home)
+                .arg("run")
+                .arg(config(&home, &format!(r#""sim_duration_ms":1500,"sim_output_size":{}"#, 1000 + i)))
+                .arg("-o")
+                .arg(&out)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         let before = count(&sim, "/workflow/print/submit");
         let start = Instant::now();
         while count(&sim, "/workflow/print/submit") == before || journal(&home).len() < i + 1 {
