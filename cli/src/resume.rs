@@ -110,8 +110,8 @@ pub fn resume(s: &Session, ops: &[String], cancel: bool, output: Option<&str>, t
 }
 
 /// Waits for the job, writes its result, deletes its upload, takes it off the journal. A job
-/// that failed or that the server no longer knows is taken off too (nothing is left to collect);
-/// one that could not be reached stays.
+/// that failed, or whose result the server no longer knows, is taken off too (nothing is left to
+/// collect); one that could not be reached stays.
 fn collect_one(s: &Session, held: Held, output: Option<&Output>, timeout: f64) -> Result<(), Failure> {
     let op = held.entry.operation.clone();
     let target = match output {
@@ -124,7 +124,13 @@ fn collect_one(s: &Session, held: Held, output: Option<&Output>, timeout: f64) -
         }
         None => Output::File(PathBuf::from(&held.entry.output)),
     };
-    let ended = s.wait(&op, timeout).and_then(|()| match &target {
+    // A server may answer 404 for the progress of an operation that finished while no one
+    // watched it, and still hold its result: the result itself says whether there is one.
+    let waited = match s.wait(&op, timeout) {
+        Err(Failure::Call(e)) if e.status == Status::NotFound => Ok(()),
+        other => other,
+    };
+    let ended = waited.and_then(|()| match &target {
         Output::File(path) => s.to_file(&op, path),
         Output::Stdout => crate::to_stdout::result(&s.calls(), &op).map(|bytes| {
             if !s.quiet {

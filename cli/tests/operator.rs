@@ -229,6 +229,39 @@ fn a_killed_run_is_in_the_journal_and_resume_collects_the_right_bytes() {
 }
 
 #[test]
+fn resume_collects_a_job_the_server_no_longer_reports_progress_for() {
+    // Field servers answer getProgress with 404 once a finished operation has left their list,
+    // while its result is still there: a job that ended while no olcwf watched it is collected.
+    let sim = Simulator::start(Settings {
+        op_duration: Duration::from_millis(300),
+        spool_content: SpoolContent::Pattern,
+        progress_gone_after: Some(Duration::ZERO),
+        ..Default::default()
+    })
+    .unwrap();
+    let home = temp_dir("gone");
+    let out = home.join("result.afp");
+    let mut child = Running(
+        olcwf(&sim, &home)
+            .arg("run")
+            .arg(config(&home, r#""sim_duration_ms":1000,"sim_output_size":4321"#))
+            .arg("-o")
+            .arg(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    await_request(&sim, "/getOperations");
+    kill(&mut child);
+    std::thread::sleep(Duration::from_millis(1500)); // it ends meanwhile, unwatched
+    let o = run(olcwf(&sim, &home).arg("resume"));
+    assert_code(&o, 0);
+    assert!(std::fs::read(&out).unwrap() == generated_bytes(0, 4321));
+    assert!(journal(&home).is_empty());
+}
+
+#[test]
 fn resume_cancel_stops_the_job_and_deletes_its_upload() {
     let sim = sim();
     let home = temp_dir("resume-cancel");
