@@ -15,7 +15,7 @@ const DEFAULT_READ_TIMEOUT: f64 = 60.0;
 
 #[derive(Args)]
 pub struct Connection {
-    /// Use a named server of the configuration file (see Profiles below)
+    /// Use a named server of the configuration file (see Profiles in `olcwf --help`)
     #[arg(long, env = "OLCONNECT_PROFILE", value_name = "NAME", global = true)]
     pub profile: Option<String>,
     /// Base URL of the server [default: the profile's, else http://localhost:9340]
