@@ -16,6 +16,11 @@
 #   bin/olconnect-sim                          the simulator (stripped)
 #   share/doc/olconnect_wf/olconnect-sim.sample.toml   its sample configuration file
 #   bin/olcwf                                  the command-line client, when built (stripped)
+#   share/man/man1/olconnect-sim.1, olcwf.1, olcwf-COMMAND.1   manual pages, made from the
+#                                              programs' clap definitions (--generate-man)
+#   share/bash-completion/completions/olcwf, share/zsh/site-functions/_olcwf,
+#   share/fish/vendor_completions.d/olcwf.fish olcwf's shell completions
+#   share/doc/olconnect_wf/                    README.md and docs/ (simulator.md, c-contract.md, ...)
 #   share/olconnect_wf/install-manifest.txt    what was installed; uninstall removes exactly that
 # The .pc and CMake files locate everything relative to themselves, so a DESTDIR staging tree
 # or a moved prefix works.
@@ -39,7 +44,9 @@ if [ "$action" = uninstall ]; then
   done <"$manifest"
   rm -f "$manifest"
   # Remove the folders this install created, when empty (never the prefix's common ones).
-  for dir in share/olconnect_wf share/doc/olconnect_wf lib/cmake/olconnect_wf lib/.debug; do
+  for dir in share/olconnect_wf share/doc/olconnect_wf lib/cmake/olconnect_wf lib/.debug \
+    share/bash-completion/completions share/bash-completion share/zsh/site-functions share/zsh \
+    share/fish/vendor_completions.d share/fish share/man/man1 share/man; do
     rmdir "$root/$dir" 2>/dev/null || true
   done
   echo "uninstalled from $root"
@@ -90,7 +97,13 @@ put "$work/libolconnect_wf.a" lib/libolconnect_wf.a 644
 put include/olconnect_wf.h include/olconnect_wf.h 644
 put include/olconnect_wf.hpp include/olconnect_wf.hpp 644
 
-[ -n "$library_only" ] || put sim/olconnect-sim.sample.toml share/doc/olconnect_wf/olconnect-sim.sample.toml 644
+if [ -z "$library_only" ]; then
+  put sim/olconnect-sim.sample.toml share/doc/olconnect_wf/olconnect-sim.sample.toml 644
+  put README.md share/doc/olconnect_wf/README.md 644
+  for doc in docs/*; do
+    [ -f "$doc" ] && put "$doc" "share/doc/olconnect_wf/${doc#docs/}" 644
+  done
+fi
 
 for bin in olconnect-sim olcwf; do
   [ -z "$library_only" ] || break
@@ -99,6 +112,23 @@ for bin in olconnect-sim olcwf; do
     strip --strip-unneeded "$work/$bin"
     put "$work/$bin" "bin/$bin" 755
   fi
+done
+
+# Manual pages and completions, made by the programs from their own clap definitions.
+mkdir -p "$work/man"
+[ -n "$library_only" ] || "$release/olconnect-sim" --generate-man "$work/man"
+if [ -z "$library_only" ] && [ -f "$release/olcwf" ]; then
+  "$release/olcwf" generate-man "$work/man"
+  "$release/olcwf" completions bash >"$work/olcwf.bash"
+  "$release/olcwf" completions zsh >"$work/_olcwf"
+  "$release/olcwf" completions fish >"$work/olcwf.fish"
+  put "$work/olcwf.bash" share/bash-completion/completions/olcwf 644
+  put "$work/_olcwf" share/zsh/site-functions/_olcwf 644
+  put "$work/olcwf.fish" share/fish/vendor_completions.d/olcwf.fish 644
+fi
+for page in "$work"/man/*.1; do
+  [ -f "$page" ] || continue
+  put "$page" "share/man/man1/$(basename "$page")" 644
 done
 
 cat >"$work/olconnect_wf.pc" <<EOF

@@ -3,20 +3,27 @@
 //! (exit 130, no partial file), progress shows as bars on a terminal and as plain lines
 //! elsewhere, and the exit code says what kind of failure happened (see `exit.rs`).
 
+mod connection;
 mod credentials;
 mod ctrl_c;
+mod destination;
 mod exit;
+mod journal;
+mod man;
+mod profile;
 mod progress;
 mod proxy;
 mod redact;
+mod resume;
 mod run_job;
 mod sys;
 mod to_stdout;
 mod wait;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use connection::Connection;
 use ctrl_c::CtrlC;
-use olconnect_wf::{CallControls, Client, Data, Error, LogLevel, ResultMeta, ResultType, Transfer};
+use olconnect_wf::{CallControls, Client, Data, Error, ResultMeta, ResultType, Transfer};
 use progress::{ByteProgress, JobProgress, Mode};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -26,21 +33,49 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const ENVIRONMENT: &str = "Environment:
-  OLCONNECT_URL       the server (default http://localhost:9340)
+  OLCONNECT_PROFILE   the profile to use, as for --profile
+  OLCONNECT_URL       the server (default: the profile's, else http://localhost:9340)
   OLCONNECT_USER      the user to log in as
   OLCONNECT_PASSWORD  its password (or --password-stdin, or a prompt on a terminal)
   OLCONNECT_TOKEN     an auth_token to send instead (from `olcwf login`)
   OLCONNECT_PROXY     the proxy, as for --proxy
   OLCONNECT_PROXY_PASSWORD
                       the proxy's password, for a proxy URL that names only the user
-                      (http://USER@host:port): kept out of the process list, never shown";
+                      (http://USER@host:port): kept out of the process list, never shown
+  XDG_CONFIG_HOME     the profiles: $XDG_CONFIG_HOME/olcwf/config.toml (~/.config/olcwf/)
+  XDG_STATE_HOME      the journal of jobs for `olcwf resume`: $XDG_STATE_HOME/olcwf/jobs
+                      (~/.local/state/olcwf/jobs)";
+
+const PROFILES: &str = "Profiles (named servers, in $XDG_CONFIG_HOME/olcwf/config.toml):
+  default_profile = \"prod\"          # when neither --profile nor OLCONNECT_PROFILE names one
+  [profiles.prod]
+  url = \"https://connect:9340\"      # also: ca_file, insecure, proxy, basic,
+  user = \"ol-admin\"                 #   connect_timeout, read_timeout (seconds)
+  password_file = \"~/.config/olcwf/prod.password\"   # or password_env = \"VARIABLE\"
+  # token_file / token_env, proxy_password_file / proxy_password_env: secrets only by reference;
+  # a secret file must be private (chmod 600), the configuration not writable by others.
+  Each setting comes from the first of: a flag, the environment, the profile, the default.";
+
+const RUN_EXAMPLES: &str = "Examples:
+  olcwf run invoices.json -o invoices.pdf
+  olcwf run invoices.json -o - --data mine.csv > out.pdf   # summary on standard error
+  olcwf -q run invoices.json -o out.pdf --timeout 600      # nothing printed on success
+  olcwf resume                                             # after a killed run: collect its result";
+
+const EXAMPLES: &str = "Examples:
+  olcwf run invoices.json -o invoices.pdf           # submit, wait, download
+  olcwf run invoices.json -o - --data mine.csv | lp   # the result on standard output
+  op=$(olcwf submit invoices.json) && olcwf wait \"$op\" && olcwf get-result \"$op\" -o out.pdf
+  olcwf --profile prod operations                   # a named server of the configuration file
+  olcwf resume                                      # collect what a killed `olcwf run` left
+  man olcwf-run                                     # each command has its manual page";
 
 #[derive(Parser)]
 #[command(
     name = "olcwf",
     version,
     about = "Run jobs on the All-In-One service of an OL Connect Server and fetch their results",
-    after_help = format!("{ENVIRONMENT}\n\n{}", exit::TABLE),
+    after_help = format!("{EXAMPLES}\n\n{ENVIRONMENT}\n\n{PROFILES}\n\n{}", exit::TABLE),
     propagate_version = true
 )]
 struct Cli {
@@ -59,52 +94,29 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Args)]
-struct Connection {
-    /// Base URL of the server
-    #[arg(long, env = "OLCONNECT_URL", default_value = "http://localhost:9340", global = true)]
-    url: String,
-    /// User to log in as (its password: OLCONNECT_PASSWORD, --password-stdin, or a prompt)
-    #[arg(long, env = "OLCONNECT_USER", global = true)]
-    user: Option<String>,
-    /// Read the password from the first line of standard input
-    #[arg(long, global = true)]
-    password_stdin: bool,
-    /// Send HTTP Basic credentials on every request instead of logging in
-    #[arg(long, global = true)]
-    basic: bool,
-    /// Trust only the certificates of this PEM file
-    #[arg(long, value_name = "PEM", global = true)]
-    ca_file: Option<PathBuf>,
-    /// Accept any server certificate (test servers only)
-    #[arg(long, global = true)]
-    insecure: bool,
-    /// Send every request through this proxy (http://[USER@]host:port, socks5://[USER@]host:port;
-    /// the password in OLCONNECT_PROXY_PASSWORD)
-    #[arg(long, env = "OLCONNECT_PROXY", hide_env_values = true, global = true)]
-    proxy: Option<String>,
-    /// Seconds to wait for a connection (0: no limit)
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, global = true)]
-    connect_timeout: f64,
-    /// Seconds a server may stay silent while answering, or accept nothing of an upload (0: no limit)
-    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, global = true)]
-    read_timeout: f64,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Submit a configuration, wait for the job, download its result: the main job in one command
     ///
-    /// When it does not get to the end (a failure, Ctrl-C), it takes back what it put on the
-    /// server: it cancels the job if it had not finished, then deletes the --data upload, each
-    /// within a few seconds. A second Ctrl-C stops that clean-up at once (exit 130); what is left
-    /// on the server is said, with the command that removes it. No partial output file is left.
+    /// Before anything is put on the server, the configuration (JSON), the --data file and the
+    /// output location (its folder exists and is writable; not a directory) are checked. The job
+    /// is recorded in a journal until its result is written, so that `olcwf resume` can collect
+    /// it if olcwf is killed or its terminal closed.
+    ///
+    /// When it does not get to the end (a failure, Ctrl-C, --timeout), it takes back what it put
+    /// on the server: it cancels the job if it had not finished, then deletes the --data upload,
+    /// each within a few seconds. A second Ctrl-C stops that clean-up at once (exit 130). When the
+    /// server cannot be reached it gives up without cancelling: the job may still be running, and
+    /// the message gives the commands that collect its result (olcwf wait, olcwf get-result,
+    /// olcwf resume) or stop it (olcwf cancel). Whatever is left on the server is said, with the
+    /// command that removes it. No partial output file is left.
+    #[command(after_help = RUN_EXAMPLES)]
     Run {
         /// The All-In-One configuration (JSON file; - for standard input)
         config: PathBuf,
-        /// Where to write the result
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
+        /// Where to write the result (- for standard output: the summary then goes to standard error)
+        #[arg(short, long, value_name = "FILE|-")]
+        output: String,
         /// Seconds the job may take (0: no limit)
         #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
         timeout: f64,
@@ -112,8 +124,36 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         data: Option<PathBuf>,
     },
+    /// Collect (or cancel) the jobs a killed or cut-off `olcwf run` left on the server
+    ///
+    /// Each job of this server recorded in the journal is waited for, its result written where
+    /// its run was to write it, its --data upload deleted, and its record removed; with --cancel
+    /// it is cancelled instead. A job that failed or that the server no longer knows is removed
+    /// too (the message says so); one the server could not be reached for stays. A job another
+    /// olcwf is handling (a run still going, another resume) is left to it. Ctrl-C stops at once
+    /// and leaves the journal as it is.
+    #[command(after_help = resume::EXAMPLES)]
+    Resume {
+        /// Only these operations (default: every job recorded for this server)
+        #[arg(value_name = "OP")]
+        ops: Vec<String>,
+        /// List the recorded jobs of every server (tab-separated: operation, pending or busy,
+        /// submitted, server, output) and do nothing else
+        #[arg(long, conflicts_with_all = ["cancel", "output"])]
+        list: bool,
+        /// Cancel the jobs instead of collecting their results, and delete their uploads
+        #[arg(long)]
+        cancel: bool,
+        /// Write the result here instead (one OP only; - for standard output)
+        #[arg(short, long, value_name = "FILE|-")]
+        output: Option<String>,
+        /// Seconds each job may still take (0: no limit)
+        #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+        timeout: f64,
+    },
     /// Upload a data file or resource to the File Store; print its id
     Upload {
+        /// The local file to upload
         file: PathBuf,
         /// The name on the server (default: the file's name; its extension selects the kind)
         #[arg(long, value_name = "NAME")]
@@ -123,16 +163,25 @@ enum Command {
         persistent: bool,
     },
     /// Delete a File Store file or folder (exit 5 when the server does not, e.g. while a job uses it)
-    Delete { file_id: String },
+    Delete {
+        /// The File Store id (or name) of the file or folder
+        file_id: String,
+    },
     /// Say whether a File Store file or folder exists (exit 4 when it does not)
-    Exists { file_id: String },
+    Exists {
+        /// The File Store id (or name) of the file or folder
+        file_id: String,
+    },
     /// Submit a configuration; print the operation id
     Submit {
         /// The All-In-One configuration (JSON file; - for standard input)
         config: PathBuf,
     },
     /// Print the progress of an operation (a percentage, or done)
-    Progress { op: String },
+    Progress {
+        /// The operation id (from `olcwf submit`)
+        op: String,
+    },
     /// Wait until one or several operations have ended; print each as it ends
     ///
     /// With several operations, waits for all of them (with --any, for the first to end), on
@@ -163,17 +212,27 @@ enum Command {
     /// or a terminal: bytes already written cannot be taken back; the exit status says that the
     /// download failed.
     GetResult {
+        /// The operation id (from `olcwf submit`)
         op: String,
+        /// Where to write the result (- or nothing: standard output)
         #[arg(short, long, value_name = "FILE|-")]
         output: Option<String>,
     },
     /// Print the result as text: an entity id or the path(s) of the spool file(s)
-    GetResultText { op: String },
+    GetResultText {
+        /// The operation id (from `olcwf submit`)
+        op: String,
+    },
     /// Print the managed result (File Store id and file names) as JSON
-    ManagedResult { op: String },
+    ManagedResult {
+        /// The operation id (from `olcwf submit`)
+        op: String,
+    },
     /// Download a File Store file, or a folder as a ZIP archive
     Download {
+        /// The File Store id of the file or folder (from `olcwf managed-result`)
         file_id: String,
+        /// Where to write it
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         /// One file of the folder
@@ -181,7 +240,10 @@ enum Command {
         file: Option<String>,
     },
     /// Cancel an operation
-    Cancel { op: String },
+    Cancel {
+        /// The operation id (from `olcwf submit`)
+        op: String,
+    },
     /// List the operations running on the server
     Operations,
     /// Print the server's version
@@ -189,7 +251,16 @@ enum Command {
     /// Log in and print the token (for OLCONNECT_TOKEN)
     Login,
     /// Print a completion script for a shell
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell (bash, zsh, fish, elvish, powershell)
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (olcwf.1 and olcwf-COMMAND.1) into DIR (used by make install)
+    #[command(hide = true)]
+    GenerateMan {
+        /// The folder to write them into
+        dir: PathBuf,
+    },
 }
 
 /// What a command prints, or why it failed.
@@ -209,7 +280,14 @@ pub(crate) struct Session {
     client: Client,
     ctrl_c: CtrlC,
     mode: Mode,
+    /// -q: no progress and no summary line.
+    quiet: bool,
     json: bool,
+    /// The profile in use, if any (recorded in the journal).
+    profile: Option<String>,
+    /// How to call olcwf again for the same server, for the commands messages give
+    /// (`olcwf`, with `--profile`/`--url` when those came from the command line).
+    again: String,
 }
 
 impl Session {
@@ -259,7 +337,7 @@ impl Session {
                 "data_set_id": meta.data_set_id, "content_set_id": meta.content_set_id, "job_set_id": meta.job_set_id,
             });
             println!("{v}");
-        } else {
+        } else if !self.quiet {
             let id = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
             println!(
                 "{bytes} bytes written to {} (type {kind}; data set {}, content set {}, job set {})",
@@ -301,53 +379,29 @@ pub(crate) fn read_config(path: &Path) -> Result<String, Failure> {
     Ok(text)
 }
 
-fn connect(cli: &Cli) -> Result<Session, Failure> {
-    let c = &cli.connection;
-    let client = Client::new(&c.url)?;
-    client.set_timeouts(millis(c.connect_timeout), millis(c.read_timeout));
-    if let Some(pem) = &c.ca_file {
-        let path = pem.to_str().ok_or_else(|| Failure::Usage("the CA file name is not UTF-8".into()))?;
-        client.set_tls_ca_file(Some(path))?;
-    }
-    client.set_tls_insecure(c.insecure);
-    if let Some(given) = &c.proxy {
-        let password = match std::env::var_os(proxy::PASSWORD_VARIABLE) {
-            None => None,
-            Some(p) => Some(
-                p.into_string()
-                    .map_err(|_| Failure::Usage(format!("{} is not valid UTF-8", proxy::PASSWORD_VARIABLE)))?,
-            ),
-        };
-        let url = proxy::url(given, password.as_deref()).map_err(Failure::Usage)?;
-        client.set_proxy(Some(&url))?;
-    }
-    if cli.verbose {
-        client.set_log(Some(Arc::new(|level: LogLevel, line: &str| say(&format!("{level:?}: {line}")))));
-    }
-    let session = Session { client, ctrl_c: CtrlC::install(), mode: progress::Mode::detect(cli.quiet), json: cli.json };
-    let source = credentials::Source {
-        user: c.user.clone(),
-        token: std::env::var("OLCONNECT_TOKEN").ok(),
-        password_env: std::env::var("OLCONNECT_PASSWORD").ok(),
-        password_stdin: c.password_stdin,
-        basic: c.basic,
-    };
-    credentials::apply(&session.calls(), source).map_err(|e| match e {
-        credentials::CredentialsError::Usage(m) => Failure::Usage(m),
-        credentials::CredentialsError::Call(e) => Failure::Call(e),
-    })?;
-    Ok(session)
-}
-
 fn run(cli: &Cli) -> Result<(), Failure> {
-    if let Command::Completions { shell } = &cli.command {
-        clap_complete::generate(*shell, &mut Cli::command(), "olcwf", &mut std::io::stdout());
-        return Ok(());
+    // What needs no server comes first; `run` checks its local files before logging in.
+    let mut prepared = None;
+    match &cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "olcwf", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::GenerateMan { dir } => return man::generate(Cli::command(), dir).map_err(Failure::Local),
+        Command::Resume { list: true, .. } => return resume::list(cli.json),
+        Command::Run { config, output, data, .. } => {
+            prepared = Some(run_job::prepare(config, output, data.as_deref())?);
+        }
+        _ => {}
     }
-    let s = connect(cli)?;
+    let display = connection::Display { quiet: cli.quiet, verbose: cli.verbose, json: cli.json };
+    let s = connection::connect(&cli.connection, &display)?;
     let calls = s.calls();
     match &cli.command {
-        Command::Run { config, output, timeout, data } => run_job::run(&s, config, output, *timeout, data.as_deref())?,
+        Command::Run { timeout, .. } => run_job::run(&s, prepared.take().expect("prepared above"), *timeout)?,
+        Command::Resume { ops, cancel, output, timeout, .. } => {
+            resume::resume(&s, ops, *cancel, output.as_deref(), *timeout)?
+        }
         Command::Upload { file, name, persistent } => {
             let id = calls.upload(None, &mut Data::file(file)?, name.as_deref(), *persistent)?;
             if s.json {
@@ -398,7 +452,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         Command::Wait { ops, any, timeout } => wait::wait(&s, ops, *any, *timeout)?,
         Command::GetResult { op, output } => match output.as_deref() {
-            None | Some("-") => to_stdout::result(&calls, op)?,
+            None | Some("-") => {
+                to_stdout::result(&calls, op)?;
+            }
             Some(file) => s.to_file(op, Path::new(file))?,
         },
         Command::GetResultText { op } => {
@@ -417,7 +473,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let bytes = outcome?;
             if s.json {
                 println!("{}", json!({ "file_id": file_id, "file": output.display().to_string(), "bytes": bytes }));
-            } else {
+            } else if !s.quiet {
                 println!("{bytes} bytes written to {}", output.display());
             }
         }
@@ -454,7 +510,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 ))
             }
         },
-        Command::Completions { .. } => unreachable!("handled before connecting"),
+        Command::Completions { .. } | Command::GenerateMan { .. } => unreachable!("handled before connecting"),
     }
     Ok(())
 }
@@ -489,6 +545,28 @@ fn main() -> ExitCode {
         Err(Failure::Local(m)) => {
             say(&m);
             ExitCode::from(exit::LOCAL_IO)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent_and_every_argument_says_what_it_is() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        cmd.clone().debug_assert();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            for arg in sub.get_positionals() {
+                assert!(arg.get_help().is_some(), "{} {}: no help text", sub.get_name(), arg.get_id());
+            }
+            // Options that may come from the environment or a profile are never shown as required.
+            let usage = sub.clone().render_usage().to_string();
+            for option in ["--url", "--user", "--profile", "--proxy"] {
+                assert!(!usage.contains(option), "{usage}");
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ use olconnect_wf::Client;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 
-pub fn result(calls: &Client, op: &str) -> Result<(), Failure> {
+/// Writes the result of `op` to standard output; the number of bytes written.
+pub fn result(calls: &Client, op: &str) -> Result<u64, Failure> {
     let out = &crate::sys::stdout_file().map_err(|e| cannot_write(&e))?;
     match out.metadata() {
         Ok(meta) if meta.file_type().is_file() => {
@@ -38,7 +39,7 @@ fn cannot_write(e: &std::io::Error) -> Failure {
 }
 
 /// A pipe or terminal.
-fn streamed(calls: &Client, op: &str) -> Result<(), Failure> {
+fn streamed(calls: &Client, op: &str) -> Result<u64, Failure> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(128 * 1024, stdout.lock());
     let mut write_error = None;
@@ -52,13 +53,12 @@ fn streamed(calls: &Client, op: &str) -> Result<(), Failure> {
     if let Some(e) = write_error.or_else(|| out.flush().err()) {
         return Err(cannot_write(&e));
     }
-    streamed?;
-    Ok(())
+    Ok(streamed?)
 }
 
 /// A regular file written at or past its end: cut back to `length` (and the offset put back to
 /// `offset` when not appending) on failure.
-fn into_file(calls: &Client, op: &str, mut out: &File, length: u64, offset: Option<u64>) -> Result<(), Failure> {
+fn into_file(calls: &Client, op: &str, mut out: &File, length: u64, offset: Option<u64>) -> Result<u64, Failure> {
     let mut write_error = None;
     let streamed = calls.stream_result(op, &mut |chunk| match out.write_all(chunk) {
         Ok(()) => true,
@@ -67,8 +67,8 @@ fn into_file(calls: &Client, op: &str, mut out: &File, length: u64, offset: Opti
             false
         }
     });
-    if write_error.is_none() && streamed.is_ok() {
-        return Ok(());
+    if let (None, Ok(bytes)) = (&write_error, &streamed) {
+        return Ok(*bytes);
     }
     let restored = out.set_len(length).and_then(|()| offset.map_or(Ok(0), |at| out.seek(SeekFrom::Start(at))));
     let failure = match (write_error, streamed) {
@@ -83,7 +83,7 @@ fn into_file(calls: &Client, op: &str, mut out: &File, length: u64, offset: Opti
 }
 
 /// A regular file overwritten in place: the result goes to a private temporary folder first.
-fn in_place(calls: &Client, op: &str, mut out: &File) -> Result<(), Failure> {
+fn in_place(calls: &Client, op: &str, mut out: &File) -> Result<u64, Failure> {
     let folder = std::env::temp_dir().join(format!("olcwf-result-{}", std::process::id()));
     crate::sys::private_dir(&folder).map_err(|e| {
         Failure::Local(format!("cannot make a temporary folder {} for the result: {e}", folder.display()))
@@ -97,5 +97,5 @@ fn in_place(calls: &Client, op: &str, mut out: &File) -> Result<(), Failure> {
     });
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_dir(&folder);
-    copied.map(drop)
+    copied
 }

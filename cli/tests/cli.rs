@@ -19,10 +19,12 @@ fn sim() -> Simulator {
     .unwrap()
 }
 
-/// `olcwf` with the simulator's URL and credentials in the environment, nothing inherited.
+/// `olcwf` with the simulator's URL and credentials in the environment, nothing inherited (its
+/// journal in a folder of this test process, no profiles).
 fn olcwf(sim: &Simulator) -> Command {
     let mut c = Command::new(OLCWF);
     c.env_clear()
+        .env("XDG_STATE_HOME", std::env::temp_dir().join(format!("olcwf-state-{}", std::process::id())))
         .env("OLCONNECT_URL", sim.url())
         .env("OLCONNECT_USER", "ol-admin")
         .env("OLCONNECT_PASSWORD", "secret")

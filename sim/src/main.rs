@@ -7,7 +7,24 @@ use olconnect_sim::{Simulator, Startup, DEMO_FILE_STORE, FAULT_KEYS, FAULT_KINDS
 use serde_json::Value;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// A file `make install` puts in PREFIX/share/doc/olconnect_wf, found from where this binary is
+/// (PREFIX/bin); `None` when it is not there (a build tree, `cargo install`).
+fn installed_doc(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let doc = exe.parent()?.parent()?.join("share/doc/olconnect_wf").join(name);
+    doc.is_file().then_some(doc)
+}
+
+/// Where a document is: its installed copy when there is one, else its place in the sources.
+fn doc_place(name: &str, in_sources: &str) -> String {
+    match installed_doc(name) {
+        Some(path) => path.display().to_string(),
+        None => format!("{in_sources} of the olconnect-wf sources (installed in share/doc/olconnect_wf)"),
+    }
+}
 
 /// The long help (`--help`): what a man page would say beyond the option list.
 fn after_long_help() -> String {
@@ -36,16 +53,18 @@ fn after_long_help() -> String {
     s.push_str(
         "  e.g. --fault 'getResult:close-mid-body:after=65536:times=1' --fault '*:delay:ms=200:times=always'\n\n\
          FILES\n  --config FILE  TOML: any setting below (with underscores) and faults = [\"PATH:KIND...\", ...].\n  \
-         A commented sample is olconnect-sim.sample.toml (installed under share/doc/olconnect_wf).\n  \
+         A commented sample:\n    SAMPLE\n  \
          Flags given on the command line override the file.\n\n\
          CONTROL ROUTES (with --control true)\n  POST/DELETE /sim/faults, GET/DELETE /sim/requests, GET/POST /sim/settings,\n  \
          POST /sim/expire-tokens, GET /sim/stats.\n\n\
          EXIT STATUS\n  Runs until stopped (SIGINT, SIGTERM). 2: invalid arguments, configuration or address.\n\n\
          EXAMPLES\n  olconnect-sim --port 9340 -v\n  \
          olconnect-sim --port 0 --config sim.toml --fault 'getResult:unavailable:times=2'\n\n\
-         See docs/simulator.md for the whole reference.",
+         SEE ALSO\n  man olconnect-sim; the whole reference (output, fault kinds, access log, configuration file):\n    \
+         REFERENCE",
     );
-    s
+    s.replace("SAMPLE", &doc_place("olconnect-sim.sample.toml", "sim/olconnect-sim.sample.toml"))
+        .replace("REFERENCE", &doc_place("simulator.md", "docs/simulator.md"))
 }
 
 fn command() -> Command {
@@ -85,7 +104,14 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Access log on stderr: a line per request, secrets redacted (same as --access-log true)"),
         )
-        .arg(Arg::new("no-security").long("no-security").action(ArgAction::SetTrue).help("Same as --security false"));
+        .arg(Arg::new("no-security").long("no-security").action(ArgAction::SetTrue).help("Same as --security false"))
+        .arg(
+            Arg::new("generate-man")
+                .long("generate-man")
+                .value_name("DIR")
+                .hide(true)
+                .help("Write the manual page olconnect-sim.1 into DIR (used by make install)"),
+        );
     for (key, description) in SETTING_KEYS {
         let long = key.replace('_', "-");
         let mut arg = Arg::new(*key).long(long.clone()).value_name("VALUE").help(*description).help_heading("Settings");
@@ -139,9 +165,20 @@ fn run(matches: &ArgMatches) -> Result<(), String> {
     }
 }
 
+/// Writes olconnect-sim.1, made from the same clap definitions as --help.
+fn generate_man(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make the folder {}: {e}", dir.display()))?;
+    let page = clap_mangen::Man::new(command());
+    page.generate_to(dir).map(drop).map_err(|e| format!("cannot write the manual page into {}: {e}", dir.display()))
+}
+
 fn main() -> ExitCode {
     let matches = command().get_matches();
-    match run(&matches) {
+    let outcome = match matches.get_one::<String>("generate-man") {
+        Some(dir) => generate_man(Path::new(dir)),
+        None => run(&matches),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("olconnect-sim: {e}");
@@ -169,6 +206,16 @@ mod tests {
         assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
         let e = command().try_get_matches_from(["olconnect-sim", "--version"]).unwrap_err();
         assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+    }
+
+    #[test]
+    fn the_manual_page_says_what_help_says() {
+        let dir = std::env::temp_dir().join(format!("olconnect-sim-man-{}", std::process::id()));
+        generate_man(&dir).unwrap();
+        let page = std::fs::read_to_string(dir.join("olconnect-sim.1")).unwrap();
+        assert!(page.contains("close\\-mid\\-body") || page.contains("close-mid-body"), "{page}");
+        assert!(page.contains("SEE ALSO"), "{page}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -44,6 +44,16 @@ check "cargo install --path sim installs the simulator alone" sh -c "
   CARGO_TARGET_DIR=target cargo install --quiet --locked --path sim --root '$work/cargo-root' &&
   '$work/cargo-root/bin/olconnect-sim' --version | grep -q 'olconnect-sim $version'"
 check "olcwf is installed and runs" sh -c "\"$prefix/bin/olcwf\" --version | grep -q \"olcwf $version\""
+man1="$prefix/share/man/man1"
+check "olconnect-sim has a manual page" grep -q '^\.TH olconnect-sim 1' "$man1/olconnect-sim.1"
+check "olcwf has a manual page, and one per command" sh -c "test -f '$man1/olcwf.1' && test -f '$man1/olcwf-run.1' && test -f '$man1/olcwf-resume.1' && grep -q 'EXTRA\|Examples' '$man1/olcwf-run.1'"
+check "olcwf's completions are installed" sh -c "grep -q olcwf '$prefix/share/bash-completion/completions/olcwf' && grep -q olcwf '$prefix/share/zsh/site-functions/_olcwf' && grep -q olcwf '$prefix/share/fish/vendor_completions.d/olcwf.fish'"
+check "the bash completion completes olcwf's commands" bash -c "source '$prefix/share/bash-completion/completions/olcwf' && COMP_WORDS=(olcwf res) COMP_CWORD=1 && _olcwf olcwf res olcwf && printf '%s\n' \"\${COMPREPLY[@]}\" | grep -qx resume"
+check "the docs are installed" sh -c "test -f '$prefix/share/doc/olconnect_wf/README.md' && test -f '$prefix/share/doc/olconnect_wf/simulator.md' && test -f '$prefix/share/doc/olconnect_wf/c-contract.md'"
+check "the installed simulator's --help points to files that exist" sh -c "
+  \"$prefix/bin/olconnect-sim\" --help >'$work/sim-help.txt' &&
+  ref=\$(grep -o '/[^ ]*/simulator\.md' '$work/sim-help.txt') && test -f \"\$ref\" &&
+  sample=\$(grep -o '/[^ ]*/olconnect-sim\.sample\.toml' '$work/sim-help.txt') && test -f \"\$sample\""
 
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 check "pkg-config knows the version" test "$(pkg-config --modversion olconnect_wf)" = "$version"
