@@ -3,8 +3,6 @@
 //! and, on servers that hand a result out once, the result itself.
 
 use crate::Failure;
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -57,23 +55,10 @@ pub fn check(given: Output) -> Result<Output, Failure> {
     if !folder.is_dir() {
         return Err(refuse(format!("{} is not a folder", folder.display())));
     }
-    if let Err(e) = writable(&folder) {
+    if let Err(e) = crate::sys::writable(&folder) {
         return Err(refuse(format!("its folder {} is not writable: {e}", folder.display())));
     }
     Ok(Output::File(folder.join(path.file_name().expect("checked above"))))
-}
-
-/// Whether this process may create files in `folder` (its effective ids; a read-only file system
-/// counts as not writable).
-fn writable(folder: &Path) -> std::io::Result<()> {
-    let c = CString::new(folder.as_os_str().as_bytes()).map_err(|_| std::io::ErrorKind::InvalidInput)?;
-    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
-    let r = unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::W_OK | libc::X_OK, libc::AT_EACCESS) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
 }
 
 /// Checks that a local data file (`run --data`) is a regular file that can be read.

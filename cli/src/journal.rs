@@ -12,8 +12,6 @@
 use serde_json::{json, Value};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -90,11 +88,7 @@ impl Journal {
             return Err("neither XDG_STATE_HOME nor HOME is set".to_string());
         };
         let dir = base.join("olcwf").join("jobs");
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|e| format!("cannot make the folder {}: {e}", dir.display()))?;
+        crate::sys::private_dir_all(&dir).map_err(|e| format!("cannot make the folder {}: {e}", dir.display()))?;
         Ok(Journal { dir })
     }
 
@@ -105,7 +99,7 @@ impl Journal {
         let path = self.dir.join(&name);
         let temp = self.dir.join(format!(".{name}.tmp"));
         let fail = |e: std::io::Error| format!("cannot write {}: {e}", temp.display());
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp).map_err(fail)?;
+        let mut file = crate::sys::create_private_file(&temp).map_err(fail)?;
         let written = lock(&file, true)
             .and_then(|()| file.write_all(format!("{}\n", entry.to_json()).as_bytes()))
             .and_then(|()| file.sync_all())
@@ -145,7 +139,7 @@ impl Journal {
         lock(&file, false).ok()?;
         // Still the file at that path (not removed by the olcwf that held it just before)?
         let (now, held) = (std::fs::metadata(path).ok()?, file.metadata().ok()?);
-        if (now.dev(), now.ino()) != (held.dev(), held.ino()) {
+        if !crate::sys::same_file(&now, &held) {
             return None;
         }
         let entry = read_entry(path)?;
@@ -169,14 +163,16 @@ fn read_entry(path: &Path) -> Option<Entry> {
     Entry::from_json(&serde_json::from_str(&text).ok()?)
 }
 
-/// An exclusive lock on `file`, waiting for it or not.
+/// An exclusive lock on `file`, waiting for it or not (std's: flock on Unix, LockFileEx on
+/// Windows).
 fn lock(file: &File, wait: bool) -> std::io::Result<()> {
-    let how = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
-    // SAFETY: flock on a descriptor this File owns; no memory is passed.
-    if unsafe { libc::flock(file.as_raw_fd(), how) } == 0 {
-        Ok(())
+    if wait {
+        file.lock()
     } else {
-        Err(std::io::Error::last_os_error())
+        file.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => std::io::Error::from(std::io::ErrorKind::WouldBlock),
+            std::fs::TryLockError::Error(e) => e,
+        })
     }
 }
 

@@ -5,7 +5,6 @@
 //! checks its files. Flags and the environment override it (see `settings.rs`, README.md,
 //! "Profiles").
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// The keys a profile may have, and what each is (for the message about an unknown key).
@@ -79,7 +78,9 @@ pub fn config_path() -> Option<PathBuf> {
 /// `$HOME/fallback`.
 pub fn base_dir(variable: &str, fallback: &str) -> Option<PathBuf> {
     let given = std::env::var_os(variable).map(PathBuf::from).filter(|p| p.is_absolute());
-    given.or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(fallback)))
+    given
+        .or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(fallback)))
+        .or_else(|| crate::sys::app_data_dir().map(|d| d.join(fallback)))
 }
 
 /// The profile to use: `requested` (--profile or OLCONNECT_PROFILE), else the file's
@@ -103,21 +104,25 @@ pub fn select(requested: Option<&str>) -> Result<Option<Profile>, String> {
         }
     };
     let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    parse(&text, &path, requested, Mode { uid: meta.uid(), mode: meta.mode() })
+    let mode = crate::sys::owner_and_mode(&meta).map(|(uid, mode)| Mode { uid, mode });
+    parse(&text, &path, requested, mode)
 }
 
-/// The owner and permission bits of the configuration file.
+/// The owner and permission bits of the configuration file (none on Windows, whose ACLs olcwf
+/// does not inspect).
 #[derive(Clone, Copy)]
+#[cfg_attr(windows, allow(dead_code))]
 struct Mode {
     uid: u32,
     mode: u32,
 }
 
-fn parse(text: &str, path: &Path, requested: Option<&str>, file: Mode) -> Result<Option<Profile>, String> {
+/// The configuration file must be the user's (or root's) and writable by no one else, as ssh
+/// wants of its configuration.
+#[cfg(unix)]
+fn check_mode(path: &Path, file: Mode) -> Result<(), String> {
     let shown = path.display();
-    // SAFETY: geteuid cannot fail and has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    if file.uid != me && file.uid != 0 {
+    if file.uid != crate::sys::my_uid() && file.uid != 0 {
         return Err(format!("{shown} belongs to another user: olcwf reads only a configuration file of yours"));
     }
     if file.mode & 0o022 != 0 {
@@ -127,6 +132,19 @@ fn parse(text: &str, path: &Path, requested: Option<&str>, file: Mode) -> Result
             file.mode & 0o7777,
             quote(path)
         ));
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn check_mode(_path: &Path, _file: Mode) -> Result<(), String> {
+    Ok(())
+}
+
+fn parse(text: &str, path: &Path, requested: Option<&str>, file: Option<Mode>) -> Result<Option<Profile>, String> {
+    let shown = path.display();
+    if let Some(file) = file {
+        check_mode(path, file)?;
     }
     let doc: toml::Table = text.parse().map_err(|e| format!("{shown} is not valid TOML: {e}"))?;
     let mut default = None;
@@ -193,12 +211,13 @@ fn parse(text: &str, path: &Path, requested: Option<&str>, file: Mode) -> Result
             _ => return Err(format!("{at}: unknown key (the keys of a profile: {})", KEYS.join(", "))),
         }
     }
-    if p.proxy.as_deref().is_some_and(has_password) && file.mode & 0o077 != 0 {
+    let mode = file.map_or(0, |f| f.mode);
+    if p.proxy.as_deref().is_some_and(has_password) && mode & 0o077 != 0 {
         return Err(format!(
             "{shown}: profiles.{name}.proxy carries a password, and the file may be read by other users (mode \
              {:04o}): run chmod 600 {} (or name the proxy's user only and put its password in \
              proxy_password_file)",
-            file.mode & 0o7777,
+            mode & 0o7777,
             quote(path)
         ));
     }
@@ -235,15 +254,28 @@ fn private_file(path: &Path) -> Result<(), String> {
     if !meta.is_file() {
         return Err(format!("the secret file {shown} is not a regular file"));
     }
-    // SAFETY: geteuid cannot fail and has no preconditions.
-    if meta.uid() != unsafe { libc::geteuid() } {
+    match crate::sys::owner_and_mode(&meta) {
+        Some((uid, mode)) => check_private_mode(path, uid, mode),
+        None => Ok(()),
+    }
+}
+
+#[cfg(windows)]
+fn check_private_mode(_path: &Path, _uid: u32, _mode: u32) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn check_private_mode(path: &Path, uid: u32, mode: u32) -> Result<(), String> {
+    let shown = path.display();
+    if uid != crate::sys::my_uid() {
         return Err(format!("the secret file {shown} belongs to another user: it must be yours (chown it)"));
     }
-    if meta.mode() & 0o077 != 0 {
+    if mode & 0o077 != 0 {
         return Err(format!(
             "the secret file {shown} may be read or changed by other users (mode {:04o}), so it is not used: \
              run chmod 600 {}",
-            meta.mode() & 0o7777,
+            mode & 0o7777,
             quote(path)
         ));
     }
@@ -269,9 +301,8 @@ pub fn shell_word(text: &str) -> String {
 mod tests {
     use super::*;
 
-    // SAFETY: geteuid cannot fail.
-    fn mine(mode: u32) -> Mode {
-        Mode { uid: unsafe { libc::geteuid() }, mode }
+    fn mine(mode: u32) -> Option<Mode> {
+        Some(Mode { uid: crate::sys::my_uid(), mode })
     }
 
     fn at() -> &'static Path {
