@@ -12,9 +12,16 @@ static partial class Tests
 {
     static string Lasting(int ms) { return Config(parameters: "\"sim_duration_ms\":" + ms); }
 
+    static int Count(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
     /// <summary>200 awaited waits on a thread pool of two threads: a plain asynchronous call made
     /// meanwhile returns at once (a wait that held a pool thread would queue it behind them all),
-    /// and every wait completes.</summary>
+    /// every wait completes, and the server is asked about each ended operation about once.</summary>
     [Test]
     static void TwoHundredWaitsHoldNoThread()
     {
@@ -22,30 +29,38 @@ static partial class Tests
         ThreadPool.GetMaxThreads(out maxWorkers, out maxIo);
         ThreadPool.GetMinThreads(out minWorkers, out minIo);
         int small = Math.Max(2, Environment.ProcessorCount);
-        try
+        using (var c = Client())
         {
-            ThreadPool.SetMinThreads(small, small);
-            Assert(ThreadPool.SetMaxThreads(small, small), "a thread pool of " + small + " threads");
-            using (var c = Client())
+            var ops = Enumerable.Range(0, 200).Select(i => c.Submit(Lasting(2000))).ToList();
+            // Before the pool shrinks: Mono's HttpWebRequest (this helper) needs pool threads.
+            Control("DELETE", "/sim/requests");
+            long plainMs, doneMs;
+            try
             {
-                var ops = Enumerable.Range(0, 200).Select(i => c.Submit(Lasting(2000))).ToList();
+                ThreadPool.SetMinThreads(small, small);
+                Assert(ThreadPool.SetMaxThreads(small, small), "a thread pool of " + small + " threads");
                 var watch = Stopwatch.StartNew();
                 var waits = ops.Select(op => c.WaitAsync(op, TimeSpan.FromSeconds(60))).ToList();
                 Thread.Sleep(100);
                 var plain = c.GetServerVersionAsync();
                 Assert(plain.Wait(1500), "a plain call among 200 waits returned within 1.5 s");
-                long plainMs = watch.ElapsedMilliseconds;
+                plainMs = watch.ElapsedMilliseconds;
                 Assert(waits.Count(w => w.IsCompleted) < 200, "the waits were still pending when it returned");
                 Assert(Task.WaitAll(waits.Cast<Task>().ToArray(), 60000), "all 200 waits completed");
+                doneMs = watch.ElapsedMilliseconds;
                 Assert(waits.All(w => w.Status == TaskStatus.RanToCompletion), "all finished: "
                     + string.Join(", ", waits.Where(w => w.IsFaulted).Take(3).Select(w => w.Exception.InnerException.Message)));
-                Console.WriteLine("     200 waits: plain call after " + plainMs + " ms, all done after " + watch.ElapsedMilliseconds + " ms");
             }
-        }
-        finally
-        {
-            ThreadPool.SetMaxThreads(maxWorkers, maxIo);
-            ThreadPool.SetMinThreads(minWorkers, minIo);
+            finally
+            {
+                ThreadPool.SetMaxThreads(maxWorkers, maxIo);
+                ThreadPool.SetMinThreads(minWorkers, minIo);
+            }
+            var log = Control("GET", "/sim/requests");
+            int progress = Count(log, "/getProgress/"), lists = Count(log, "/getOperations");
+            Console.WriteLine("     200 waits: plain call after " + plainMs + " ms, all done after " + doneMs + " ms; "
+                + progress + " getProgress, " + lists + " getOperations");
+            Assert(progress <= 2 * ops.Count, "the watcher asks each ended operation about once: " + progress + " getProgress");
         }
     }
 
@@ -119,7 +134,7 @@ static partial class Tests
             var watch = Stopwatch.StartNew();
             cts.Cancel();
             Assert(Inner(() => cancelled.Wait()) is OperationCanceledException && cancelled.IsCanceled, "that wait is cancelled");
-            Assert(watch.ElapsedMilliseconds < 200, "at once: " + watch.ElapsedMilliseconds + " ms");
+            Assert(watch.ElapsedMilliseconds < 500, "at once: " + watch.ElapsedMilliseconds + " ms");
             Assert(!sameOp.IsCompleted && !other.IsCompleted && !any.IsCompleted, "the others go on");
             Assert(Task.WaitAll(new Task[] { sameOp, other, any }, 30000), "and complete");
             Assert(sameOp.Status == TaskStatus.RanToCompletion && other.Status == TaskStatus.RanToCompletion, "finished");
