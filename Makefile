@@ -158,8 +158,12 @@ test-csharp: lib | $(BUILD)
 	mcs -langversion:7.2 -warnaserror -target:library -doc:$(CS_OUT)/OLConnect.Workflow.xml $(CS_REFS) \
 	  -out:$(CS_OUT)/OLConnect.Workflow.dll bindings/csharp/src/*.cs
 	mcs -langversion:7.2 -warnaserror -r:$(CS_OUT)/OLConnect.Workflow.dll $(CS_REFS) -out:$(CS_OUT)/tests.exe bindings/csharp/tests/*.cs
+	mcs -langversion:7.2 -warnaserror -r:$(CS_OUT)/OLConnect.Workflow.dll -out:$(CS_OUT)/csharp_job.exe examples/csharp_job.cs
 	$(WITH_SIM) --control true --op-duration-ms 0 --spool-content pattern -- \
 	  sh -c 'cd $(CS_OUT) && LD_LIBRARY_PATH=$(abspath $(LIB_DIR)) mono tests.exe "$$SIM_URL" $(abspath include/olconnect_wf.h)'
+	# The README's .NET job (examples/csharp_job.cs): upload, run, wait with progress, fetch, clean up.
+	$(WITH_SIM) --op-duration-ms 1500 -- \
+	  sh -c 'cd $(CS_OUT) && rm -f csharp_job.pdf && LD_LIBRARY_PATH=$(abspath $(LIB_DIR)) mono csharp_job.exe "$$SIM_URL" csharp_job.pdf --data $(abspath examples/invoices.csv) && test -s csharp_job.pdf'
 
 # Benchmarks (figures go to bench/RESULTS.md); the smoke run keeps them from rotting.
 bench: lib

@@ -1,5 +1,12 @@
 // Typed exceptions, one per wf_status. Each has the standard constructors; the library's own
 // carry the status, the HTTP status of the failed exchange and the library's message.
+//
+// Where a failure has a BCL meaning, its exception derives from the BCL type, so that .NET catch
+// clauses work: a refused argument is an ArgumentException (InvalidArgumentException, ParamName
+// set), a timeout a TimeoutException (WorkflowTimeoutException), a local file problem an
+// IOException (LocalIOException). An exception has one base class, so these three are not
+// WorkflowExceptions; every exception of the library implements IWorkflowError (Status,
+// HttpStatus): `catch (Exception e) when (e is IWorkflowError)` catches them all.
 using System;
 
 namespace OLConnect.Workflow
@@ -33,7 +40,7 @@ namespace OLConnect.Workflow
         TlsError = 11,
         /// <summary>A timeout or deadline expired.</summary>
         Timeout = 12,
-        /// <summary>A local file could not be written.</summary>
+        /// <summary>A local file could not be read or written.</summary>
         IoError = 13,
         /// <summary>Stopped by a callback, a cancel or a token.</summary>
         Aborted = 14,
@@ -44,8 +51,12 @@ namespace OLConnect.Workflow
     }
 
     /// <summary>What every exception of this library tells: the status and the HTTP status of the
-    /// exchange (0 if there was none). Implemented by <see cref="WorkflowException"/> and by
-    /// <see cref="InvalidArgumentException"/> (an <see cref="ArgumentException"/>).</summary>
+    /// exchange (0 if there was none). Implemented by <see cref="WorkflowException"/> and by the
+    /// three that derive from a BCL exception instead: <see cref="InvalidArgumentException"/> (an
+    /// <see cref="ArgumentException"/>), <see cref="WorkflowTimeoutException"/> (a
+    /// <see cref="TimeoutException"/>) and <see cref="LocalIOException"/> (an
+    /// <see cref="System.IO.IOException"/>). <c>catch (Exception e) when (e is IWorkflowError)</c>
+    /// catches every failure of the library.</summary>
     public interface IWorkflowError
     {
         /// <summary>The library's status.</summary>
@@ -89,11 +100,13 @@ namespace OLConnect.Workflow
         /// <summary>A failure with this message and cause (status InternalError).</summary>
         public WorkflowException(string message, Exception innerException) : this(WorkflowStatus.InternalError, 0, message, innerException) { }
 
-        internal static Exception Create(int status, int httpStatus, string message)
+        /// <summary>The exception of a status; <paramref name="paramName"/> names the argument an
+        /// InvalidArgument status refers to (null when unknown).</summary>
+        internal static Exception Create(int status, int httpStatus, string message, string paramName = null)
         {
             switch ((WorkflowStatus)status)
             {
-                case WorkflowStatus.InvalidArgument: return new InvalidArgumentException(message);
+                case WorkflowStatus.InvalidArgument: return new InvalidArgumentException(message, paramName);
                 case WorkflowStatus.AuthRequired: return new AuthRequiredException(httpStatus, message);
                 case WorkflowStatus.AuthFailed: return new AuthFailedException(httpStatus, message);
                 case WorkflowStatus.Forbidden: return new ForbiddenException(httpStatus, message);
@@ -103,7 +116,7 @@ namespace OLConnect.Workflow
                 case WorkflowStatus.UnexpectedResponse: return new UnexpectedResponseException(httpStatus, message);
                 case WorkflowStatus.ConnectFailed: return new ConnectFailedException(message);
                 case WorkflowStatus.TlsError: return new TlsException(message);
-                case WorkflowStatus.Timeout: return new WorkflowTimeoutException(message);
+                case WorkflowStatus.Timeout: return new WorkflowTimeoutException(httpStatus, message);
                 case WorkflowStatus.IoError: return new LocalIOException(message);
                 case WorkflowStatus.Aborted: return new AbortedException(message);
                 case WorkflowStatus.OutOfMemory: return new WorkflowOutOfMemoryException(message);
@@ -132,6 +145,12 @@ namespace OLConnect.Workflow
 
         /// <summary>An argument was refused, for this reason and cause.</summary>
         public InvalidArgumentException(string message, Exception innerException) : base(message, innerException) { }
+
+        /// <summary>The argument <paramref name="paramName"/> was refused, for this reason.</summary>
+        public InvalidArgumentException(string message, string paramName) : base(message, paramName) { }
+
+        /// <summary>The argument <paramref name="paramName"/> was refused, for this reason and cause.</summary>
+        public InvalidArgumentException(string message, string paramName, Exception innerException) : base(message, paramName, innerException) { }
     }
 
     /// <summary>HTTP 401 and no credentials were configured.</summary>
@@ -272,30 +291,49 @@ namespace OLConnect.Workflow
         public TlsException(string message, Exception innerException) : base(WorkflowStatus.TlsError, 0, message, innerException) { }
     }
 
-    /// <summary>A timeout or a wait deadline expired.</summary>
-    public class WorkflowTimeoutException : WorkflowException
+    /// <summary>A timeout or a wait deadline expired. A <see cref="TimeoutException"/>, so that
+    /// <c>catch (TimeoutException)</c> catches it; its status and the HTTP status of the exchange
+    /// (if any) are available through <see cref="IWorkflowError"/>.</summary>
+    public class WorkflowTimeoutException : TimeoutException, IWorkflowError
     {
+        /// <summary>Always <see cref="WorkflowStatus.Timeout"/>.</summary>
+        public WorkflowStatus Status { get { return WorkflowStatus.Timeout; } }
+
+        /// <summary>The HTTP status of the exchange, 0 when there was none.</summary>
+        public int HttpStatus { get; private set; }
+
         /// <summary>This failure, with the library's default message.</summary>
-        public WorkflowTimeoutException() : base(WorkflowStatus.Timeout, 0, "Timeout") { }
+        public WorkflowTimeoutException() : base("the call did not finish within its timeout") { }
 
         /// <summary>This failure, with this message.</summary>
-        public WorkflowTimeoutException(string message) : base(WorkflowStatus.Timeout, 0, message) { }
+        public WorkflowTimeoutException(string message) : base(message) { }
 
         /// <summary>This failure, with this message and cause.</summary>
-        public WorkflowTimeoutException(string message, Exception innerException) : base(WorkflowStatus.Timeout, 0, message, innerException) { }
+        public WorkflowTimeoutException(string message, Exception innerException) : base(message, innerException) { }
+
+        /// <summary>This failure, with the HTTP status of the exchange and a message.</summary>
+        public WorkflowTimeoutException(int httpStatus, string message) : base(message) { HttpStatus = httpStatus; }
     }
 
-    /// <summary>A local file could not be written or renamed.</summary>
-    public class LocalIOException : WorkflowException
+    /// <summary>A local file could not be read, written or renamed. An
+    /// <see cref="System.IO.IOException"/>, so that <c>catch (IOException)</c> catches it; its status
+    /// is available through <see cref="IWorkflowError"/>.</summary>
+    public class LocalIOException : System.IO.IOException, IWorkflowError
     {
+        /// <summary>Always <see cref="WorkflowStatus.IoError"/>.</summary>
+        public WorkflowStatus Status { get { return WorkflowStatus.IoError; } }
+
+        /// <summary>Always 0: the failure was local.</summary>
+        public int HttpStatus { get { return 0; } }
+
         /// <summary>This failure, with the library's default message.</summary>
-        public LocalIOException() : base(WorkflowStatus.IoError, 0, "IoError") { }
+        public LocalIOException() : base("a local file could not be read or written") { }
 
         /// <summary>This failure, with this message.</summary>
-        public LocalIOException(string message) : base(WorkflowStatus.IoError, 0, message) { }
+        public LocalIOException(string message) : base(message) { }
 
         /// <summary>This failure, with this message and cause.</summary>
-        public LocalIOException(string message, Exception innerException) : base(WorkflowStatus.IoError, 0, message, innerException) { }
+        public LocalIOException(string message, Exception innerException) : base(message, innerException) { }
     }
 
     /// <summary>A callback asked to stop, or the operation waited on was cancelled.</summary>

@@ -22,8 +22,9 @@ namespace OLConnect.Workflow
         /// <summary>The log of this client and its views (null once released).</summary>
         internal LogSink LogSink { get { return logSink; } }
 
-        /// <summary>A new native client of <paramref name="baseUrl"/> with its log sink.</summary>
-        internal static ClientHandle Create(byte[] baseUrl)
+        /// <summary>A new native client of <paramref name="baseUrl"/> with its log sink;
+        /// <paramref name="paramName"/> names the caller's parameter that gave the URL.</summary>
+        internal static ClientHandle Create(byte[] baseUrl, string paramName)
         {
             var sink = new LogSink();
             ClientHandle created;
@@ -40,13 +41,13 @@ namespace OLConnect.Workflow
             if (status != 0)
             {
                 sink.Leave();
-                Native.Check(status);
+                Native.Check(status, paramName);
             }
             created.logSink = sink;
             return created;
         }
 
-        /// <summary>A view of this client whose calls obey <paramref name="abort"/> and report
+        /// <summary>A view of this client whose calls obey <paramref name="abort"/> (null: none) and report
         /// transfers to <paramref name="transfer"/>; the view keeps the callback and shares this
         /// client's log sink. Throws ObjectDisposedException once this handle is closed.</summary>
         internal ClientHandle WithControls(AbortHandle abort, uint timeoutMs, TransferCallback transfer)
@@ -58,7 +59,9 @@ namespace OLConnect.Workflow
                 // in between by another thread disposing of this client.
                 DangerousAddRef(ref added);
                 ClientHandle view;
-                Native.Check(NativeMethods.wf_client_with_controls(this, abort, timeoutMs, transfer, IntPtr.Zero, out view));
+                Native.Check(abort != null
+                    ? NativeMethods.wf_client_with_controls(this, abort, timeoutMs, transfer, IntPtr.Zero, out view)
+                    : NativeMethods.wf_client_with_controls_no_abort(this, IntPtr.Zero, timeoutMs, transfer, IntPtr.Zero, out view));
                 view.onTransfer = transfer;
                 view.logSink = logSink.Join();
                 return view;

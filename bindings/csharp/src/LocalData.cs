@@ -81,20 +81,26 @@ namespace OLConnect.Workflow
         internal readonly DataHandle Handle;
         private ExceptionDispatchInfo failure;
 
-        internal NativeData(string path)
+        /// <summary>The name of the caller's parameter that gave the data (for ParamName).</summary>
+        internal readonly string ParamName;
+
+        internal NativeData(string path, string paramName)
         {
-            Native.Check(NativeMethods.wf_data_from_file(Native.Utf8(path, "path"), out Handle));
+            ParamName = paramName;
+            Native.Check(NativeMethods.wf_data_from_file(Native.Utf8(path, paramName), out Handle), paramName);
         }
 
-        internal NativeData(byte[] data)
+        internal NativeData(byte[] data, string paramName)
         {
-            if (data == null) throw new ArgumentNullException("data");
+            ParamName = paramName;
+            if (data == null) throw new ArgumentNullException(paramName);
             Handle = DataHandle.FromBuffer(data);
         }
 
-        internal NativeData(Stream stream)
+        internal NativeData(Stream stream, string paramName)
         {
-            if (stream == null) throw new ArgumentNullException("stream");
+            ParamName = paramName;
+            if (stream == null) throw new ArgumentNullException(paramName);
             long length = -1;
             try { if (stream.CanSeek) length = stream.Length - stream.Position; } catch (NotSupportedException) { }
             var buffer = new byte[0];
@@ -116,11 +122,17 @@ namespace OLConnect.Workflow
             }, length);
         }
 
-        /// <summary>Rethrows what the Stream threw, else checks the status.</summary>
-        internal void Check(int status)
+        /// <summary>Rethrows what the Stream threw, else checks the status (<paramref name="parameters"/>
+        /// as for Native.Check; a refusal none of them matches names the data's own parameter).</summary>
+        internal void Check(int status, params string[] parameters)
         {
             if (failure != null) failure.Throw();
-            Native.Check(status);
+            // "the data of the upload is empty" names the data; then the call's own; else the data.
+            var names = new string[parameters.Length + 2];
+            names[0] = ParamName + "=data of";
+            parameters.CopyTo(names, 1);
+            names[parameters.Length + 1] = ParamName;
+            Native.Check(status, names);
         }
 
         public void Dispose()

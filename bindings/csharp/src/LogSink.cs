@@ -58,13 +58,45 @@ namespace OLConnect.Workflow
             if (Interlocked.Decrement(ref handles) == 0) self.Free();
         }
 
+        /// <summary>Per thread: inside the dispatcher's own calls (see <see cref="WaitDispatcher"/>),
+        /// whose failures are by design (a collecting wait's 1 ms timeout, a wait stopped to change
+        /// its set) or handed to the caller as the exception of its wait.</summary>
+        [ThreadStatic] private static int quietDepth;
+
+        /// <summary>Per thread: the token of the asynchronous call running on it.</summary>
+        [ThreadStatic] private static CancellationToken callToken;
+
+        /// <summary>Marks this thread's calls as the dispatcher's own until <see cref="LeaveQuiet"/>.</summary>
+        internal static void EnterQuiet() { quietDepth++; }
+
+        /// <summary>Ends what <see cref="EnterQuiet"/> began.</summary>
+        internal static void LeaveQuiet() { quietDepth--; }
+
+        /// <summary>Makes <paramref name="token"/> the token of the call this thread runs now;
+        /// returns the one it replaces (to put back when the call returns).</summary>
+        internal static CancellationToken SwapCallToken(CancellationToken token)
+        {
+            var previous = callToken;
+            callToken = token;
+            return previous;
+        }
+
+        /// <summary>A failed call's Error line is Debug when the failure is no news to the caller:
+        /// the caller cancelled the call itself, or the dispatcher's call ended by design.</summary>
+        internal static WorkflowLogLevel LevelOf(int level)
+        {
+            if (level == (int)WorkflowLogLevel.Error && (quietDepth > 0 || callToken.IsCancellationRequested))
+                return WorkflowLogLevel.Debug;
+            return (WorkflowLogLevel)level;
+        }
+
         private static void Deliver(IntPtr user, int level, IntPtr message)
         {
             try
             {
                 var sink = GCHandle.FromIntPtr(user).Target as LogSink;
                 var target = sink == null ? null : sink.Handler;
-                if (target != null) target((WorkflowLogLevel)level, Native.FromUtf8(message));
+                if (target != null) target(LevelOf(level), Native.FromUtf8(message));
             }
             catch (Exception) { } // a log handler must never disturb the call it reports on
         }

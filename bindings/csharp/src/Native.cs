@@ -48,7 +48,7 @@ namespace OLConnect.Workflow
                 throw new ArgumentNullException(name);
             }
             if (value.IndexOf('\0') >= 0)
-                throw new InvalidArgumentException(name + " contains a NUL character");
+                throw new InvalidArgumentException(name + " contains a NUL character (\\0), which cannot be sent: remove it; nothing was sent", name);
             var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
             Encoding.UTF8.GetBytes(value, 0, value.Length, bytes, 0);
             return bytes;
@@ -70,19 +70,38 @@ namespace OLConnect.Workflow
             return Encoding.UTF8.GetString(buffer, 0, Math.Max(0, lengthWithNul - 1));
         }
 
-        /// <summary>Throws the exception of a non-OK status with the thread's last error.</summary>
-        internal static void Check(int status)
+        /// <summary>Throws the exception of a non-OK status with the thread's last error.
+        /// <paramref name="parameters"/> say which parameter of the caller's method an
+        /// InvalidArgument status refers to: each is "name" or "name=words", where the words are
+        /// those the library's message uses for that argument (e.g. "opId=operation id"); the first
+        /// whose words the message holds (a plain name always matches) becomes the exception's
+        /// ParamName.</summary>
+        internal static void Check(int status, params string[] parameters)
         {
             if (status == 0) return;
-            throw WorkflowException.Create(status, NativeMethods.wf_last_http_status(), FromUtf8(NativeMethods.wf_last_error_message()));
+            var message = FromUtf8(NativeMethods.wf_last_error_message());
+            throw WorkflowException.Create(status, NativeMethods.wf_last_http_status(), message,
+                status == (int)WorkflowStatus.InvalidArgument ? ParamOf(message, parameters) : null);
+        }
+
+        private static string ParamOf(string message, string[] parameters)
+        {
+            foreach (var p in parameters)
+            {
+                int eq = p.IndexOf('=');
+                if (eq < 0) return p;
+                if (message != null && message.IndexOf(p.Substring(eq + 1), StringComparison.OrdinalIgnoreCase) >= 0) return p.Substring(0, eq);
+            }
+            return null;
         }
 
         internal const int BufferTooSmall = 2;
 
         internal delegate int TextCall(byte[] buffer, ref UIntPtr length);
 
-        /// <summary>Runs a call of the text buffer protocol, growing the buffer as asked.</summary>
-        internal static string Text(TextCall call)
+        /// <summary>Runs a call of the text buffer protocol, growing the buffer as asked;
+        /// <paramref name="parameters"/> as for <see cref="Check"/>.</summary>
+        internal static string Text(TextCall call, params string[] parameters)
         {
             var length = new UIntPtr(4096);
             while (true)
@@ -91,7 +110,7 @@ namespace OLConnect.Workflow
                 int status = call(buffer, ref length);
                 if (status != BufferTooSmall)
                 {
-                    Check(status);
+                    Check(status, parameters);
                     return FromUtf8(buffer, (int)length.ToUInt64());
                 }
             }

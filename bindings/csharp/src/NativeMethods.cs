@@ -122,6 +122,11 @@ namespace OLConnect.Workflow
         internal static extern int wf_client_with_controls(ClientHandle client, AbortHandle abort, uint timeoutMs,
             TransferCallback onTransfer, IntPtr userData, out ClientHandle view);
 
+        /// <summary>wf_client_with_controls without an abort switch (NULL).</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, EntryPoint = "wf_client_with_controls")]
+        internal static extern int wf_client_with_controls_no_abort(ClientHandle client, IntPtr abort, uint timeoutMs,
+            TransferCallback onTransfer, IntPtr userData, out ClientHandle view);
+
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_client_set_log(ClientHandle client, LogCallback log, IntPtr userData);
 
@@ -203,6 +208,15 @@ namespace OLConnect.Workflow
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_wait(ClientHandle client, byte[] opId, uint timeoutMs, ProgressCallback onProgress, IntPtr userData);
+
+        /// <summary>wf_wait_any: <paramref name="opIds"/> points at NUL-terminated UTF-8 strings
+        /// that live during the call.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_wait_any(ClientHandle client, IntPtr[] opIds, UIntPtr count, uint timeoutMs, out UIntPtr index);
+
+        /// <summary>wf_wait_all: as <see cref="wf_wait_any"/>.</summary>
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_wait_all(ClientHandle client, IntPtr[] opIds, UIntPtr count, uint timeoutMs);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_cancel(ClientHandle client, byte[] opId);
