@@ -61,6 +61,8 @@ pub fn connect(c: &Connection, display: &Display) -> Result<Session, Failure> {
     let profile = crate::profile::select(c.profile.as_deref()).map_err(Failure::Usage)?.unwrap_or_default();
     let url = c.url.clone().or(profile.url.clone()).unwrap_or_else(|| DEFAULT_URL.to_string());
     let client = Client::new(&url)?;
+    // The library's hints name olcwf's options, not C functions (docs/c-contract.md, "Messages").
+    client.set_message_language(olconnect_wf::Language::Cli);
     let connect_timeout = c.connect_timeout.or(profile.connect_timeout).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     let read_timeout = c.read_timeout.or(profile.read_timeout).unwrap_or(DEFAULT_READ_TIMEOUT);
     client.set_timeouts(millis(connect_timeout), millis(read_timeout));

@@ -328,6 +328,8 @@ fn a_run_that_cannot_reach_the_server_leaves_the_job_and_says_how_to_collect_or_
     let text = stderr(&o);
     let file = out.to_str().unwrap();
     assert!(text.contains("may still be running on the server"), "{text}");
+    // The library's hints name olcwf's options, not C functions.
+    assert!(!text.contains("wf_"), "no C names: {text}");
     assert!(text.contains(&format!("olcwf wait {op} && olcwf get-result {op} -o {file}")), "{text}");
     assert!(text.contains(&format!("olcwf cancel {op}")) && text.contains("olcwf resume"), "{text}");
     assert_eq!(count(&sim, "/cancel/"), 0, "not cancelled: its result may still be collected");

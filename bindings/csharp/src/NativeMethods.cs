@@ -109,6 +109,12 @@ namespace OLConnect.Workflow
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_client_set_kept_body_limit(ClientHandle client, UIntPtr bytes);
 
+        /// <summary>WF_LANGUAGE_DOTNET of the header's wf_language.</summary>
+        internal const int LanguageDotNet = 2;
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_message_language(ClientHandle client, int language);
+
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_abort_new(out AbortHandle abort);
 

@@ -156,6 +156,8 @@ namespace OLConnect.Workflow
             logSink = handle.LogSink;
             try
             {
+                // The library's hints name .NET members, not C functions (docs/c-contract.md, "Messages").
+                Native.Check(NativeMethods.wf_client_set_message_language(handle, NativeMethods.LanguageDotNet));
                 Native.Check(NativeMethods.wf_client_set_timeouts(handle, connectMs, readMs), "options");
                 if (options.CaFile != null) Native.Check(NativeMethods.wf_client_set_tls_ca_file(handle, Native.Utf8(options.CaFile, "options")), "options");
                 if (options.Insecure) Native.Check(NativeMethods.wf_client_set_tls_insecure(handle, true));

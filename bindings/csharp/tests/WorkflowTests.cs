@@ -207,7 +207,9 @@ static partial class Tests
         {
             slow.SetBasicAuth("ol-admin", "secret");
             Fault("{\"kind\":\"delay\",\"ms\":1000,\"path\":\"/version\"}");
-            Throws<WorkflowTimeoutException>(() => slow.GetServerVersion());
+            var timeout = Throws<WorkflowTimeoutException>(() => slow.GetServerVersion());
+            // The library's hint speaks .NET (WF_LANGUAGE_DOTNET), not C.
+            Assert(timeout.Message.Contains("ReadTimeout") && !timeout.Message.Contains("wf_"), "a .NET hint: " + timeout.Message);
         }
         using (var down = new WorkflowClient("http://127.0.0.1:9"))
             Throws<ConnectFailedException>(() => down.GetResult("x"));
@@ -634,6 +636,7 @@ static partial class Tests
             OLConnect.Workflow.ResourceKind value;
             Assert(Enum.TryParse(Pascal(row.Key, "WF_RESOURCE_"), out value) && (int)value == row.Value, row.Key);
         }
+        Assert(HeaderEnum("wf_language")["WF_LANGUAGE_DOTNET"] == 2, "WF_LANGUAGE_DOTNET is the binding's LanguageDotNet (2)");
         foreach (var row in HeaderEnum("wf_log_level"))
         {
             var name = Pascal(row.Key, "WF_LOG_").Replace("Warn", "Warning");
