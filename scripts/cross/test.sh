@@ -47,6 +47,21 @@ c_suite() {
   done
 }
 
+# The main job (make demo) end to end on Windows: examples/fetch_result.c built with MinGW, run
+# under Wine against the native simulator, the PDF it wrote checked by poppler.
+windows_demo() {
+  local out=build/cross/win-x64 pdf
+  pdf=$out/result.pdf; rm -f "$pdf"
+  x86_64-w64-mingw32-gcc "${CFLAGS[@]}" examples/fetch_result.c -o "$out/fetch_result.exe" \
+    -L"$(release_dir win-x64)" -l:libolconnect_wf.dll.a
+  echo "== win-x64: the main job (examples/fetch_result.c)"
+  if ! timeout 300 scripts/with-sim.sh --op-duration-ms 1000 --output-size 500000 -- bash -c \
+      "source scripts/cross/common.sh; run_on win-x64 $out/fetch_result.exe \"\$SIM_URL\" $pdf --data examples/invoices.csv" ||
+     ! scripts/pdf-pages.sh "$pdf"; then
+    failed+=("win-x64 the main job")
+  fi
+}
+
 rust_suite() {
   local name=$1 runner list test exe
   runner=$(target_field "$name" 4)
@@ -75,6 +90,7 @@ for line in sys.stdin:
 for name in "${names[@]}"; do
   start=$(date +%s)
   c_suite "$name"
+  [ "$name" = win-x64 ] && windows_demo
   case "$(target_field "$name" 4)" in qemu|wine) rust_suite "$name" ;; esac
   case "$name" in
     win-x64) ;;
