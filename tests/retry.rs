@@ -309,3 +309,95 @@ fn each_retry_logs_one_info_line_with_its_reason_and_no_secret() {
         assert!(!line.contains(&token) && !line.contains(PASSWORD), "{line}");
     }
 }
+
+/// Submits an operation running `ms` milliseconds.
+fn op_of(c: &Client, ms: u64) -> String {
+    submit(c, &print_config("Invoice-PDF.OL-outputpreset", &format!(r#""sim_output_size":10,"sim_duration_ms":{ms}"#)))
+}
+
+/// Every look of the watcher fails for now: the list answers 503, progress calls are dropped.
+fn outage(sim: &Simulator) {
+    sim.add_fault(FaultRule::always(Fault::Unavailable).on_path("/getOperations"));
+    sim.add_fault(FaultRule::always(Fault::Drop).on_path("/getProgress/"));
+}
+
+#[test]
+fn a_wait_goes_on_through_an_outage_of_its_looks() {
+    let sim = sim();
+    let c = Arc::new(quick_client(&sim));
+    let op = op_of(&c, 2000);
+    outage(&sim);
+    let waiter = {
+        let (c, op) = (c.clone(), op.clone());
+        std::thread::spawn(move || c.wait(&op, Some(Duration::from_secs(30)), &mut |_| true))
+    };
+    // Long enough for many failed looks (the watcher used to give up after three).
+    std::thread::sleep(Duration::from_millis(1500));
+    let failed = count(&sim, "/getOperations");
+    sim.clear_faults();
+    waiter.join().unwrap().expect("the wait ends well once the server answers again");
+    assert!(failed >= 3 * 4, "{failed} getOperations failed during the outage, 4 attempts per look");
+    assert!(c.retries() >= 3 * 3, "{} retries", c.retries());
+}
+
+#[test]
+fn a_wait_whose_deadline_passes_in_an_outage_reports_the_last_failure_and_how_to_resume() {
+    let sim = sim();
+    let c = quick_client(&sim);
+    let (op, other) = (op_of(&c, 60_000), op_of(&c, 60_000));
+    outage(&sim);
+    let started = Instant::now();
+    let e = c.wait(&op, Some(Duration::from_millis(1500)), &mut |_| true).unwrap_err();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1400) && took < Duration::from_millis(2500), "{took:?}");
+    // A timeout (the deadline passed: waiting again is the way on) carrying the last failure.
+    assert_eq!((e.status, e.http_status), (Status::Timeout, 503), "{}", e.message);
+    for words in [
+        format!("operation '{op}' did not finish"),
+        "temporarily unavailable".to_string(),
+        format!("wait again for operation '{op}'"),
+        "may still be running".to_string(),
+    ] {
+        assert!(e.message.contains(&words), "{words:?} in {}", e.message);
+    }
+    // The same for many operations: the failure is that of one of them, named.
+    let e = c.wait_all(&[&op, &other], Some(Duration::from_millis(800))).unwrap_err();
+    assert_eq!(e.http_status, 503, "{}", e.message);
+    assert!(
+        e.message.contains("2 of the 2 operations") && e.message.contains("wait again for operation"),
+        "{}",
+        e.message
+    );
+    let e = c.wait_any(&[&op, &other], Some(Duration::from_millis(800))).unwrap_err();
+    assert_eq!(e.http_status, 503, "{}", e.message);
+    // A wait's abort switch still ends it at once.
+    let abort = Arc::new(AbortHandle::new());
+    let view = c.with_controls(CallControls { abort: Some(abort.clone()), ..Default::default() });
+    let trigger = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        abort.trigger();
+    });
+    let started = Instant::now();
+    assert_eq!(view.wait(&op, None, &mut |_| true).unwrap_err().status, Status::Aborted);
+    assert!(started.elapsed() < Duration::from_millis(800), "{:?}", started.elapsed());
+    trigger.join().unwrap();
+    // Once the server answers again, a wait for the same operation sees it running.
+    sim.clear_faults();
+    let e = c.wait(&op, Some(Duration::from_millis(500)), &mut |_| true).unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+    assert_eq!(e.http_status, 0);
+    assert!(!e.message.contains("failed for the last"), "{}", e.message);
+}
+
+#[test]
+fn server_errors_that_may_be_the_job_failing_still_end_a_wait() {
+    let sim = sim();
+    let c = quick_client(&sim);
+    let op = op_of(&c, 60_000);
+    sim.add_fault(FaultRule::always(Fault::Error500Json("Job creation failed".into())).on_path("/getOperations"));
+    let started = Instant::now();
+    let e = c.wait(&op, Some(Duration::from_secs(20)), &mut |_| true).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(e.status == Status::ServerError && e.message.contains("Job creation failed"), "{}", e.message);
+    assert_eq!(count(&sim, "/getOperations"), 3, "a 500 is not retried, and three in a row end the wait");
+}
