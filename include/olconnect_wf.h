@@ -249,6 +249,17 @@ typedef int32_t wf_resource_kind;
 #define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
+ * Default of `wf_client_set_retry`: attempts of a request that is safe to repeat, the first
+ * included.
+ */
+#define WF_DEFAULT_RETRY_ATTEMPTS 4
+
+/**
+ * Default of `wf_client_set_retry`: the longest pause between two attempts, in milliseconds.
+ */
+#define WF_DEFAULT_RETRY_MAX_BACKOFF_MS 2000
+
+/**
  * `kind` of `wf_upload`: choose the kind from the file name (the `filename` given, else the
  * file's own name): `.OL-datamapper`, `.OL-template`, `.OL-jobpreset`, `.OL-outputpreset`, any
  * other name a data file.
@@ -561,6 +572,33 @@ wf_status wf_client_set_proxy(wf_client *client, const char *proxy_url);
  * and is the first released when room is needed.
  */
 wf_status wf_client_set_kept_body_limit(const wf_client *client, size_t bytes);
+
+/**
+ * Sets how the client repeats a request after a transient failure: at most `max_attempts`
+ * attempts, the first included (1: never repeat), with pauses that start at 250 ms and double
+ * up to `max_backoff_ms`, each shortened at random by up to half (jitter). Defaults:
+ * `WF_DEFAULT_RETRY_ATTEMPTS` (4) and `WF_DEFAULT_RETRY_MAX_BACKOFF_MS` (2000). Applies to the
+ * client and all its views, from the next request on. `max_attempts` 0 is `WF_INVALID_ARGUMENT`.
+ *
+ * What is repeated (docs/c-contract.md, "Retries"): requests that only read (progress, the
+ * operation list, the version, `wf_managed_exists`, `wf_download_managed`, a login) after the
+ * connection could not be made, was lost before an answer, or HTTP 502, 503 or 504 (a
+ * `Retry-After` of the server is waited for when it is no longer than `max_backoff_ms`; else the
+ * failure is reported at once); `wf_get_result*`, `wf_cancel` and `wf_delete_managed` only when the
+ * connection could not be made (nothing was sent, so no result can have been handed out);
+ * `wf_submit`, uploads and ad-hoc runs never. A 401, any other 4xx, a 500, a read timeout and a
+ * failure while a body is read are never repeated. Pauses run within the call's timeout and
+ * abort switch: no attempt starts that the call's timeout would cut off, and the message of the
+ * last failure then says so. Each retry writes one `WF_LOG_INFO` line with its reason.
+ */
+wf_status wf_client_set_retry(wf_client *client, uint32_t max_attempts, uint32_t max_backoff_ms);
+
+/**
+ * Writes to `*out` how many times the client (with all its views) has repeated a request since
+ * it was created (see `wf_client_set_retry`). `*out` is written only on `WF_OK`; NULL `out` is
+ * `WF_INVALID_ARGUMENT`. Safe from any thread at any time.
+ */
+wf_status wf_client_retry_count(const wf_client *client, uint64_t *out);
 
 /**
  * Creates an abort switch, not triggered. On `WF_OK`, `*out_abort` owns it: free it with

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Attempts of a request by default, the first included.
-pub const DEFAULT_ATTEMPTS: u32 = 4;
+pub(crate) const DEFAULT_ATTEMPTS: u32 = 4;
 /// The longest pause between two attempts by default.
-pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(2);
+pub(crate) const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// The pause before the first retry; each further one doubles it, up to the longest pause.
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
 
