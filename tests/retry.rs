@@ -90,6 +90,34 @@ fn login_is_retried_but_never_after_a_401() {
 }
 
 #[test]
+fn callers_queued_behind_a_failing_login_share_its_failure_instead_of_retrying_it_in_turn() {
+    let sim = sim();
+    let c = Arc::new(Client::new(&sim.url()).unwrap());
+    c.set_retry(3, Duration::from_millis(100));
+    c.login(USER, PASSWORD).unwrap();
+    sim.expire_tokens();
+    sim.add_fault(FaultRule::always(Fault::Unavailable).on_path("/login"));
+    sim.clear_requests();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            std::thread::spawn(move || c.server_version().unwrap_err())
+        })
+        .collect();
+    for t in threads {
+        let e = t.join().unwrap();
+        assert_eq!((e.status, e.http_status), (Status::ServerError, 503), "{}", e.message);
+    }
+    // Each of the 8 calls met a 401 and needed a login: one made its 3 attempts while the others
+    // waited; those report its failure (a latecomer may start one more login).
+    let logins = count(&sim, "/authentication/login");
+    assert!(logins <= 6, "{logins} login requests for 8 callers (8 x 3 when each retried in turn)");
+    // A failure is shared only with the callers that waited for it: the next call logs in.
+    sim.clear_faults();
+    c.server_version().unwrap();
+}
+
+#[test]
 fn a_lasting_failure_ends_after_the_attempts_set_with_the_last_failure() {
     let sim = sim();
     let c = quick_client(&sim);
