@@ -498,7 +498,8 @@ wf_status wf_client_set_token(wf_client *client, const char *auth_token);
  * leaves the earlier credentials in place. On success requests carry the token, and the client
  * logs in again by itself: before the token expires (`Token-Expires-In`, 3600 s when absent;
  * when less than 15 s, or half a short lifetime, remain) and once when a request is answered
- * 401/403, after which that request is replayed once. Concurrent callers share one login.
+ * 401/403, after which that request is replayed once. Concurrent callers share one login, and
+ * its failure (a caller that waited while another's login failed reports that failure).
  * A `Token-Expires-In` over a year is taken as a year.
  *
  * Secrets in memory: the library keeps the password only as the Basic header value, and every
