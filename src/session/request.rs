@@ -147,8 +147,9 @@ impl Client {
         })
     }
 
-    /// One login exchange. Its log line goes to `line`, to be logged by the caller once the
-    /// login lock is released (no caller code runs while the library holds a lock).
+    /// One login exchange, sent again after a transient failure (src/session/retry.rs; never
+    /// after a 401). Its log lines (each attempt, each retry) go to `line`, to be logged by the
+    /// caller once the login lock is released (no caller code runs while the library holds a lock).
     fn login_exchange(&self, agent: &Agent, basic: &Secret, line: &LoginLine) -> Result<(Secret, Option<Duration>)> {
         let what = "login";
         let held = self.secrets();
