@@ -284,6 +284,17 @@ typedef int32_t wf_language;
 #define WF_DEFAULT_KEPT_BODY_LIMIT 33554432
 
 /**
+ * Default of `wf_client_set_retry`: attempts of a request that is safe to repeat, the first
+ * included.
+ */
+#define WF_DEFAULT_RETRY_ATTEMPTS 4
+
+/**
+ * Default of `wf_client_set_retry`: the longest pause between two attempts, in milliseconds.
+ */
+#define WF_DEFAULT_RETRY_MAX_BACKOFF_MS 2000
+
+/**
  * The capacity `wf_upload` needs for the id it writes, NUL included.
  */
 #define WF_FILE_ID_CAPACITY 1024
@@ -538,7 +549,8 @@ wf_status wf_client_set_token(wf_client *client, const char *auth_token);
  * leaves the earlier credentials in place. On success requests carry the token, and the client
  * logs in again by itself: before the token expires (`Token-Expires-In`, 3600 s when absent;
  * when less than 15 s, or half a short lifetime, remain) and once when a request is answered
- * 401/403, after which that request is replayed once. Concurrent callers share one login.
+ * 401/403, after which that request is replayed once. Concurrent callers share one login, and
+ * its failure (a caller that waited while another's login failed reports that failure).
  * A `Token-Expires-In` over a year is taken as a year.
  *
  * Secrets in memory: the library keeps the password only as the Basic header value, and every
@@ -624,6 +636,33 @@ wf_status wf_client_set_proxy(wf_client *client, const char *proxy_url);
  * and is the first released when room is needed.
  */
 wf_status wf_client_set_kept_body_limit(const wf_client *client, size_t bytes);
+
+/**
+ * Sets how the client repeats a request after a transient failure: at most `max_attempts`
+ * attempts, the first included (1: never repeat), with pauses that start at 250 ms and double
+ * up to `max_backoff_ms`, each shortened at random by up to half (jitter). Defaults:
+ * `WF_DEFAULT_RETRY_ATTEMPTS` (4) and `WF_DEFAULT_RETRY_MAX_BACKOFF_MS` (2000). Applies to the
+ * client and all its views, from the next request on. `max_attempts` 0 is `WF_INVALID_ARGUMENT`.
+ *
+ * What is repeated (docs/c-contract.md, "Retries"): requests that only read (progress, the
+ * operation list, the version, `wf_managed_exists`, `wf_download_managed`, a login) after the
+ * connection could not be made, was lost before an answer, or HTTP 502, 503 or 504 (a
+ * `Retry-After` of the server is waited for when it is no longer than `max_backoff_ms`; else the
+ * failure is reported at once); `wf_get_result*`, `wf_cancel` and `wf_delete_managed` only when the
+ * connection could not be made (nothing was sent, so no result can have been handed out);
+ * `wf_submit`, uploads and ad-hoc runs never. A 401, any other 4xx, a 500, a read timeout and a
+ * failure while a body is read are never repeated. Pauses run within the call's timeout and
+ * abort switch: no attempt starts that the call's timeout would cut off, and the message of the
+ * last failure then says so. Each retry writes one `WF_LOG_INFO` line with its reason.
+ */
+wf_status wf_client_set_retry(wf_client *client, uint32_t max_attempts, uint32_t max_backoff_ms);
+
+/**
+ * Writes to `*out` how many times the client (with all its views) has repeated a request since
+ * it was created (see `wf_client_set_retry`). `*out` is written only on `WF_OK`; NULL `out` is
+ * `WF_INVALID_ARGUMENT`. Safe from any thread at any time.
+ */
+wf_status wf_client_retry_count(const wf_client *client, uint64_t *out);
 
 /**
  * Creates an abort switch, not triggered. On `WF_OK`, `*out_abort` owns it: free it with
@@ -985,7 +1024,12 @@ wf_status wf_get_progress(const wf_client *client,
  * Calls `on_progress` (NULL allowed) on the calling thread with each new percentage, and with
  * 100 at the end. A 404 after the operation was once seen
  * counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
- * `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
+ * `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. The wait goes on through failures
+ * that only say the server cannot answer now (no connection, a timeout, HTTP 502/503/504, each
+ * request already retried: `wf_client_set_retry`); if its deadline passes meanwhile, the
+ * `WF_TIMEOUT` message carries the last failure (and `wf_last_http_status` its status), names
+ * the operation and says how to resume. A 500 three times in a row, or any other failure, ends
+ * it with that failure. `WF_ABORTED` when `on_progress`
  * returns non-zero or `wf_cancel` is called on this client for this operation (from another
  * thread: within 250 ms, even while a poll is in flight; from a callback of this wait: once it
  * returns).

@@ -156,6 +156,10 @@ fn sixteen_threads_share_one_client_through_faults_and_relogins() {
     }));
     let c = Arc::new(Client::new(&sim.url()).unwrap());
     c.set_timeouts(2000, 5000);
+    // Reads are retried (docs/architecture.md, "Retries"), with short pauses: the fault thread
+    // arms faults by time, not by request, so pauses of the default length would let them pile
+    // up until every request meets one.
+    c.set_retry(3, Duration::from_millis(5));
     c.login(USER, PASSWORD).unwrap();
     let first_token = c.token().unwrap().expose().to_string();
     // One finished operation per thread, each of its own size, kept on the server.
@@ -250,9 +254,11 @@ fn sixteen_threads_share_one_client_through_faults_and_relogins() {
     let (fds_quarter, rss_quarter) = quarter.expect("sampled");
     let (fds_end, rss_end) = (open_fds(), rss_kib());
     eprintln!(
-        "stress: {total} calls, {} requests served, {armed} faults armed, fds {fds_quarter} -> {fds_end}, RSS {rss_quarter} -> {rss_end} KiB",
-        sim.requests_served()
+        "stress: {total} calls, {} requests served, {} retries, {armed} faults armed, fds {fds_quarter} -> {fds_end}, RSS {rss_quarter} -> {rss_end} KiB",
+        sim.requests_served(),
+        c.retries()
     );
+    assert!(c.retries() > 0, "reads met faults and were retried");
     assert_ne!(c.token().unwrap().expose(), first_token, "the session was renewed along the way");
     // The client still works once the faults are gone.
     c.wait(&streamed_op(&c, 10), Some(Duration::from_secs(10)), &mut |_| true).unwrap();

@@ -6,6 +6,7 @@ use crate::error::{Error, Hint, Result, Status};
 use crate::session::client::Client;
 use crate::session::request::{header, Call, Method, SERVICE};
 use crate::session::result::{OperationResult, PathList, ResultEndpoint, ResultMeta};
+use crate::session::retry::Kind;
 use crate::session::tempfile::TempFile;
 use crate::session::url::{encode_segment, Segment};
 use crate::wire::body::{self, ensure_text, Bounded, Count, TEXT_LIMIT};
@@ -83,7 +84,7 @@ impl Client {
 
     /// Starts the request of a result endpoint, or gives the body kept from an earlier call.
     pub(crate) fn open_result(&self, endpoint: ResultEndpoint, op_id: &str) -> Result<Opened> {
-        let call = Call::operation(endpoint.verb(), op_id, Method::Post)?;
+        let call = Call::operation(endpoint.verb(), op_id, Method::Post)?.kind(Kind::Result);
         if let Some(kept) = self.shared.kept.take(endpoint, op_id) {
             return Ok(Opened::Kept(kept));
         }
@@ -236,7 +237,8 @@ impl Client {
                 path.push_str(&encode_segment(name, "file name", Segment::FileStoreName)?);
             }
             let temp = TempFile::create(dest, self.durable_files())?;
-            let call = Call::new(format!("download of managed file '{file_id}'"), Method::Get, path);
+            let call =
+                Call::new(format!("download of managed file '{file_id}'"), Method::Get, path).kind(Kind::Download);
             let resp = self.send(&call)?;
             Ok(self.save(Opened::Live(call.what, resp), file_id, temp, dest)?.0)
         })

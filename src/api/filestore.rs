@@ -9,6 +9,7 @@ use crate::session::client::Client;
 use crate::session::data::Data;
 use crate::session::request::{Call, Method, PRINT, SERVICE};
 use crate::session::result::{OperationResult, PathList, ResultMeta};
+use crate::session::retry::Kind;
 use crate::session::tempfile::TempFile;
 use crate::session::url::{encode_segment, Segment};
 use crate::wire::body::{self, Count, TEXT_LIMIT};
@@ -123,7 +124,8 @@ impl Client {
                 path.push_str(&format!("&filename={}", query_value(n, "file name")?));
             }
             let label = name.as_deref().unwrap_or("unnamed");
-            let call = Call::new(format!("upload of '{label}'"), Method::Post, path).accept("text/plain");
+            let call =
+                Call::new(format!("upload of '{label}'"), Method::Post, path).accept("text/plain").kind(Kind::Upload);
             let _slot = self.slot()?;
             let mut resp = self.send_upload(&call, data, kind.content_type())?;
             let body = body::read_all(&call.what, &mut resp, TEXT_LIMIT, Count::Not)?;
@@ -148,7 +150,8 @@ impl Client {
                 Method::Get,
                 format!("{SERVICE}/filestore/delete/{segment}"),
             )
-            .accept("text/plain");
+            .accept("text/plain")
+            .kind(Kind::Delete);
             let _slot = self.slot()?;
             let body = self.send_read(&call, TEXT_LIMIT)?;
             let answer = String::from_utf8_lossy(&body);
@@ -171,7 +174,8 @@ impl Client {
                 format!("exists of managed file '{file_id}'"),
                 Method::Head,
                 format!("{SERVICE}/filestore/file/{segment}"),
-            );
+            )
+            .kind(Kind::Exists);
             let _slot = self.slot()?;
             match self.send(&call) {
                 Ok(_) => Ok(true),
@@ -199,7 +203,7 @@ impl Client {
         if let Some(name) = job.filename {
             path.push_str(&format!("&filename={}", query_value(name, "file name")?));
         }
-        Ok(Call::new("ad-hoc All-In-One", Method::Post, path))
+        Ok(Call::new("ad-hoc All-In-One", Method::Post, path).kind(Kind::Adhoc))
     }
 
     /// Starts an ad-hoc All-In-One job on `data`; returns the operation id (then wait, fetch

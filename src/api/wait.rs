@@ -2,12 +2,15 @@
 //! means, and the waits themselves (one operation, the first of several, all of several). A wait
 //! polls nothing itself: it registers its operations with the client's watcher (`watch`), reads
 //! what the watcher learnt, and sleeps until that changes, its own deadline, abort switch,
-//! transfer callback and `cancel` applying all along (docs/architecture.md, "Waiting").
+//! transfer callback and `cancel` applying all along (docs/architecture.md, "Waiting"). The
+//! server failing to answer for a while (no connection, timeouts, 502/503/504) ends no wait: one
+//! whose deadline passes meanwhile reports the last failure, naming the operation and how to
+//! resume.
 
 use crate::error::{Error, Hint, Result, Status};
 use crate::session::client::Client;
 use crate::session::url::{encode_segment, Segment};
-use crate::session::waits::{Outcome, Registration};
+use crate::session::waits::{Outcome, Registration, Trouble};
 use crate::wire::interrupt::{self, CallControls, Interrupt, TICK};
 use std::time::Duration;
 
@@ -36,14 +39,36 @@ fn cancelled(op_id: &str) -> Error {
 }
 
 /// The error of a wait stopped by its controls; `unfinished` says what had not finished when
-/// its deadline passed.
-fn stopped(i: Interrupt, unfinished: &str) -> Error {
-    match i {
-        Interrupt::Deadline(_) => {
+/// its deadline passed, and `trouble` the failures in asking the server about one of its
+/// operations, if the last look at it failed: then the timeout carries that failure (its words
+/// and HTTP status), with how to resume.
+fn stopped(i: Interrupt, unfinished: &str, trouble: Option<(&str, Trouble)>) -> Error {
+    match (i, trouble) {
+        (Interrupt::Deadline(_), Some((op_id, t))) => Error::new(
+            Status::Timeout,
+            format!(
+                "{unfinished} within the wait deadline: asking the server about operation '{op_id}' failed for the last {:.1} s, most recently: {}; wait again for operation '{op_id}', or fetch its result later: the job may still be running on the server",
+                t.since.elapsed().as_secs_f64(),
+                t.last.message
+            ),
+        )
+        .with_http(t.last.http_status),
+        (Interrupt::Deadline(_), None) => {
             Error::new(Status::Timeout, format!("{unfinished} within the wait deadline; the server goes on with it"))
         }
-        other => other.into_error(),
+        (other, _) => other.into_error(),
     }
+}
+
+/// The first of these operations not ended whose last look failed, with the failures.
+fn troubled<'a>(op_ids: &[&'a str], registrations: &[Registration]) -> Option<(&'a str, Trouble)> {
+    op_ids.iter().zip(registrations).find_map(|(id, r)| {
+        let w = r.signal().watch();
+        if w.outcome.is_some() {
+            return None;
+        }
+        w.trouble.clone().map(|t| (*id, t))
+    })
 }
 
 /// What a wait does between two looks: its controls (abort, deadline, transfer callback), then
@@ -135,7 +160,8 @@ impl Client {
                     Some(Err(e)) => return Err(e),
                     None => pause(self, seen).map_err(|i| {
                         let last = reported.unwrap_or(0);
-                        stopped(i, &format!("{what} did not finish (last progress {last}%)"))
+                        let trouble = troubled(&[op_id], &registrations);
+                        stopped(i, &format!("{what} did not finish (last progress {last}%)"), trouble)
                     })?,
                 }
             }
@@ -160,7 +186,7 @@ impl Client {
                 }
             }
             let what = format!("none of the {} operations waited on finished", op_ids.len());
-            pause(self, seen).map_err(|i| stopped(i, &what))?;
+            pause(self, seen).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
         release(self, op_ids, registrations);
         outcome
@@ -178,7 +204,7 @@ impl Client {
                 return looks.into_iter().flatten().find(|l| l.is_err()).unwrap_or(Ok(()));
             }
             let what = format!("{pending} of the {} operations waited on did not finish", op_ids.len());
-            pause(self, seen).map_err(|i| stopped(i, &what))?;
+            pause(self, seen).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
         release(self, op_ids, registrations);
         outcome

@@ -3,9 +3,12 @@
 //! of running operations, with their progress) and asks `getProgress` only of an operation that
 //! is not in that list: gone (finished, or failed), or not listed yet. Where the server refuses
 //! the list (403 for a missing role, 404 on an older server) it falls back, once and saying so in
-//! the log, to a progress call per operation under a client-wide rate cap. Waits read what it
-//! learnt (`session::waits`) and keep their own deadline, abort switch and cancel; one wait
-//! ending never disturbs the others (docs/architecture.md, "Waiting").
+//! the log, to a progress call per operation under a client-wide rate cap. Transient failures
+//! (no connection, a timeout, 502/503/504, after the retries of each request) never end a wait:
+//! the watcher notes the last one on the operations concerned and keeps looking, and each wait
+//! reports it if its own deadline passes meanwhile. Waits read what it learnt
+//! (`session::waits`) and keep their own deadline, abort switch and cancel; one wait ending never
+//! disturbs the others (docs/architecture.md, "Waiting").
 
 use crate::api::wait::{FIRST_POLL, LONGEST_POLL};
 use crate::error::{Error, Result, Status};
@@ -24,8 +27,8 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const PROGRESS_CALLS_PER_SECOND: u32 = 50;
 /// The shortest time between two looks, when waits join one after another.
 const MIN_GAP: Duration = Duration::from_millis(10);
-/// Transient failures in a row (connection, timeout, 5xx) after which the watched operations
-/// fail with the last one.
+/// Server errors in a row (a 5xx other than 502/503/504: perhaps the job's own failure) after
+/// which the operations concerned fail with the last one.
 const FAILURES_TO_GIVE_UP: u32 = 3;
 
 /// Starts the client's watcher unless it runs.
@@ -38,7 +41,7 @@ pub(crate) fn start(client: &Client) -> Result<()> {
     let view = client.with_controls(CallControls { timeout: Some(CALL_TIMEOUT), ..Default::default() });
     let spawned = std::thread::Builder::new()
         .name("olconnect-wf watcher".into())
-        .spawn(move || Watcher { client: view, list_refused: false, list_failures: 0 }.run());
+        .spawn(move || Watcher { client: view, list_refused: false, list_failures: 0, outage: None }.run());
     match spawned {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -64,14 +67,25 @@ pub(crate) fn parse_operation_list(body: &[u8]) -> Option<HashMap<String, Option
     Some(list)
 }
 
+/// A failure that says nothing of the operation, only that the server could not answer now:
+/// waits go on through it.
 fn is_transient(e: &Error) -> bool {
-    matches!(e.status, Status::ConnectFailed | Status::Timeout | Status::ServerError)
+    matches!(e.status, Status::ConnectFailed | Status::Timeout)
+        || (e.status == Status::ServerError && matches!(e.http_status, 502..=504))
+}
+
+/// A server error that may be the operation's own failure, after a few in a row.
+fn is_server_error(e: &Error) -> bool {
+    e.status == Status::ServerError
 }
 
 struct Watcher {
     client: Client,
     list_refused: bool,
+    /// Server errors of the list in a row.
     list_failures: u32,
+    /// Since when the list fails transiently, if it does.
+    outage: Option<Instant>,
 }
 
 impl Watcher {
@@ -119,6 +133,7 @@ impl Watcher {
                 Ok(body) => match parse_operation_list(&body) {
                     Some(list) => {
                         self.list_failures = 0;
+                        self.answered();
                         apply_list(ops, &list);
                     }
                     None => self.refuse_list("an answer that is not a JSON list of operations"),
@@ -128,6 +143,10 @@ impl Watcher {
                     self.refuse_list(&why)
                 }
                 Err(e) if is_transient(&e) => {
+                    self.failed(ops, &e);
+                    return;
+                }
+                Err(e) if is_server_error(&e) => {
                     self.list_failures += 1;
                     if self.list_failures >= FAILURES_TO_GIVE_UP {
                         fail_all(ops, &e);
@@ -162,6 +181,32 @@ impl Watcher {
         }
     }
 
+    /// The list failed transiently: every watched operation notes it, and the waits go on.
+    fn failed(&mut self, ops: &[(String, Arc<Signal>)], e: &Error) {
+        if self.outage.is_none() {
+            self.outage = Some(Instant::now());
+            self.client.shared.log.log(LogLevel::Warn, || {
+                format!(
+                    "{}; the waits go on, asking again every {} s at most, each until its own deadline",
+                    e.message,
+                    LONGEST_POLL.as_secs()
+                )
+            });
+        }
+        for (_, signal) in ops {
+            signal.watch().trouble(e);
+        }
+    }
+
+    /// The list was answered again after failures: says so once.
+    fn answered(&mut self) {
+        if let Some(since) = self.outage.take() {
+            self.client.shared.log.log(LogLevel::Info, || {
+                format!("getOperations answered again after {} ms of failures", since.elapsed().as_millis())
+            });
+        }
+    }
+
     fn refuse_list(&mut self, why: &str) {
         self.list_refused = true;
         self.client.shared.log.log(LogLevel::Warn, || {
@@ -184,12 +229,19 @@ impl Watcher {
                 w.percent = Some(p.percent);
                 w.seen = true;
                 w.failures = 0;
+                w.trouble = None;
                 w.next_check = Instant::now() + w.delay;
                 w.delay = (w.delay * 3 / 2).min(LONGEST_POLL);
             }
             // Servers drop finished operations (docs/rest-api.md, "Progress").
             Err(e) if e.status == Status::NotFound && w.seen => w.outcome = Some(Outcome::Finished),
-            Err(e) if is_transient(&e) && w.failures + 1 < FAILURES_TO_GIVE_UP => {
+            // The server could not answer now: asked again later, the waits going on.
+            Err(e) if is_transient(&e) => {
+                w.trouble(&e);
+                w.next_check = Instant::now() + w.delay;
+                w.delay = (w.delay * 3 / 2).min(LONGEST_POLL);
+            }
+            Err(e) if is_server_error(&e) && w.failures + 1 < FAILURES_TO_GIVE_UP => {
                 w.failures += 1;
                 w.next_check = Instant::now() + w.delay;
             }
@@ -208,6 +260,7 @@ fn apply_list(ops: &[(String, Arc<Signal>)], list: &HashMap<String, Option<i32>>
             Some(progress) => {
                 w.listed = true;
                 w.seen = true;
+                w.trouble = None;
                 if let Some(p) = progress {
                     w.percent = Some(*p);
                 }

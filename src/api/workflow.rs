@@ -5,6 +5,7 @@ use crate::api::wait::{parse_progress, Progress};
 use crate::error::{Error, Result, Status};
 use crate::session::client::Client;
 use crate::session::request::{header, Call, Method, PRINT, SERVICE};
+use crate::session::retry::Kind;
 use crate::session::url::{encode_segment, Segment, MAX_OPERATION_ID};
 use crate::wire::body::TEXT_LIMIT;
 
@@ -19,7 +20,8 @@ impl Client {
             if config_json.trim().is_empty() {
                 return Err(Error::invalid("the All-In-One configuration is empty"));
             }
-            let mut call = Call::new("submit of the All-In-One configuration", Method::Post, format!("{PRINT}/submit"));
+            let mut call = Call::new("submit of the All-In-One configuration", Method::Post, format!("{PRINT}/submit"))
+                .kind(Kind::Submit);
             call.body = Some((config_json.as_bytes(), "application/json"));
             let mut resp = self.send(&call)?;
             let _ = resp.body_mut().with_config().limit(SMALL_BODY).read_to_vec();
@@ -30,7 +32,7 @@ impl Client {
     pub fn progress(&self, op_id: &str) -> Result<Progress> {
         self.call(|| {
             let _slot = self.slot()?;
-            let call = Call::operation("getProgress", op_id, Method::Get)?.accept("text/plain");
+            let call = Call::operation("getProgress", op_id, Method::Get)?.accept("text/plain").kind(Kind::Progress);
             let body = self.send_read(&call, 1024)?;
             let text = String::from_utf8_lossy(&body);
             parse_progress(&text).ok_or_else(|| {
@@ -48,7 +50,7 @@ impl Client {
     /// as the callback returns.
     pub fn cancel(&self, op_id: &str) -> Result<()> {
         self.call(|| {
-            let call = Call::operation("cancel", op_id, Method::Post)?;
+            let call = Call::operation("cancel", op_id, Method::Post)?.kind(Kind::Cancel);
             self.shared.waits.cancel(op_id);
             let _slot = self.slot()?;
             self.send_read(&call, SMALL_BODY)?;
@@ -60,8 +62,9 @@ impl Client {
     pub fn operations(&self) -> Result<Vec<u8>> {
         self.call(|| {
             let _slot = self.slot()?;
-            let call =
-                Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations")).accept("application/json");
+            let call = Call::new("getOperations", Method::Get, format!("{PRINT}/getOperations"))
+                .accept("application/json")
+                .kind(Kind::Operations);
             self.send_read(&call, TEXT_LIMIT)
         })
     }
@@ -71,8 +74,9 @@ impl Client {
     pub fn server_version(&self) -> Result<Vec<u8>> {
         self.call(|| {
             let _slot = self.slot()?;
-            let call =
-                Call::new("version", Method::Get, format!("{SERVICE}/authentication/version")).accept("text/plain");
+            let call = Call::new("version", Method::Get, format!("{SERVICE}/authentication/version"))
+                .accept("text/plain")
+                .kind(Kind::Version);
             let body = self.send_read(&call, SMALL_BODY)?;
             Ok(String::from_utf8_lossy(&body).trim().as_bytes().to_vec())
         })

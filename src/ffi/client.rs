@@ -94,7 +94,8 @@ pub unsafe extern "C" fn wf_client_set_token(client: *mut wf_client, auth_token:
 /// leaves the earlier credentials in place. On success requests carry the token, and the client
 /// logs in again by itself: before the token expires (`Token-Expires-In`, 3600 s when absent;
 /// when less than 15 s, or half a short lifetime, remain) and once when a request is answered
-/// 401/403, after which that request is replayed once. Concurrent callers share one login.
+/// 401/403, after which that request is replayed once. Concurrent callers share one login, and
+/// its failure (a caller that waited while another's login failed reports that failure).
 /// A `Token-Expires-In` over a year is taken as a year.
 ///
 /// Secrets in memory: the library keeps the password only as the Basic header value, and every
@@ -225,6 +226,53 @@ pub unsafe extern "C" fn wf_client_set_proxy(client: *mut wf_client, proxy_url: 
 pub unsafe extern "C" fn wf_client_set_kept_body_limit(client: *const wf_client, bytes: usize) -> wf_status {
     ffi_status!({
         unsafe { self::client(client) }?.set_kept_limit(bytes as u64);
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Sets how the client repeats a request after a transient failure: at most `max_attempts`
+/// attempts, the first included (1: never repeat), with pauses that start at 250 ms and double
+/// up to `max_backoff_ms`, each shortened at random by up to half (jitter). Defaults:
+/// `WF_DEFAULT_RETRY_ATTEMPTS` (4) and `WF_DEFAULT_RETRY_MAX_BACKOFF_MS` (2000). Applies to the
+/// client and all its views, from the next request on. `max_attempts` 0 is `WF_INVALID_ARGUMENT`.
+///
+/// What is repeated (docs/c-contract.md, "Retries"): requests that only read (progress, the
+/// operation list, the version, `wf_managed_exists`, `wf_download_managed`, a login) after the
+/// connection could not be made, was lost before an answer, or HTTP 502, 503 or 504 (a
+/// `Retry-After` of the server is waited for when it is no longer than `max_backoff_ms`; else the
+/// failure is reported at once); `wf_get_result*`, `wf_cancel` and `wf_delete_managed` only when the
+/// connection could not be made (nothing was sent, so no result can have been handed out);
+/// `wf_submit`, uploads and ad-hoc runs never. A 401, any other 4xx, a 500, a read timeout and a
+/// failure while a body is read are never repeated. Pauses run within the call's timeout and
+/// abort switch: no attempt starts that the call's timeout would cut off, and the message of the
+/// last failure then says so. Each retry writes one `WF_LOG_INFO` line with its reason.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_retry(
+    client: *mut wf_client,
+    max_attempts: u32,
+    max_backoff_ms: u32,
+) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        if max_attempts == 0 {
+            return Err(crate::Error::invalid(
+                "max_attempts counts the first attempt: give at least 1 (1 never repeats a request)",
+            ));
+        }
+        c.set_retry(max_attempts, std::time::Duration::from_millis(max_backoff_ms.into()));
+        Ok(wf_status::WF_OK)
+    })
+}
+
+/// Writes to `*out` how many times the client (with all its views) has repeated a request since
+/// it was created (see `wf_client_set_retry`). `*out` is written only on `WF_OK`; NULL `out` is
+/// `WF_INVALID_ARGUMENT`. Safe from any thread at any time.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_retry_count(client: *const wf_client, out: *mut u64) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        let slot = self::out(out, "out")?;
+        slot.set(c.retries());
         Ok(wf_status::WF_OK)
     })
 }

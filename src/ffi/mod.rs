@@ -45,6 +45,16 @@ const _: () = assert!(WF_MAX_PATHS == crate::session::result::MAX_PATHS);
 pub const WF_DEFAULT_KEPT_BODY_LIMIT: usize = 33554432;
 const _: () = assert!(WF_DEFAULT_KEPT_BODY_LIMIT as u64 == crate::session::kept::DEFAULT_KEPT_LIMIT);
 
+/// Default of `wf_client_set_retry`: attempts of a request that is safe to repeat, the first
+/// included.
+pub const WF_DEFAULT_RETRY_ATTEMPTS: u32 = 4;
+const _: () = assert!(WF_DEFAULT_RETRY_ATTEMPTS == crate::session::retry::DEFAULT_ATTEMPTS);
+
+/// Default of `wf_client_set_retry`: the longest pause between two attempts, in milliseconds.
+pub const WF_DEFAULT_RETRY_MAX_BACKOFF_MS: u32 = 2000;
+const _: () =
+    assert!(WF_DEFAULT_RETRY_MAX_BACKOFF_MS as u128 == crate::session::retry::DEFAULT_MAX_BACKOFF.as_millis());
+
 /// An OL Connect client. Opaque; thread-safe: one client may be used from many threads at
 /// once and shares a connection pool between them.
 ///

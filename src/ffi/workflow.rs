@@ -89,7 +89,12 @@ pub unsafe extern "C" fn wf_get_progress(
 /// Calls `on_progress` (NULL allowed) on the calling thread with each new percentage, and with
 /// 100 at the end. A 404 after the operation was once seen
 /// counts as finished (servers drop finished operations); a 404 before is `WF_NOT_FOUND`.
-/// `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. `WF_ABORTED` when `on_progress`
+/// `timeout_ms` 0 means no deadline; past it, `WF_TIMEOUT`. The wait goes on through failures
+/// that only say the server cannot answer now (no connection, a timeout, HTTP 502/503/504, each
+/// request already retried: `wf_client_set_retry`); if its deadline passes meanwhile, the
+/// `WF_TIMEOUT` message carries the last failure (and `wf_last_http_status` its status), names
+/// the operation and says how to resume. A 500 three times in a row, or any other failure, ends
+/// it with that failure. `WF_ABORTED` when `on_progress`
 /// returns non-zero or `wf_cancel` is called on this client for this operation (from another
 /// thread: within 250 ms, even while a poll is in flight; from a callback of this wait: once it
 /// returns).

@@ -3,7 +3,7 @@
 //! expires and once after the server rejects it. Secrets live in buffers wiped (zeroize) when
 //! dropped, and every form of them is scrubbed from messages.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Status};
 use crate::wire::interrupt;
 use base64::Engine;
 use std::fmt;
@@ -208,6 +208,11 @@ struct State {
     /// Bumped whenever the credentials or the session change, so that threads that saw a
     /// rejected token can tell whether another thread already replaced it.
     generation: u64,
+    /// Logins made (each with its retries), and how the last one failed if it did: a caller that
+    /// waited for the login lock meanwhile reports that failure instead of trying again, so that
+    /// callers queued behind a failing login do not each spend its retries in turn.
+    logins: u64,
+    last_login_failure: Option<Error>,
 }
 
 pub struct Auth {
@@ -218,7 +223,15 @@ pub struct Auth {
 
 impl Default for Auth {
     fn default() -> Self {
-        Auth { state: Mutex::new(State { credentials: Credentials::None, generation: 0 }), login_lock: Mutex::new(()) }
+        Auth {
+            state: Mutex::new(State {
+                credentials: Credentials::None,
+                generation: 0,
+                logins: 0,
+                last_login_failure: None,
+            }),
+            login_lock: Mutex::new(()),
+        }
     }
 }
 
@@ -227,6 +240,7 @@ impl Auth {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         st.credentials = credentials; // the old secrets are wiped as they drop here
         st.generation += 1;
+        st.last_login_failure = None;
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -274,6 +288,7 @@ impl Auth {
     /// Logs in again unless another thread already did since `seen_generation`; returns the
     /// new token header.
     pub fn relogin(&self, seen_generation: u64, login: LoginFn) -> Result<(AuthHeader, u64)> {
+        let logins_seen = self.state.lock().unwrap_or_else(|e| e.into_inner()).logins;
         let _one_at_a_time = self.lock_for_login()?;
         let basic = {
             let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -283,7 +298,13 @@ impl Auth {
                 {
                     return Ok((AuthHeader::Token(s.token.clone()), st.generation));
                 }
-                Credentials::Login { basic, .. } => basic.clone(),
+                Credentials::Login { basic, .. } => {
+                    // Another caller's login with these credentials failed while this one waited.
+                    if let Some(e) = st.last_login_failure.as_ref().filter(|_| st.logins != logins_seen) {
+                        return Err(e.clone());
+                    }
+                    basic.clone()
+                }
                 _ => {
                     return Err(Error::new(
                         crate::error::Status::AuthFailed,
@@ -294,11 +315,25 @@ impl Auth {
         };
         // No caller code (a transfer callback) runs while the login lock is held: a call made
         // from it that needs a login would wait for this very lock.
-        let (token, lifetime) = {
+        let outcome = {
             let _quiet = interrupt::enter_quiet();
-            login(&basic)?
+            login(&basic)
         };
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.logins += 1;
+        let (token, lifetime) = match outcome {
+            Ok(session) => {
+                st.last_login_failure = None;
+                session
+            }
+            Err(e) => {
+                // Not a stop of this call's own controls (or its time): another caller's may be fine.
+                if !matches!(e.status, Status::Aborted | Status::Timeout) {
+                    st.last_login_failure = Some(e.clone());
+                }
+                return Err(e);
+            }
+        };
         if let Credentials::Login { basic: current, session } = &mut st.credentials {
             // Only install the token if nobody replaced the credentials meanwhile.
             if current.expose() == basic.expose() {

@@ -7,6 +7,7 @@ use crate::error::{Error, Language, Result, Status};
 use crate::session::auth::{self, Credentials, Secret};
 use crate::session::kept::KeptBodies;
 use crate::session::log::{LogFn, LogLevel, Logger};
+use crate::session::retry::Retries;
 use crate::session::waits::WaitSignals;
 use crate::wire::interrupt::{self, CallControls, Interrupt};
 use crate::wire::limiter::{Limiter, Slot};
@@ -84,6 +85,8 @@ pub(crate) struct Shared {
     language: std::sync::atomic::AtomicU8,
     pub(crate) log: Logger,
     limiter: Limiter,
+    /// The retry setting and the count of retries made (src/session/retry.rs).
+    pub(crate) retry: Retries,
 }
 
 /// A thread-safe client of one OL Connect server. Cloning it, or [`Client::with_controls`],
@@ -110,6 +113,7 @@ impl Client {
             language: std::sync::atomic::AtomicU8::new(Language::C as u8),
             log: Logger::default(),
             limiter: Limiter::default(),
+            retry: Retries::default(),
         };
         Ok(Client { shared: Arc::new(shared), controls: CallControls::default() })
     }
@@ -162,6 +166,18 @@ impl Client {
     /// At most `max` requests of this client in flight at once (0: no cap, the default).
     pub fn set_max_concurrent(&self, max: usize) {
         self.shared.limiter.set_max(max);
+    }
+
+    /// Up to `max_attempts` attempts of a request that is safe to repeat, the first included (1:
+    /// no retry; 0 is taken as 1), after a transient failure, with pauses growing from 250 ms up to
+    /// `max_backoff` (docs/architecture.md, "Retries"). Default: 4 attempts, 2 s.
+    pub fn set_retry(&self, max_attempts: u32, max_backoff: Duration) {
+        self.shared.retry.set(max_attempts, max_backoff);
+    }
+
+    /// Retries made by this client (all its views) since it was created.
+    pub fn retries(&self) -> u64 {
+        self.shared.retry.made()
     }
 
     /// Sends each log line to `hook` (None: no logging, the default).

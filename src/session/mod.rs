@@ -1,6 +1,6 @@
 //! The session: a client of one server and what it keeps between calls. The client, its options
 //! and HTTP agent (`client`), the one request path with authentication, re-login and error
-//! mapping (`request`), credentials and the scrubbing of secrets (`auth`), URLs and path
+//! mapping (`request`), which requests are repeated after a transient failure and how (`retry`), credentials and the scrubbing of secrets (`auth`), URLs and path
 //! segments (`url`), the log hook (`log`), request bodies from files, buffers and readers
 //! (`data`), what a result is (`result`) and the bodies kept for the buffer protocol (`kept`),
 //! the operations being waited on, what the watcher learnt of them and whether a cancel stopped
@@ -17,6 +17,7 @@ pub(crate) mod kept;
 pub mod log;
 pub mod request;
 pub mod result;
+pub(crate) mod retry;
 pub(crate) mod tempfile;
 pub mod url;
 pub(crate) mod waits;

@@ -1,12 +1,14 @@
 //! The one request path every call goes through: authentication (with the single re-login and
-//! replay), retries of idempotent calls on refused connections, and the mapping of transport
-//! failures and HTTP answers to statuses, with every secret cut out of the server's words.
+//! replay), retries after transient failures of the requests that are safe to repeat (which and
+//! when: `retry`), and the mapping of transport failures and HTTP answers to statuses, with
+//! every secret cut out of the server's words.
 
 use crate::error::{Error, Hint, Result, Status};
 use crate::session::auth::{self, AuthHeader, Credentials, Secret, Session};
 use crate::session::client::Client;
 use crate::session::data::Data;
 use crate::session::log::LogLevel;
+use crate::session::retry::{Failure, Kind, Next};
 use crate::session::url::{encode_segment, Segment};
 use crate::session::words::{quotable, server_message};
 use crate::wire::body::{self, ERROR_PREFIX};
@@ -24,9 +26,6 @@ pub(crate) const SERVICE: &str = "/rest/serverengine";
 pub(crate) const PRINT: &str = "/rest/serverengine/workflow/print";
 /// Largest login answer (a token).
 const LOGIN_BODY_LIMIT: u64 = 16 * 1024;
-/// Delays before the retries of an idempotent call whose connection was refused.
-const CONNECT_RETRY_DELAYS: [Duration; 3] =
-    [Duration::from_millis(250), Duration::from_millis(500), Duration::from_millis(750)];
 
 /// Words from an answer the client cannot use (a 2xx body or a header), fit to quote in a
 /// message: control characters out, every secret in play scrubbed, then cut to a readable length.
@@ -68,9 +67,18 @@ fn transport_error(what: &str, e: ureq::Error, tls: bool, secrets: &[&Secret]) -
     Error::new(status, format!("{what}: {}", quotable(&detail, secrets)))
 }
 
-fn is_refused(e: &ureq::Error) -> bool {
-    matches!(e, ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused)
-        || matches!(e, ureq::Error::ConnectionFailed)
+/// Adds to a failure's message what the attempts were, when there is something to say.
+fn with_note(mut e: Error, note: Option<String>) -> Error {
+    if let Some(note) = note {
+        e.message = format!("{} ({note})", e.message);
+    }
+    e
+}
+
+/// The log line of a retry: the request, why the attempt failed, when the next one goes.
+fn retry_line(method: &str, path: &str, failure: Option<Failure>, pause: Duration, next: u32, of: u32) -> String {
+    let why = failure.map_or_else(String::new, |f| f.reason());
+    format!("{method} {path}: {why}; sending it again in {} ms (attempt {next} of {of})", pause.as_millis())
 }
 
 pub(crate) enum Method {
@@ -89,18 +97,21 @@ impl Method {
     }
 }
 
-/// One request: what it is for (in messages), where it goes, and its body.
+/// One request: what it is for (in messages), where it goes, its body, and its kind (whether it
+/// is sent again after a transient failure: src/session/retry.rs).
 pub(crate) struct Call<'a> {
     pub what: String,
     pub method: Method,
     pub path: String,
     pub body: Option<(&'a [u8], &'a str)>,
     pub accept: Option<&'a str>,
+    pub kind: Kind,
 }
 
 impl<'a> Call<'a> {
+    /// A call of no kind the retry table names (never repeated) until [`kind`](Self::kind) says.
     pub(crate) fn new(what: impl Into<String>, method: Method, path: String) -> Call<'a> {
-        Call { what: what.into(), method, path, body: None, accept: None }
+        Call { what: what.into(), method, path, body: None, accept: None, kind: Kind::Unlisted }
     }
 
     /// A call about one operation: `{PRINT}/{verb}/{op_id}`, the id checked and encoded.
@@ -114,8 +125,9 @@ impl<'a> Call<'a> {
         self
     }
 
-    fn idempotent(&self) -> bool {
-        matches!(self.method, Method::Get | Method::Head)
+    pub(crate) fn kind(mut self, kind: Kind) -> Call<'a> {
+        self.kind = kind;
+        self
     }
 }
 
@@ -136,30 +148,54 @@ impl Client {
         })
     }
 
-    /// One login exchange. Its log line goes to `line`, to be logged by the caller once the
-    /// login lock is released (no caller code runs while the library holds a lock).
+    /// One login exchange, sent again after a transient failure (src/session/retry.rs; never
+    /// after a 401). Its log lines (each attempt, each retry) go to `line`, to be logged by the
+    /// caller once the login lock is released (no caller code runs while the library holds a lock).
     fn login_exchange(&self, agent: &Agent, basic: &Secret, line: &LoginLine) -> Result<(Secret, Option<Duration>)> {
         let what = "login";
-        let started = Instant::now();
         let held = self.secrets();
         // The credentials being tried are not installed yet: scrub them as well.
         let secrets: Vec<&Secret> = held.iter().chain([basic]).collect();
-        let url = self.url(&format!("{SERVICE}/authentication/login"));
-        let mut resp = agent
-            .post(&url)
-            .header("Authorization", basic.expose())
-            .header("Accept", "text/plain")
-            .header("Accept-Encoding", "identity")
-            .send_empty()
-            .map_err(|e| transport_error(what, e, self.is_https(), &secrets))?;
+        let path = format!("{SERVICE}/authentication/login");
+        let url = self.url(&path);
+        let log = |make: &dyn Fn() -> String| {
+            if self.shared.log.is_on() {
+                line.borrow_mut().push(make());
+            }
+        };
+        let mut made = 0;
+        let mut resp = loop {
+            made += 1;
+            let started = Instant::now();
+            let outcome = agent
+                .post(&url)
+                .header("Authorization", basic.expose())
+                .header("Accept", "text/plain")
+                .header("Accept-Encoding", "identity")
+                .send_empty();
+            let failure = match &outcome {
+                Ok(resp) => {
+                    log(&|| exchange_line("POST", &path, resp, started));
+                    Failure::of_status(resp.status().as_u16(), header(resp, "Retry-After").as_deref())
+                }
+                Err(e) => Failure::of_transport(e),
+            };
+            match self.shared.retry.next(Kind::Login, failure, made) {
+                Next::Retry(pause) => {
+                    log(&|| retry_line("POST", &path, failure, pause, made + 1, self.shared.retry.attempts()));
+                    self.shared.retry.count();
+                    interrupt::sleep(pause).map_err(Interrupt::into_error)?;
+                }
+                Next::GiveUp(note) => match outcome {
+                    Ok(mut resp) if !(200..300).contains(&resp.status().as_u16()) => {
+                        return Err(with_note(http_error(what, &mut resp, true, &secrets), note))
+                    }
+                    Ok(resp) => break resp,
+                    Err(e) => return Err(with_note(transport_error(what, e, self.is_https(), &secrets), note)),
+                },
+            }
+        };
         let status = resp.status().as_u16();
-        if self.shared.log.is_on() {
-            *line.borrow_mut() =
-                Some(exchange_line("POST", &format!("{SERVICE}/authentication/login"), &resp, started));
-        }
-        if !(200..300).contains(&status) {
-            return Err(http_error(what, &mut resp, true, &secrets));
-        }
         if let Some(coding) = unasked_coding(&resp) {
             return Err(coded_body_error(what, &coding, status, &secrets));
         }
@@ -211,7 +247,8 @@ impl Client {
     /// re-login.
     pub(crate) fn send_upload(&self, call: &Call, data: &mut Data, content_type: &str) -> Result<Response<Body>> {
         if self.shared.auth.can_relogin() {
-            let check = Call::new("session check", Method::Head, format!("{SERVICE}/authentication"));
+            let check =
+                Call::new("session check", Method::Head, format!("{SERVICE}/authentication")).kind(Kind::SessionCheck);
             drop(self.send(&check)?);
         }
         let agent = self.agent();
@@ -269,35 +306,53 @@ impl Client {
         if let Some(local) = sending.failure(&call.what) {
             return Err(local);
         }
-        let resp = outcome
-            .map_err(|e| self.scrubbed(auth, |secrets| transport_error(&call.what, e, self.is_https(), secrets)))?;
+        let resp = outcome.map_err(|e| {
+            // Never sent again (its kind says so); a connection lost may have delivered it.
+            let note = match self.shared.retry.next(call.kind, Failure::of_transport(&e), 1) {
+                Next::GiveUp(note) => note,
+                Next::Retry(_) => None,
+            };
+            with_note(self.scrubbed(auth, |secrets| transport_error(&call.what, e, self.is_https(), secrets)), note)
+        })?;
         // The whole body went out: report it, whatever the interval since the last report.
         interrupt::report_final().map_err(Interrupt::into_error)?;
         self.log_exchange(call, &resp, started);
         Ok(resp)
     }
 
-    fn send_with_retries(&self, agent: &Agent, call: &Call, auth: &AuthHeader) -> Result<Response<Body>> {
-        let mut delays = CONNECT_RETRY_DELAYS.iter();
+    /// Sends a call, and again after a transient failure when its kind allows (within the
+    /// client's retry setting and the call's deadline: src/session/retry.rs). Gives the last
+    /// response (any status), with a note on the attempts for the error it may become.
+    fn send_attempts(&self, agent: &Agent, call: &Call, auth: &AuthHeader) -> Result<(Response<Body>, Option<String>)> {
+        let mut made = 0;
         loop {
-            let e = match self.send_once(agent, call, auth) {
-                Ok(r) => return Ok(r),
-                Err(e) => e,
-            };
-            match delays.next() {
-                Some(d) if call.idempotent() && is_refused(&e) => {
-                    self.shared.log.log(LogLevel::Warn, || {
-                        format!(
-                            "{} {}: connection refused; retrying in {} ms",
-                            call.method.name(),
-                            call.path,
-                            d.as_millis()
-                        )
-                    });
-                    interrupt::sleep(*d).map_err(Interrupt::into_error)?;
+            made += 1;
+            let started = Instant::now();
+            let outcome = self.send_once(agent, call, auth);
+            let failure = match &outcome {
+                Ok(resp) => {
+                    self.log_exchange(call, resp, started);
+                    Failure::of_status(resp.status().as_u16(), header(resp, "Retry-After").as_deref())
                 }
-                _ => {
-                    return Err(self.scrubbed(auth, |secrets| transport_error(&call.what, e, self.is_https(), secrets)))
+                Err(e) => Failure::of_transport(e),
+            };
+            match self.shared.retry.next(call.kind, failure, made) {
+                Next::Retry(pause) => {
+                    self.shared.log.log(LogLevel::Info, || {
+                        let of = self.shared.retry.attempts();
+                        retry_line(call.method.name(), &call.path, failure, pause, made + 1, of)
+                    });
+                    self.shared.retry.count();
+                    interrupt::sleep(pause).map_err(Interrupt::into_error)?;
+                }
+                Next::GiveUp(note) => {
+                    return match outcome {
+                        Ok(resp) => Ok((resp, note)),
+                        Err(e) => Err(with_note(
+                            self.scrubbed(auth, |secrets| transport_error(&call.what, e, self.is_https(), secrets)),
+                            note,
+                        )),
+                    }
                 }
             }
         }
@@ -317,10 +372,8 @@ impl Client {
         self.log_login(&line);
         let (mut header, generation) = header?;
         let had_credentials = !matches!(header, AuthHeader::None);
-        let started = Instant::now();
-        let mut resp = self.send_with_retries(&agent, call, &header)?;
+        let (mut resp, mut note) = self.send_attempts(&agent, call, &header)?;
         let status = resp.status().as_u16();
-        self.log_exchange(call, &resp, started);
         if (status == 401 || status == 403) && self.shared.auth.can_relogin() {
             // The token may have expired or been revoked: log in again once, replay once.
             self.shared.log.log(LogLevel::Warn, || {
@@ -332,9 +385,7 @@ impl Client {
             self.log_login(&line);
             let (renewed, generation) = relogged?;
             header = renewed;
-            let started = Instant::now();
-            resp = self.send_with_retries(&agent, call, &header)?;
-            self.log_exchange(call, &resp, started);
+            (resp, note) = self.send_attempts(&agent, call, &header)?;
             let status = resp.status().as_u16();
             // The token came from another thread's login and was revoked too meanwhile (the
             // server forgot its sessions): this call logs in itself, once, and replays once more.
@@ -343,12 +394,10 @@ impl Client {
                 let relogged = self.shared.auth.relogin(generation, &login);
                 self.log_login(&line);
                 header = relogged?.0;
-                let started = Instant::now();
-                resp = self.send_with_retries(&agent, call, &header)?;
-                self.log_exchange(call, &resp, started);
+                (resp, note) = self.send_attempts(&agent, call, &header)?;
             }
         }
-        self.accepted(call, resp, had_credentials, &header)
+        self.accepted(call, resp, had_credentials, &header).map_err(|e| with_note(e, note))
     }
 
     /// A 2xx response is the caller's (once its content coding is checked); anything else
@@ -388,10 +437,11 @@ impl Client {
         self.shared.log.log(LogLevel::Info, || exchange_line(call.method.name(), &call.path, resp, started));
     }
 
-    /// Logs the line of a login exchange made meanwhile, if one was.
+    /// Logs the lines of a login exchange made meanwhile (its attempts), if one was.
     fn log_login(&self, line: &LoginLine) {
-        if let Some(line) = line.borrow_mut().take() {
-            self.shared.log.log(LogLevel::Info, || line);
+        let lines = std::mem::take(&mut *line.borrow_mut());
+        for l in lines {
+            self.shared.log.log(LogLevel::Info, || l);
         }
     }
 
@@ -402,8 +452,9 @@ impl Client {
     }
 }
 
-/// The log line of a login exchange, kept until the login lock is released.
-type LoginLine = RefCell<Option<String>>;
+/// The log lines of a login exchange (one per attempt, and one per retry), kept until the login
+/// lock is released.
+type LoginLine = RefCell<Vec<String>>;
 
 fn exchange_line(method: &str, path: &str, resp: &Response<Body>, started: Instant) -> String {
     let length = resp.body().content_length().map_or("length not announced".to_string(), |n| format!("{n} bytes"));

@@ -29,6 +29,16 @@ pub(crate) enum Outcome {
     Failed(Error),
 }
 
+/// A run of transient failures (no connection, a timeout, 502/503/504) in asking the server
+/// about an operation: they never end its waits; each wait reports the last one if its deadline
+/// passes meanwhile.
+#[derive(Clone, Debug)]
+pub(crate) struct Trouble {
+    /// When the first failure of the run came.
+    pub since: Instant,
+    pub last: Error,
+}
+
 /// What is known of one watched operation.
 #[derive(Debug)]
 pub(crate) struct Watch {
@@ -44,8 +54,10 @@ pub(crate) struct Watch {
     /// When the watcher may next ask this operation's progress itself, and the back-off.
     pub next_check: Instant,
     pub delay: Duration,
-    /// Transient failures of its own progress answers in a row.
+    /// Server errors (5xx other than 502/503/504) of its own progress answers in a row.
     pub failures: u32,
+    /// The transient failures since the last answer about it, if the last look failed.
+    pub trouble: Option<Trouble>,
     /// When the last wait using it ended (it is then kept a while, not watched).
     released_at: Option<Instant>,
 }
@@ -86,6 +98,7 @@ impl Signal {
                 next_check: Instant::now(),
                 delay: first_check,
                 failures: 0,
+                trouble: None,
                 released_at: None,
             }),
         }
@@ -98,6 +111,14 @@ impl Signal {
     /// The state, for reading or (the watcher) updating; held for a few lines, no caller code.
     pub(crate) fn watch(&self) -> MutexGuard<'_, Watch> {
         locked(&self.watch)
+    }
+}
+
+impl Watch {
+    /// Notes a transient failure in asking about the operation (the run's start kept).
+    pub(crate) fn trouble(&mut self, e: &Error) {
+        let since = self.trouble.as_ref().map_or_else(Instant::now, |t| t.since);
+        self.trouble = Some(Trouble { since, last: e.clone() });
     }
 }
 

@@ -312,6 +312,65 @@ static void test_wait_any_and_all(void) {
   wf_client_free(c);
 }
 
+/* wf_client_set_retry and wf_client_retry_count: a read is repeated after a 503 (one request
+ * per attempt, in the simulator's journal), within the attempts set; a submit never is. */
+static void test_retry(void) {
+  char op[WF_OPERATION_ID_CAPACITY];
+  char version[64];
+  size_t len = sizeof version;
+  size_t op_len = sizeof op;
+  int32_t percent = -1;
+  bool done = false;
+  uint64_t retries = 99;
+  wf_client *c = client();
+  g_test = "retry";
+  CHECK_STATUS(wf_client_retry_count(c, &retries), WF_OK);
+  CHECK(retries == 0);
+  CHECK_STATUS(wf_client_retry_count(c, NULL), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_client_retry_count(NULL, &retries), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_client_set_retry(c, 0, 100), WF_INVALID_ARGUMENT);
+  CHECK(strstr(wf_last_error_message(), "at least 1") != NULL);
+  CHECK_STATUS(wf_client_set_retry(NULL, 3, 100), WF_INVALID_ARGUMENT);
+  CHECK_STATUS(wf_client_set_retry(c, 3, 20), WF_OK);
+
+  sim_clear_log();
+  sim_fault("{\"kind\":\"unavailable\",\"path\":\"/version\",\"times\":2}");
+  CHECK_STATUS(wf_server_version(c, version, &len), WF_OK);
+  CHECK(sim_count("/version") == 3);
+  CHECK_STATUS(wf_client_retry_count(c, &retries), WF_OK);
+  CHECK(retries == 2);
+
+  submit(c, config("Invoice-PDF.OL-outputpreset", "\"sim_duration_ms\":60000"), op, sizeof op);
+  sim_clear_log();
+  sim_fault("{\"kind\":\"unavailable\",\"path\":\"/getProgress\",\"times\":\"always\"}");
+  CHECK_STATUS(wf_get_progress(c, op, &percent, &done), WF_SERVER_ERROR);
+  CHECK(wf_last_http_status() == 503);
+  CHECK(strstr(wf_last_error_message(), "3 attempts") != NULL);
+  CHECK(sim_count("/getProgress/") == 3);
+  free(sim_request("DELETE", "/sim/faults", NULL));
+  CHECK_STATUS(wf_client_retry_count(c, &retries), WF_OK);
+  CHECK(retries == 4);
+
+  /* One attempt: no retry. */
+  CHECK_STATUS(wf_client_set_retry(c, 1, 0), WF_OK);
+  sim_clear_log();
+  sim_fault("{\"kind\":\"unavailable\",\"path\":\"/version\"}");
+  len = sizeof version;
+  CHECK_STATUS(wf_server_version(c, version, &len), WF_SERVER_ERROR);
+  CHECK(sim_count("/version") == 1);
+
+  /* A submit is never sent twice, whatever the setting. */
+  CHECK_STATUS(wf_client_set_retry(c, WF_DEFAULT_RETRY_ATTEMPTS, WF_DEFAULT_RETRY_MAX_BACKOFF_MS), WF_OK);
+  sim_clear_log();
+  sim_fault("{\"kind\":\"unavailable\",\"path\":\"/submit\"}");
+  CHECK_STATUS(wf_submit(c, config("Invoice-PDF.OL-outputpreset", ""), op, &op_len), WF_SERVER_ERROR);
+  CHECK(sim_count("/submit") == 1);
+  CHECK_STATUS(wf_client_retry_count(c, &retries), WF_OK);
+  CHECK(retries == 4);
+  CHECK_STATUS(wf_cancel(c, op), WF_OK);
+  wf_client_free(c);
+}
+
 int main(int argc, char **argv) {
   harness_init(argc, argv);
   temp_path(g_dir, sizeof g_dir, "olconnect-wf-ctest");
@@ -322,6 +381,7 @@ int main(int argc, char **argv) {
   test_wait_any_and_all();
   test_text_managed_operations();
   test_stream_and_files();
+  test_retry();
   remove_test_dir();
   return harness_finish();
 }

@@ -140,6 +140,12 @@ namespace OLConnect.Workflow
         internal static extern int wf_client_set_max_concurrent(ClientHandle client, uint max);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_retry(ClientHandle client, uint maxAttempts, uint maxBackoffMs);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_retry_count(ClientHandle client, out ulong count);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_data_from_file(byte[] path, out DataHandle data);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -255,6 +255,32 @@ namespace OLConnect.Workflow
         /// <summary>Sends no credentials from now on.</summary>
         public void ClearAuth() { Native.Check(NativeMethods.wf_client_clear_auth(Handle)); }
 
+        // -- retries -----------------------------------------------------------------------------
+
+        /// <summary>Sends a request that is safe to repeat (progress, the operation list, the
+        /// version, Exists, File Store downloads, a login) at most <paramref name="maxAttempts"/>
+        /// times in all (1: never again) after a transient failure (no connection, the connection
+        /// lost before an answer, HTTP 502/503/504), pausing from 250 ms up to
+        /// <paramref name="maxBackoff"/> between attempts, within the call's timeout and abort.
+        /// Results, Cancel and Delete are sent again only when the connection could not be made;
+        /// Submit and uploads never. Default: 4 attempts, 2 s.</summary>
+        public void SetRetry(int maxAttempts, TimeSpan maxBackoff)
+        {
+            if (maxAttempts < 1) throw new ArgumentOutOfRangeException("maxAttempts", "counts the first attempt: give at least 1");
+            Native.Check(NativeMethods.wf_client_set_retry(Handle, (uint)maxAttempts, Millis(maxBackoff)));
+        }
+
+        /// <summary>How many times this client has sent a request again since it was created.</summary>
+        public long RetryCount
+        {
+            get
+            {
+                ulong count;
+                Native.Check(NativeMethods.wf_client_retry_count(Handle, out count));
+                return (long)count;
+            }
+        }
+
         // -- results -----------------------------------------------------------------------------
 
         /// <summary>The result body: an entity ID, a path list or a spool file's bytes.</summary>

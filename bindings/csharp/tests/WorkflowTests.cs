@@ -83,6 +83,36 @@ static partial class Tests
         Assert(WorkflowClient.LibraryVersion == "0.1.0", "library version");
     }
 
+    static int Count(string text)
+    {
+        var log = Control("GET", "/sim/requests");
+        int n = 0;
+        for (int i = log.IndexOf(text, StringComparison.Ordinal); i >= 0; i = log.IndexOf(text, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    [Test]
+    static void RetrySettingAndCount()
+    {
+        // What is repeated, and when, is tested in the Rust suite (tests/retry.rs); here the
+        // setting reaches the library (requests counted by the simulator) and the count comes back.
+        using (var c = Client())
+        {
+            Assert(c.RetryCount == 0, "no retry yet");
+            c.SetRetry(3, TimeSpan.FromMilliseconds(20));
+            Control("DELETE", "/sim/requests");
+            Fault("{\"kind\":\"unavailable\",\"path\":\"/version\",\"times\":2}");
+            c.ServerVersion();
+            Assert(Count("authentication/version") == 3 && c.RetryCount == 2, "two retries, three requests");
+            c.SetRetry(1, TimeSpan.Zero);
+            Control("DELETE", "/sim/requests");
+            Fault("{\"kind\":\"unavailable\",\"path\":\"/version\"}");
+            Assert(Throws<ServerErrorException>(() => c.ServerVersion()).HttpStatus == 503, "one attempt");
+            Assert(Count("authentication/version") == 1 && c.RetryCount == 2, "no retry");
+            Throws<ArgumentOutOfRangeException>(() => c.SetRetry(0, TimeSpan.Zero));
+        }
+    }
+
     [Test]
     static void CredentialsAndTheirExceptions()
     {

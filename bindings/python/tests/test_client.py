@@ -297,6 +297,31 @@ with wf.Client({sim.url!r}, username="ol-admin", password="secret") as c:
     assert peak < 96 * 1024, f"peak RSS {peak} KiB"
 
 
+def test_retry_setting_and_count(sim):
+    # What is repeated, and when, is tested in the Rust suite (tests/retry.rs); here the setting
+    # reaches the library (requests counted by the simulator) and the count comes back.
+    with wf.Client(sim.url, username="ol-admin", password="secret", retry_attempts=3, retry_max_backoff=0.02) as c:
+        assert c.retry_count == 0
+        sim.clear_requests()
+        sim.fault(kind="unavailable", path="/version", times=2)
+        assert c.server_version()
+        assert sim.count("/version") == 3 and c.retry_count == 2
+        sim.fault(kind="unavailable", path="/version", times=3)
+        with pytest.raises(wf.ServerError, match="3 attempts") as e:
+            c.server_version()
+        assert e.value.http_status == 503 and c.retry_count == 4
+        c.set_retry(1)
+        sim.clear_requests()
+        sim.fault(kind="unavailable", path="/version")
+        with pytest.raises(wf.ServerError):
+            c.server_version()
+        assert sim.count("/version") == 1 and c.retry_count == 4
+        with pytest.raises(ValueError):
+            c.set_retry(0)
+        with pytest.raises(ValueError):
+            c.set_retry(2, -1)
+
+
 def test_kept_body_limit_and_out_of_memory_mapping(sim):
     with wf.Client(sim.url, username="ol-admin", password="secret", kept_body_limit=0) as c:
         assert c.get_result_text(c.submit(config("Invoice-Split.OL-outputpreset"))).count(",") == 2

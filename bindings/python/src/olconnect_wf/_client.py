@@ -11,7 +11,7 @@ import queue
 import signal
 import stat
 import threading
-from ctypes import byref, c_bool, c_int32, c_size_t
+from ctypes import byref, c_bool, c_int32, c_size_t, c_uint64
 from typing import Any, Callable, Dict, Generator, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _errors
@@ -315,7 +315,9 @@ class Client:
     after may lose it). ``kept_body_limit`` (bytes) bounds the result bodies kept between a
     too-small buffer and its retry (default 32 MiB; see :meth:`set_kept_body_limit`).
     ``max_concurrent`` caps the requests in flight at once (see :meth:`set_max_concurrent`).
-    Use it as a context manager, or call :meth:`close`.
+    ``retry_attempts`` and ``retry_max_backoff`` (seconds) say how a request that is safe to
+    repeat is sent again after a transient failure (default 4 attempts, 2 s; see
+    :meth:`set_retry`). Use it as a context manager, or call :meth:`close`.
 
     Every call can be interrupted: Ctrl-C raises :class:`KeyboardInterrupt` within half a second
     whatever the call is doing (the native call is stopped, no partial file is left), and calls
@@ -339,6 +341,8 @@ class Client:
         durable_files: bool = True,
         kept_body_limit: Optional[int] = None,
         max_concurrent: Optional[int] = None,
+        retry_attempts: Optional[int] = None,
+        retry_max_backoff: Optional[float] = None,
     ) -> None:
         handle = client_p()
         _check(lib.wf_client_new(_encode(base_url, "base_url"), byref(handle)))
@@ -348,6 +352,9 @@ class Client:
             self._set(lib.wf_client_set_log, _LOG_HOOK, None)
             if max_concurrent is not None:
                 self.set_max_concurrent(max_concurrent)
+            if retry_attempts is not None or retry_max_backoff is not None:
+                self.set_retry(4 if retry_attempts is None else retry_attempts,
+                               2.0 if retry_max_backoff is None else retry_max_backoff)
             self.set_timeouts(timeout=timeout, connect_timeout=connect_timeout)
             if ca_file is not None:
                 ca_path = _path(ca_file, "ca_file")
@@ -435,6 +442,26 @@ class Client:
         if limit < 0:
             raise ValueError("max_concurrent must be 0 or more")
         self._set(lib.wf_client_set_max_concurrent, int(limit))
+
+    def set_retry(self, attempts: int, max_backoff: float = 2.0) -> None:
+        """Sends a request that is safe to repeat (progress, the operation list, the version,
+        ``exists``, File Store downloads, a login) at most ``attempts`` times in all (1: never
+        again) after a transient failure (no connection, the connection lost before an answer,
+        HTTP 502/503/504), pausing from 0.25 s up to ``max_backoff`` seconds between attempts,
+        within the call's timeout and abort. Results, cancel and delete are sent again only when
+        the connection could not be made; submit and uploads never."""
+        if attempts < 1:
+            raise ValueError("retry_attempts counts the first attempt: give at least 1")
+        if not 0 <= max_backoff <= 4294967.295:
+            raise ValueError("retry_max_backoff must be from 0 to 4294967 seconds")
+        self._set(lib.wf_client_set_retry, min(int(attempts), 0xFFFFFFFF), int(round(max_backoff * 1000)))
+
+    @property
+    def retry_count(self) -> int:
+        """How many times this client has sent a request again since it was created."""
+        count = c_uint64()
+        self._set(lib.wf_client_retry_count, byref(count))
+        return count.value
 
     def abort_on(self, abort: Abort) -> "_AbortScope":
         """``with client.abort_on(abort): ...``: the calls this thread makes inside the block
