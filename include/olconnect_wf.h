@@ -295,6 +295,11 @@ typedef int32_t wf_language;
 #define WF_DEFAULT_RETRY_MAX_BACKOFF_MS 2000
 
 /**
+ * How long a wait goes on through an outage by default (`wf_client_set_outage_limit`).
+ */
+#define WF_DEFAULT_OUTAGE_LIMIT_MS 600000
+
+/**
  * The capacity `wf_upload` needs for the id it writes, NUL included.
  */
 #define WF_FILE_ID_CAPACITY 1024
@@ -656,6 +661,17 @@ wf_status wf_client_set_kept_body_limit(const wf_client *client, size_t bytes);
  * last failure then says so. Each retry writes one `WF_LOG_INFO` line with its reason.
  */
 wf_status wf_client_set_retry(wf_client *client, uint32_t max_attempts, uint32_t max_backoff_ms);
+
+/**
+ * Sets how long a wait (`wf_wait`, `wf_wait_any`, `wf_wait_all`) goes on while the server cannot
+ * be asked about its operations: no connection, timeouts, or HTTP 502, 503 or 504 for every look
+ * of the watcher. After `limit_ms` of such failures in a row, the wait returns the last one (its
+ * status, e.g. `WF_CONNECT_FAILED` or `WF_TIMEOUT`, and HTTP status), naming the operation and how
+ * to resume: the job may still be running on the server. 0: waits go on through any outage,
+ * until their own timeout or abort switch. Default `WF_DEFAULT_OUTAGE_LIMIT_MS` (600000, ten
+ * minutes). Applies to the client and all its views, to waits in progress too.
+ */
+wf_status wf_client_set_outage_limit(wf_client *client, uint32_t limit_ms);
 
 /**
  * Writes to `*out` how many times the client (with all its views) has repeated a request since

@@ -369,6 +369,21 @@ class Client {
   void set_durable_files(bool durable) { detail::check(wf_client_set_durable_files(get(), durable)); }
   void set_kept_body_limit(std::size_t bytes) { detail::check(wf_client_set_kept_body_limit(get(), bytes)); }
   void set_max_concurrent(uint32_t max) { detail::check(wf_client_set_max_concurrent(get(), max)); }
+  /** How a request that is safe to repeat is sent again after a transient failure (attempts,
+   *  the first included; the longest pause). */
+  void set_retry(uint32_t max_attempts, std::chrono::milliseconds max_backoff) {
+    detail::check(wf_client_set_retry(get(), max_attempts, detail::millis(max_backoff)));
+  }
+  /** Retries made by this client and its views. */
+  uint64_t retry_count() const {
+    uint64_t n = 0;
+    detail::check(wf_client_retry_count(get(), &n));
+    return n;
+  }
+  /** How long a wait goes on while the server cannot be asked (0: no limit). */
+  void set_outage_limit(std::chrono::milliseconds limit) { detail::check(wf_client_set_outage_limit(get(), detail::millis(limit))); }
+  /** Whose names the hints of messages use (WF_LANGUAGE_C by default). */
+  void set_message_language(wf_language language) { detail::check(wf_client_set_message_language(get(), language)); }
 
   /** Log lines of this client and its views (never a secret); an empty function turns logging
    *  off. The function is called from the threads that make calls; what it throws is ignored. */

@@ -429,3 +429,28 @@ fn server_errors_that_may_be_the_job_failing_still_end_a_wait() {
     assert!(e.status == Status::ServerError && e.message.contains("Job creation failed"), "{}", e.message);
     assert_eq!(count(&sim, "/getOperations"), 3, "a 500 is not retried, and three in a row end the wait");
 }
+
+#[test]
+fn a_wait_without_deadline_gives_up_after_the_outage_limit_with_the_last_failure() {
+    let sim = sim();
+    let c = quick_client(&sim);
+    let (op, other) = (op_of(&c, 60_000), op_of(&c, 60_000));
+    assert_eq!(c.outage_limit(), Some(Duration::from_secs(600)), "the default: ten minutes");
+    c.set_outage_limit(Some(Duration::from_millis(1000)));
+    outage(&sim);
+    let started = Instant::now();
+    let e = c.wait(&op, None, &mut |_| true).unwrap_err();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_millis(3000), "{took:?}");
+    // The last failure itself (a 503: the server is not answering), not a timeout of the wait.
+    assert_eq!((e.status, e.http_status), (Status::ServerError, 503), "{}", e.message);
+    for words in [format!("operation '{op}'"), "outage".to_string(), "may still be running".to_string()] {
+        assert!(e.message.contains(&words), "{words:?} in {}", e.message);
+    }
+    assert_eq!(c.wait_any(&[&op, &other], None).unwrap_err().http_status, 503);
+    assert_eq!(c.wait_all(&[&op, &other], None).unwrap_err().http_status, 503);
+    // No limit: the wait goes on until its own deadline.
+    c.set_outage_limit(None);
+    let e = c.wait(&op, Some(Duration::from_millis(1500)), &mut |_| true).unwrap_err();
+    assert_eq!(e.status, Status::Timeout, "{}", e.message);
+}

@@ -8,6 +8,7 @@ use clap::Args;
 use olconnect_wf::{Client, LogLevel};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const DEFAULT_URL: &str = "http://localhost:9340";
 const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
@@ -47,6 +48,15 @@ pub struct Connection {
     /// limit) [default: the profile's, else 60]
     #[arg(long, value_name = "SECONDS", global = true)]
     pub read_timeout: Option<f64>,
+    /// Times to send again a request that is safe to repeat (progress, the operation list, a
+    /// download, a login...) after a lost connection or HTTP 502/503/504; never a submit or an
+    /// upload [default: the library's, 3]
+    #[arg(long, value_name = "N", global = true)]
+    pub retry: Option<u32>,
+    /// Seconds `run`, `wait` and `resume` go on waiting while the server cannot be reached, before
+    /// they give up and say how to resume (0: no limit) [default: the library's, 600]
+    #[arg(long, value_name = "SECONDS", global = true)]
+    pub retry_max_time: Option<f64>,
 }
 
 /// What the other options of the command line say of the output.
@@ -66,6 +76,13 @@ pub fn connect(c: &Connection, display: &Display) -> Result<Session, Failure> {
     let connect_timeout = c.connect_timeout.or(profile.connect_timeout).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     let read_timeout = c.read_timeout.or(profile.read_timeout).unwrap_or(DEFAULT_READ_TIMEOUT);
     client.set_timeouts(millis(connect_timeout), millis(read_timeout));
+    if let Some(n) = c.retry {
+        let (_, max_backoff) = client.retry();
+        client.set_retry(n.saturating_add(1), max_backoff);
+    }
+    if let Some(s) = c.retry_max_time {
+        client.set_outage_limit((millis(s) > 0).then(|| Duration::from_millis(millis(s) as u64)));
+    }
     if let Some(pem) = c.ca_file.as_ref().or(profile.ca_file.as_ref()) {
         let path = pem.to_str().ok_or_else(|| Failure::Usage("the CA file name is not UTF-8".into()))?;
         client.set_tls_ca_file(Some(path))?;

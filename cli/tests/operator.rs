@@ -305,7 +305,7 @@ fn a_run_that_cannot_reach_the_server_leaves_the_job_and_says_how_to_collect_or_
     // The server stops answering while the job runs: every look at it times out.
     let slow = || FaultRule::always(Fault::Delay(Duration::from_secs(30)));
     let child = olcwf(&sim, &home)
-        .args(["--read-timeout", "0.5", "run"])
+        .args(["--read-timeout", "0.5", "--retry-max-time", "2", "run"])
         .arg(config(&home, r#""sim_duration_ms":2000,"sim_output_size":1000"#))
         .arg("-o")
         .arg(&out)
@@ -489,4 +489,36 @@ fn the_manual_pages_come_from_the_command_line_definitions() {
     let o = run(Command::new(OLCWF).arg("--help"));
     assert!(stdout(&o).contains("Examples:") && stdout(&o).contains("Profiles"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("generate-man"));
+}
+
+#[test]
+fn a_run_survives_a_503_and_a_dropped_poll_and_writes_the_right_bytes() {
+    let sim = sim();
+    let home = temp_dir("hiccups");
+    let cfg = config(&home, r#""sim_duration_ms":1500,"sim_output_size":70000"#);
+    let out = home.join("result.pdf");
+    sim.add_fault(FaultRule::times(Fault::Unavailable, 1).on_path("getOperations"));
+    sim.add_fault(FaultRule::times(Fault::Drop, 1).on_path("getOperations"));
+    sim.add_fault(FaultRule::times(Fault::Unavailable, 1).on_path("getProgress"));
+    let o = run(olcwf(&sim, &home).arg("run").arg(&cfg).arg("-o").arg(&out));
+    assert_code(&o, 0);
+    assert!(std::fs::read(&out).unwrap() == generated_bytes(0, 70000), "the right bytes");
+    assert_eq!(count(&sim, "/getResult/"), 1, "the result asked for once");
+    assert!(count(&sim, "/getOperations") >= 3, "the 503 and the dropped look were met, then a look went through");
+    assert!(count(&sim, "/getProgress/") >= 2, "the 503 of the confirming progress call was met, then retried");
+}
+
+#[test]
+fn retry_flags_set_how_often_a_safe_request_is_sent_again() {
+    let sim = sim();
+    let home = temp_dir("retry-flags");
+    sim.add_fault(FaultRule::times(Fault::Unavailable, 1).on_path("/version"));
+    let o = run(olcwf(&sim, &home).args(["--retry", "0", "version"]));
+    assert_ne!(o.status.code(), Some(0), "no retry: the 503 is the answer");
+    assert!(stderr(&o).contains("503"), "{}", stderr(&o));
+    let before = count(&sim, "/version");
+    sim.add_fault(FaultRule::times(Fault::Unavailable, 2).on_path("/version"));
+    let o = run(olcwf(&sim, &home).args(["--retry", "2", "version"]));
+    assert_code(&o, 0);
+    assert_eq!(count(&sim, "/version") - before, 3, "two retries, then the answer");
 }

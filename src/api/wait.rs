@@ -60,6 +60,27 @@ fn stopped(i: Interrupt, unfinished: &str, trouble: Option<(&str, Trouble)>) -> 
     }
 }
 
+/// The error of a wait that gives up because the server could not be asked about one of its
+/// operations for longer than the client's outage limit: the last failure (its status and HTTP
+/// status), the operation, and how to resume.
+fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration]) -> Option<Error> {
+    let limit = c.outage_limit()?;
+    let (op_id, t) = troubled(op_ids, registrations)?;
+    let failing = t.since.elapsed();
+    (failing >= limit).then(|| {
+        Error::new(
+            t.last.status,
+            format!(
+                "asking the server about operation '{op_id}' failed for {:.1} s, longer than a wait goes on through an outage ({:.1} s), most recently: {}; wait again for operation '{op_id}', or fetch its result later: the job may still be running on the server",
+                failing.as_secs_f64(),
+                limit.as_secs_f64(),
+                t.last.message
+            ),
+        )
+        .with_http(t.last.http_status)
+    })
+}
+
 /// The first of these operations not ended whose last look failed, with the failures.
 fn troubled<'a>(op_ids: &[&'a str], registrations: &[Registration]) -> Option<(&'a str, Trouble)> {
     op_ids.iter().zip(registrations).find_map(|(id, r)| {
@@ -158,11 +179,16 @@ impl Client {
                         return Ok(());
                     }
                     Some(Err(e)) => return Err(e),
-                    None => pause(self, seen).map_err(|i| {
-                        let last = reported.unwrap_or(0);
-                        let trouble = troubled(&[op_id], &registrations);
-                        stopped(i, &format!("{what} did not finish (last progress {last}%)"), trouble)
-                    })?,
+                    None => {
+                        if let Some(e) = outage(self, &[op_id], &registrations) {
+                            return Err(e);
+                        }
+                        pause(self, seen).map_err(|i| {
+                            let last = reported.unwrap_or(0);
+                            let trouble = troubled(&[op_id], &registrations);
+                            stopped(i, &format!("{what} did not finish (last progress {last}%)"), trouble)
+                        })?
+                    }
                 }
             }
         });
@@ -185,6 +211,9 @@ impl Client {
                     return Ok((i, ended));
                 }
             }
+            if let Some(e) = outage(self, op_ids, &registrations) {
+                return Err(e);
+            }
             let what = format!("none of the {} operations waited on finished", op_ids.len());
             pause(self, seen).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
@@ -202,6 +231,9 @@ impl Client {
             let pending = looks.iter().filter(|l| l.is_none()).count();
             if pending == 0 {
                 return looks.into_iter().flatten().find(|l| l.is_err()).unwrap_or(Ok(()));
+            }
+            if let Some(e) = outage(self, op_ids, &registrations) {
+                return Err(e);
             }
             let what = format!("{pending} of the {} operations waited on did not finish", op_ids.len());
             pause(self, seen).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;

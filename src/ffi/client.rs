@@ -264,6 +264,22 @@ pub unsafe extern "C" fn wf_client_set_retry(
     })
 }
 
+/// Sets how long a wait (`wf_wait`, `wf_wait_any`, `wf_wait_all`) goes on while the server cannot
+/// be asked about its operations: no connection, timeouts, or HTTP 502, 503 or 504 for every look
+/// of the watcher. After `limit_ms` of such failures in a row, the wait returns the last one (its
+/// status, e.g. `WF_CONNECT_FAILED` or `WF_TIMEOUT`, and HTTP status), naming the operation and how
+/// to resume: the job may still be running on the server. 0: waits go on through any outage,
+/// until their own timeout or abort switch. Default `WF_DEFAULT_OUTAGE_LIMIT_MS` (600000, ten
+/// minutes). Applies to the client and all its views, to waits in progress too.
+#[no_mangle]
+pub unsafe extern "C" fn wf_client_set_outage_limit(client: *mut wf_client, limit_ms: u32) -> wf_status {
+    ffi_status!({
+        let c = unsafe { self::client(client) }?;
+        c.set_outage_limit((limit_ms > 0).then(|| std::time::Duration::from_millis(limit_ms.into())));
+        Ok(wf_status::WF_OK)
+    })
+}
+
 /// Writes to `*out` how many times the client (with all its views) has repeated a request since
 /// it was created (see `wf_client_set_retry`). `*out` is written only on `WF_OK`; NULL `out` is
 /// `WF_INVALID_ARGUMENT`. Safe from any thread at any time.

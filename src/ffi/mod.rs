@@ -55,6 +55,10 @@ pub const WF_DEFAULT_RETRY_MAX_BACKOFF_MS: u32 = 2000;
 const _: () =
     assert!(WF_DEFAULT_RETRY_MAX_BACKOFF_MS as u128 == crate::session::retry::DEFAULT_MAX_BACKOFF.as_millis());
 
+/// How long a wait goes on through an outage by default (`wf_client_set_outage_limit`).
+pub const WF_DEFAULT_OUTAGE_LIMIT_MS: u32 = 600_000;
+const _: () = assert!(WF_DEFAULT_OUTAGE_LIMIT_MS as u128 == crate::session::retry::DEFAULT_OUTAGE_LIMIT.as_millis());
+
 /// An OL Connect client. Opaque; thread-safe: one client may be used from many threads at
 /// once and shares a connection pool between them.
 ///

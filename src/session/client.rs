@@ -175,6 +175,23 @@ impl Client {
         self.shared.retry.set(max_attempts, max_backoff);
     }
 
+    /// The retry setting: attempts (the first included) and the longest pause.
+    pub fn retry(&self) -> (u32, Duration) {
+        (self.shared.retry.attempts(), self.shared.retry.max_backoff())
+    }
+
+    /// How long a wait goes on while the server cannot be asked about its operations (no
+    /// connection, timeouts, 502/503/504 for every look) before it gives up with the last
+    /// failure; `None`: through any outage, until its own deadline or abort. Default 10 minutes
+    /// (docs/architecture.md, "Waiting").
+    pub fn set_outage_limit(&self, limit: Option<Duration>) {
+        self.shared.retry.set_outage_limit(limit);
+    }
+
+    pub fn outage_limit(&self) -> Option<Duration> {
+        self.shared.retry.outage_limit()
+    }
+
     /// Retries made by this client (all its views) since it was created.
     pub fn retries(&self) -> u64 {
         self.shared.retry.made()

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub(crate) const DEFAULT_ATTEMPTS: u32 = 4;
 /// The longest pause between two attempts by default.
 pub(crate) const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How long a wait goes on while the server cannot be asked about its operations, by default.
+pub(crate) const DEFAULT_OUTAGE_LIMIT: Duration = Duration::from_secs(600);
 /// The pause before the first retry; each further one doubles it, up to the longest pause.
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
 
@@ -151,6 +153,8 @@ pub(crate) enum Next {
 pub(crate) struct Retries {
     attempts: AtomicU32,
     max_backoff_ms: AtomicU64,
+    /// 0: waits go on through any outage.
+    outage_limit_ms: AtomicU64,
     made: AtomicU64,
 }
 
@@ -159,6 +163,7 @@ impl Default for Retries {
         Retries {
             attempts: AtomicU32::new(DEFAULT_ATTEMPTS),
             max_backoff_ms: AtomicU64::new(DEFAULT_MAX_BACKOFF.as_millis() as u64),
+            outage_limit_ms: AtomicU64::new(DEFAULT_OUTAGE_LIMIT.as_millis() as u64),
             made: AtomicU64::new(0),
         }
     }
@@ -169,6 +174,23 @@ impl Retries {
     pub(crate) fn set(&self, max_attempts: u32, max_backoff: Duration) {
         self.attempts.store(max_attempts.max(1), Ordering::Relaxed);
         self.max_backoff_ms.store(u64::try_from(max_backoff.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// How long a wait goes on while the server cannot be asked about its operations (`None`:
+    /// through any outage, until the wait's own deadline or abort).
+    pub(crate) fn set_outage_limit(&self, limit: Option<Duration>) {
+        let ms = limit.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1));
+        self.outage_limit_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn outage_limit(&self) -> Option<Duration> {
+        let ms = self.outage_limit_ms.load(Ordering::Relaxed);
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+
+    /// The longest pause between two attempts.
+    pub(crate) fn max_backoff(&self) -> Duration {
+        Duration::from_millis(self.max_backoff_ms.load(Ordering::Relaxed))
     }
 
     /// Attempts of a request, the first included.

@@ -223,6 +223,18 @@ int main(int argc, char **argv) {
     CHECK(!client.server_version().empty());
     CHECK(client.operations().front() == '[');
 
+    // Settings added with the retries and the message vocabulary.
+    client.set_retry(2, std::chrono::milliseconds(20));
+    client.set_outage_limit(std::chrono::seconds(30));
+    client.set_message_language(WF_LANGUAGE_C);
+    CHECK(client.retry_count() == 0);
+    try {
+      client.set_retry(0, std::chrono::milliseconds(20));
+      CHECK(false);
+    } catch (const wf::Error &e) {
+      CHECK(e.status() == WF_INVALID_ARGUMENT);
+    }
+
     // Errors carry status, HTTP status and message.
     try {
       client.get_result("no-such-op");
