@@ -26,6 +26,8 @@ fn many_waits_share_one_poll() {
     let waiters: Vec<_> = ops
         .iter()
         .map(|op| {
+            // Waits join one after another, as they do on a slow machine or under an emulator.
+            std::thread::sleep(Duration::from_millis(5));
             let (c, op) = (c.clone(), op.clone());
             std::thread::spawn(move || {
                 let mut last = 0;

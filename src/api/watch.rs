@@ -26,7 +26,10 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// refuses the operation list.
 const PROGRESS_CALLS_PER_SECOND: u32 = 50;
 /// The shortest time between two looks, when waits join one after another.
-const MIN_GAP: Duration = Duration::from_millis(10);
+/// One interval (the first): however often waits join, the server sees at most one look per
+/// interval, and a newcomer is looked at within one interval (issue 31's bound: one
+/// getOperations per interval; 10 ms apart let 120 waits joining slowly make 32 looks in 1.7 s).
+const MIN_GAP: Duration = FIRST_POLL;
 /// Server errors in a row (a 5xx other than 502/503/504: perhaps the job's own failure) after
 /// which the operations concerned fail with the last one.
 const FAILURES_TO_GIVE_UP: u32 = 3;
@@ -108,7 +111,7 @@ impl Watcher {
                 continue;
             }
             // A newcomer is looked at at once (its operation may have ended already), and the
-            // back-off starts again; looks stay MIN_GAP apart however often waits join.
+            // back-off starts again; looks stay MIN_GAP (one interval) apart however often waits join.
             let ids: HashSet<String> = ops.iter().map(|(id, _)| id.clone()).collect();
             if !ids.is_subset(&known) {
                 interval = FIRST_POLL;
