@@ -29,7 +29,7 @@ stage_linux() {
 }
 
 stage_windows() {
-  local name=$1 rel root=$out/stage/$1 libs
+  local name=$1 rel root=$out/stage/$1
   rel=$(release_dir "$name")
   mkdir -p "$root/bin" "$root/lib/pkgconfig" "$root/lib/cmake/olconnect_wf" "$root/include"
   for f in olconnect_wf.dll olcwf.exe olconnect-sim.exe; do
@@ -43,41 +43,9 @@ stage_windows() {
       awk '/\[Ordinal\/Name Pointer\] Table/ { on = 1; next } on && /^\t\[/ { print "    " $3 } on && !/^\t\[/ { on = 0 }'
   } >"$root/lib/olconnect_wf.def"
   cp include/olconnect_wf.h include/olconnect_wf.hpp "$root/include/"
-  libs=$(native_static_libs "$name")
-  cat >"$root/lib/pkgconfig/olconnect_wf.pc" <<PC
-prefix=\${pcfiledir}/../..
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-static_libs=$libs
-
-Name: olconnect_wf
-Description: Client for the OL Connect All-In-One REST service (C ABI)
-Version: $VERSION
-Libs: -L\${libdir} -lolconnect_wf
-Libs.private: \${static_libs}
-Cflags: -I\${includedir}
-PC
-  cat >"$root/lib/cmake/olconnect_wf/olconnect_wfConfig.cmake" <<CM
-# find_package(olconnect_wf) gives olconnect_wf::olconnect_wf (the DLL and its import library)
-# and olconnect_wf::olconnect_wf_static (MinGW), as on Linux.
-get_filename_component(_olconnect_wf_prefix "\${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-if(NOT TARGET olconnect_wf::olconnect_wf)
-  add_library(olconnect_wf::olconnect_wf SHARED IMPORTED)
-  set_target_properties(olconnect_wf::olconnect_wf PROPERTIES
-    IMPORTED_LOCATION "\${_olconnect_wf_prefix}/bin/olconnect_wf.dll"
-    IMPORTED_IMPLIB "\${_olconnect_wf_prefix}/lib/libolconnect_wf.dll.a"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_olconnect_wf_prefix}/include")
-endif()
-if(NOT TARGET olconnect_wf::olconnect_wf_static)
-  add_library(olconnect_wf::olconnect_wf_static STATIC IMPORTED)
-  set_target_properties(olconnect_wf::olconnect_wf_static PROPERTIES
-    IMPORTED_LOCATION "\${_olconnect_wf_prefix}/lib/libolconnect_wf.a"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_olconnect_wf_prefix}/include"
-    INTERFACE_LINK_LIBRARIES "$(for l in $libs; do printf '%s;' "${l#-l}"; done | sed 's/;$//')")
-endif()
-set(olconnect_wf_VERSION "$VERSION")
-unset(_olconnect_wf_prefix)
-CM
+  scripts/package-files.sh "$root/lib/cmake/olconnect_wf" "$VERSION" "$(native_static_libs "$name")" \
+    bin/olconnect_wf.dll lib/libolconnect_wf.dll.a
+  mv "$root/lib/cmake/olconnect_wf/olconnect_wf.pc" "$root/lib/pkgconfig/"
   cp "$root/bin/olconnect_wf.dll" "$out/native/$name-olconnect_wf.dll"
 }
 

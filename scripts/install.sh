@@ -131,56 +131,8 @@ for page in "$work"/man/*.1; do
   put "$page" "share/man/man1/$(basename "$page")" 644
 done
 
-cat >"$work/olconnect_wf.pc" <<EOF
-prefix=\${pcfiledir}/../..
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-# What a program linked with libolconnect_wf.a needs besides it (rustc's native-static-libs).
-static_libs=$native_libs
-
-Name: olconnect_wf
-Description: Client for the OL Connect All-In-One REST service (C ABI)
-Version: $version
-Libs: -L\${libdir} -lolconnect_wf
-Libs.private: \${static_libs}
-Cflags: -I\${includedir}
-EOF
+scripts/package-files.sh "$work" "$version" "$native_libs" "lib/$so" "libolconnect_wf.so.$major"
 put "$work/olconnect_wf.pc" lib/pkgconfig/olconnect_wf.pc 644
-
-cmake_libs=$(for l in $native_libs; do printf '%s;' "${l#-l}"; done)
-cat >"$work/olconnect_wfConfig.cmake" <<EOF
-# find_package(olconnect_wf) gives olconnect_wf::olconnect_wf (the shared library) and
-# olconnect_wf::olconnect_wf_static (the static one, with the system libraries it needs).
-get_filename_component(_olconnect_wf_prefix "\${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-if(NOT TARGET olconnect_wf::olconnect_wf)
-  add_library(olconnect_wf::olconnect_wf SHARED IMPORTED)
-  set_target_properties(olconnect_wf::olconnect_wf PROPERTIES
-    IMPORTED_LOCATION "\${_olconnect_wf_prefix}/lib/$so"
-    IMPORTED_SONAME "libolconnect_wf.so.$major"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_olconnect_wf_prefix}/include")
-endif()
-if(NOT TARGET olconnect_wf::olconnect_wf_static)
-  add_library(olconnect_wf::olconnect_wf_static STATIC IMPORTED)
-  set_target_properties(olconnect_wf::olconnect_wf_static PROPERTIES
-    IMPORTED_LOCATION "\${_olconnect_wf_prefix}/lib/libolconnect_wf.a"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_olconnect_wf_prefix}/include"
-    INTERFACE_LINK_LIBRARIES "${cmake_libs%;}")
-endif()
-set(olconnect_wf_VERSION "$version")
-unset(_olconnect_wf_prefix)
-EOF
-cat >"$work/olconnect_wfConfigVersion.cmake" <<EOF
-# Compatible within the same major version (the SONAME's), not older than asked for.
-set(PACKAGE_VERSION "$version")
-if(PACKAGE_FIND_VERSION_MAJOR STREQUAL "$major" AND NOT PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION)
-  set(PACKAGE_VERSION_COMPATIBLE TRUE)
-  if(PACKAGE_FIND_VERSION STREQUAL PACKAGE_VERSION)
-    set(PACKAGE_VERSION_EXACT TRUE)
-  endif()
-else()
-  set(PACKAGE_VERSION_COMPATIBLE FALSE)
-endif()
-EOF
 put "$work/olconnect_wfConfig.cmake" lib/cmake/olconnect_wf/olconnect_wfConfig.cmake 644
 put "$work/olconnect_wfConfigVersion.cmake" lib/cmake/olconnect_wf/olconnect_wfConfigVersion.cmake 644
 

@@ -28,7 +28,7 @@ flags=(-Z build-std=std,panic_unwind --target "$triple" -p olconnect-wf)
 start=$(date +%s)
 # The page tests measure residency, which the sanitizer's allocator changes: not races.
 timeout 900 /usr/bin/cargo test "${flags[@]}" --no-fail-fast --lib --test reentry --test in_flight --test watch \
-  --test auth --test stress -- --skip wire::pages
+  --test auth --test retry --test stress -- --skip wire::pages
 timeout 600 /usr/bin/cargo build "${flags[@]}" --lib
 lib=target/tsan/$triple/debug/libolconnect_wf.a
 mkdir -p build
