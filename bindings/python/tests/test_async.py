@@ -140,3 +140,11 @@ def test_async_client_offers_every_public_method_of_client():
     only_sync = {"abort_on"}  # a thread's block of calls: a task is cancelled instead
     missing = sorted(n for n in sync - only_sync if not hasattr(wf.AsyncClient, n))
     assert missing == []
+
+
+def test_async_connect_takes_every_option_of_client():
+    import inspect
+
+    sync = set(inspect.signature(wf.Client.__init__).parameters) - {"self"}
+    both = set(inspect.signature(wf.AsyncClient.connect).parameters) - {"cls"}
+    assert sorted(sync - both) == []

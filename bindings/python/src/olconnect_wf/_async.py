@@ -47,6 +47,8 @@ class AsyncClient:
         durable_files: bool = True,
         kept_body_limit: Optional[int] = None,
         max_concurrent: Optional[int] = None,
+        retry_attempts: Optional[int] = None,
+        retry_max_backoff: Optional[float] = None,
     ) -> "AsyncClient":
         """Creates the client (logging in when credentials are given) without blocking the loop;
         the arguments are those of :class:`Client`."""
@@ -54,6 +56,7 @@ class AsyncClient:
             Client, base_url, username=username, password=password, token=token, basic=basic, timeout=timeout,
             connect_timeout=connect_timeout, ca_file=ca_file, insecure=insecure, proxy=proxy,
             durable_files=durable_files, kept_body_limit=kept_body_limit, max_concurrent=max_concurrent,
+            retry_attempts=retry_attempts, retry_max_backoff=retry_max_backoff,
         )
         return cls(await asyncio.get_running_loop().run_in_executor(None, make))
 
@@ -121,6 +124,15 @@ class AsyncClient:
     def set_max_concurrent(self, limit: int) -> None:
         """See :meth:`Client.set_max_concurrent`."""
         self._client.set_max_concurrent(limit)
+
+    def set_retry(self, attempts: int, max_backoff: float = 2.0) -> None:
+        """See :meth:`Client.set_retry`."""
+        self._client.set_retry(attempts, max_backoff)
+
+    @property
+    def retry_count(self) -> int:
+        """See :attr:`Client.retry_count`."""
+        return self._client.retry_count
 
     # -- local data -----------------------------------------------------------------------------
 
