@@ -124,8 +124,9 @@ impl Journal {
         let mut jobs = Vec::new();
         for path in paths {
             let Ok(file) = File::open(&path) else { continue }; // removed meanwhile
+                                                                // Read before trying the lock (another olcwf's lock keeps a reader out on Windows).
+            let entry = read_entry(&file);
             let busy = lock(&file, false).is_err();
-            let entry = read_entry(&path);
             jobs.push(Listed { path, entry, busy });
         }
         jobs.sort_by_key(|j| j.entry.as_ref().map_or(0, |e| e.submitted));
@@ -142,7 +143,7 @@ impl Journal {
         if !crate::sys::same_file(&now, &held) {
             return None;
         }
-        let entry = read_entry(path)?;
+        let entry = read_entry(&file)?;
         Some(Held { path: path.to_path_buf(), file, entry })
     }
 }
@@ -158,8 +159,13 @@ impl Held {
     }
 }
 
-fn read_entry(path: &Path) -> Option<Entry> {
-    let text = std::fs::read_to_string(path).ok()?;
+/// The entry in `file`, read through that handle: on Windows a locked file can be read only
+/// through the handle that holds the lock.
+fn read_entry(mut file: &File) -> Option<Entry> {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    file.seek(std::io::SeekFrom::Start(0)).ok()?;
+    file.read_to_string(&mut text).ok()?;
     Entry::from_json(&serde_json::from_str(&text).ok()?)
 }
 

@@ -143,7 +143,12 @@ fn collect_one(s: &Session, held: Held, output: Option<&Output>, timeout: f64) -
             finish(s, held);
             Ok(())
         }
-        Err(Failure::Call(e)) if matches!(e.status, Status::NotFound | Status::ServerError | Status::BadRequest) => {
+        // The job's own end (not found, refused, a server error of the job), not a gateway that
+        // could not answer now (502/503/504: the result may still be collected later).
+        Err(Failure::Call(e))
+            if matches!(e.status, Status::NotFound | Status::ServerError | Status::BadRequest)
+                && !crate::transient_http(e.http_status) =>
+        {
             finish(s, held);
             let mut e = e;
             e.message = format!("{} (no result to collect: {op} is off the journal)", e.message);

@@ -136,6 +136,7 @@ fn work(
             Failure::Call(e) => {
                 matches!(e.status, Status::ConnectFailed | Status::TlsError)
                     || (e.status == Status::Timeout && !deadline_passed)
+                    || (e.status == Status::ServerError && crate::transient_http(e.http_status))
             }
             _ => false,
         };

@@ -95,8 +95,8 @@ pub fn app_data_dir() -> Option<std::path::PathBuf> {
 }
 
 /// Whether this process may create files in `folder` (its effective ids; a read-only file system
-/// counts as not writable). On Windows: the folder's read-only attribute (ACLs are the system's
-/// to enforce at the write itself).
+/// counts as not writable). On Windows, where a folder's read-only attribute means nothing of the
+/// kind (Documents and Desktop carry it) and ACLs decide, by creating and removing a file there.
 #[cfg(unix)]
 pub fn writable(folder: &Path) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
@@ -112,11 +112,9 @@ pub fn writable(folder: &Path) -> io::Result<()> {
 
 #[cfg(windows)]
 pub fn writable(folder: &Path) -> io::Result<()> {
-    if std::fs::metadata(folder)?.permissions().readonly() {
-        Err(io::Error::new(io::ErrorKind::PermissionDenied, "the folder is read-only"))
-    } else {
-        Ok(())
-    }
+    let probe = folder.join(format!(".olcwf-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new().write(true).create_new(true).open(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 /// Whether two metadata are of the same file. On Windows (whose file ids std does not give yet)

@@ -522,3 +522,41 @@ fn retry_flags_set_how_often_a_safe_request_is_sent_again() {
     assert_code(&o, 0);
     assert_eq!(count(&sim, "/version") - before, 3, "two retries, then the answer");
 }
+
+#[test]
+fn an_outage_of_503s_leaves_the_job_for_resume_and_a_503_on_resume_keeps_it() {
+    let sim = sim();
+    let home = temp_dir("gave-up-503");
+    let out = home.join("result.afp");
+    let cfg = config(&home, r#""sim_duration_ms":1500,"sim_output_size":1000"#);
+    let child = olcwf(&sim, &home)
+        .args(["--retry-max-time", "1", "run"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    await_request(&sim, "/workflow/print/submit");
+    // A load balancer answering 503 while Connect restarts: the job's result is still to be had.
+    let busy = || FaultRule::always(Fault::Unavailable);
+    sim.add_fault(busy().on_path("getOperations"));
+    sim.add_fault(busy().on_path("getProgress"));
+    let o = child.wait_with_output().unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(count(&sim, "/cancel/"), 0, "not cancelled: {}", stderr(&o));
+    assert_eq!(journal(&home).len(), 1, "kept for resume: {}", stderr(&o));
+    assert!(stderr(&o).contains("olcwf resume"), "{}", stderr(&o));
+    // The server is back, but the result answers 503 once: resume keeps the job.
+    sim.clear_faults();
+    sim.add_fault(FaultRule::times(Fault::Unavailable, 1).on_path("/getResult/"));
+    std::thread::sleep(Duration::from_millis(1600));
+    let o = run(olcwf(&sim, &home).arg("resume"));
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(journal(&home).len(), 1, "a 503 is no reason to forget the job: {}", stderr(&o));
+    let o = run(olcwf(&sim, &home).arg("resume"));
+    assert_code(&o, 0);
+    assert!(std::fs::read(&out).unwrap() == generated_bytes(0, 1000));
+    assert!(journal(&home).is_empty());
+}

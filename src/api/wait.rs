@@ -12,7 +12,7 @@ use crate::session::client::Client;
 use crate::session::url::{encode_segment, Segment};
 use crate::session::waits::{Outcome, Registration, Trouble};
 use crate::wire::interrupt::{self, CallControls, Interrupt, TICK};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The watcher's first look at an operation, and the longest interval between two looks.
 pub(crate) const FIRST_POLL: Duration = Duration::from_millis(100);
@@ -63,10 +63,12 @@ fn stopped(i: Interrupt, unfinished: &str, trouble: Option<(&str, Trouble)>) -> 
 /// The error of a wait that gives up because the server could not be asked about one of its
 /// operations for longer than the client's outage limit: the last failure (its status and HTTP
 /// status), the operation, and how to resume.
-fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration]) -> Option<Error> {
+/// Counted from when this wait began at the earliest: a wait that joins an outage (or takes up an
+/// entry kept from an earlier wait) gets a whole limit of its own.
+fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration], began: Instant) -> Option<Error> {
     let limit = c.outage_limit()?;
     let (op_id, t) = troubled(op_ids, registrations)?;
-    let failing = t.since.elapsed();
+    let failing = t.since.max(began).elapsed();
     (failing >= limit).then(|| {
         Error::new(
             t.last.status,
@@ -148,6 +150,7 @@ impl Client {
     /// `cancel` of the operation on this client stops the wait with `Aborted` at once.
     pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
         let registrations = register(self, &[op_id])?;
+        let began = Instant::now();
         let r = &registrations[0];
         let outcome = self.call_with(&self.wait_controls(timeout), || {
             let what = format!("operation '{op_id}'");
@@ -180,7 +183,7 @@ impl Client {
                     }
                     Some(Err(e)) => return Err(e),
                     None => {
-                        if let Some(e) = outage(self, &[op_id], &registrations) {
+                        if let Some(e) = outage(self, &[op_id], &registrations, began) {
                             return Err(e);
                         }
                         pause(self, seen).map_err(|i| {
@@ -204,6 +207,7 @@ impl Client {
             return Err(Error::invalid("wait for any of no operation: give at least one operation id"));
         }
         let registrations = register(self, op_ids)?;
+        let began = Instant::now();
         let outcome = self.call_with(&self.wait_controls(timeout), || loop {
             let seen = self.shared.waits.generation();
             for (i, (id, r)) in op_ids.iter().zip(&registrations).enumerate() {
@@ -211,7 +215,7 @@ impl Client {
                     return Ok((i, ended));
                 }
             }
-            if let Some(e) = outage(self, op_ids, &registrations) {
+            if let Some(e) = outage(self, op_ids, &registrations, began) {
                 return Err(e);
             }
             let what = format!("none of the {} operations waited on finished", op_ids.len());
@@ -225,6 +229,7 @@ impl Client {
     /// failure of the first (in the order given) that did not.
     pub fn wait_all(&self, op_ids: &[&str], timeout: Option<Duration>) -> Result<()> {
         let registrations = register(self, op_ids)?;
+        let began = Instant::now();
         let outcome = self.call_with(&self.wait_controls(timeout), || loop {
             let seen = self.shared.waits.generation();
             let looks: Vec<_> = op_ids.iter().zip(&registrations).map(|(id, r)| look(id, r).0).collect();
@@ -232,7 +237,7 @@ impl Client {
             if pending == 0 {
                 return looks.into_iter().flatten().find(|l| l.is_err()).unwrap_or(Ok(()));
             }
-            if let Some(e) = outage(self, op_ids, &registrations) {
+            if let Some(e) = outage(self, op_ids, &registrations, began) {
                 return Err(e);
             }
             let what = format!("{pending} of the {} operations waited on did not finish", op_ids.len());

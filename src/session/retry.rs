@@ -289,6 +289,10 @@ fn parse_http_date(value: &str) -> Option<u64> {
     if year < 1970 {
         return Some(0);
     }
+    // A date no server means (and whose seconds would overflow): not a Retry-After to honour.
+    if year > 9999 {
+        return None;
+    }
     // Days from 1970-01-01 to the civil date (proleptic Gregorian).
     let (y, mo) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
     let era = y / 400;
@@ -302,6 +306,13 @@ fn parse_http_date(value: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retry_after_date_in_a_far_year_is_refused_not_overflowed() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 18446744073709551615 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 10000 08:49:37 GMT"), None);
+        assert!(parse_http_date("Sun, 06 Nov 9999 08:49:37 GMT").is_some());
+    }
 
     #[test]
     fn the_table_repeats_reads_only_unsent_results_and_never_submits() {

@@ -401,7 +401,7 @@ static void test_const_handles(void) {
   wf_data *data = NULL;
   wf_result *r = NULL;
   char op[WF_OPERATION_ID_CAPACITY], running[WF_OPERATION_ID_CAPACITY], text[4096];
-  char id[WF_FILE_ID_CAPACITY], dir[] = "/tmp/wf-const-XXXXXX", path[64];
+  char id[WF_FILE_ID_CAPACITY], dir[512], path[600];
   const char *ids[2];
   static const uint8_t csv[] = "id;name\n1;one\n";
   const wf_resource_kind kind = WF_RESOURCE_DATA_FILE;
@@ -412,7 +412,8 @@ static void test_const_handles(void) {
   int32_t percent = -1;
   bool done = false, flag = false;
   g_test = "const_handles";
-  CHECK(mkdtemp(dir) != NULL);
+  temp_path(dir, sizeof dir, "wf-const");
+  CHECK(make_dir(dir) == 0);
   snprintf(path, sizeof path, "%s/out.pdf", dir);
 
   CHECK_STATUS(wf_submit(c, config(PDF_PRESET, "\"sim_output_size\":64"), op, &len), WF_OK);
@@ -467,7 +468,7 @@ static void test_const_handles(void) {
   CHECK(!wf_abort_is_triggered(stop));
   wf_client_free(view);
   wf_abort_free(abort_owned);
-  rmdir(dir);
+  remove_dir(dir);
   wf_client_free(owned);
 }
 

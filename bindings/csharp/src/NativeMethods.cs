@@ -116,6 +116,9 @@ namespace OLConnect.Workflow
         internal static extern int wf_client_set_message_language(ClientHandle client, int language);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int wf_client_set_outage_limit(ClientHandle client, uint limitMs);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int wf_abort_new(out AbortHandle abort);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -267,7 +267,16 @@ namespace OLConnect.Workflow
         public void SetRetry(int maxAttempts, TimeSpan maxBackoff)
         {
             if (maxAttempts < 1) throw new ArgumentOutOfRangeException("maxAttempts", "counts the first attempt: give at least 1");
-            Native.Check(NativeMethods.wf_client_set_retry(Handle, (uint)maxAttempts, Millis(maxBackoff)));
+            Native.Check(NativeMethods.wf_client_set_retry(Handle, (uint)maxAttempts, Millis(maxBackoff, "maxBackoff")));
+        }
+
+        /// <summary>How long a wait goes on while the server cannot be asked about its operations
+        /// (no connection, timeouts, HTTP 502/503/504 for every look) before it gives up with the
+        /// last failure, naming the operation and how to resume; null: through any outage, until
+        /// the wait's own timeout or cancellation. Default: 10 minutes.</summary>
+        public void SetOutageLimit(TimeSpan? limit)
+        {
+            Native.Check(NativeMethods.wf_client_set_outage_limit(Handle, limit == null ? 0u : Math.Max(1u, Millis(limit, "limit"))));
         }
 
         /// <summary>How many times this client has sent a request again since it was created.</summary>

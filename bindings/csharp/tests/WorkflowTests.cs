@@ -102,14 +102,16 @@ static partial class Tests
             c.SetRetry(3, TimeSpan.FromMilliseconds(20));
             Control("DELETE", "/sim/requests");
             Fault("{\"kind\":\"unavailable\",\"path\":\"/version\",\"times\":2}");
-            c.ServerVersion();
+            c.GetServerVersion();
             Assert(Count("authentication/version") == 3 && c.RetryCount == 2, "two retries, three requests");
             c.SetRetry(1, TimeSpan.Zero);
             Control("DELETE", "/sim/requests");
             Fault("{\"kind\":\"unavailable\",\"path\":\"/version\"}");
-            Assert(Throws<ServerErrorException>(() => c.ServerVersion()).HttpStatus == 503, "one attempt");
+            Assert(Throws<ServerErrorException>(() => c.GetServerVersion()).HttpStatus == 503, "one attempt");
             Assert(Count("authentication/version") == 1 && c.RetryCount == 2, "no retry");
             Throws<ArgumentOutOfRangeException>(() => c.SetRetry(0, TimeSpan.Zero));
+            c.SetOutageLimit(TimeSpan.FromSeconds(30));
+            c.SetOutageLimit(null);
         }
     }
 

@@ -322,6 +322,22 @@ def test_retry_setting_and_count(sim):
             c.set_retry(2, -1)
 
 
+def test_a_wait_gives_up_after_the_outage_limit(sim):
+    with wf.Client(sim.url, username="ol-admin", password="secret", retry_max_backoff=0.02) as c:
+        op = c.submit(config(sim_duration_ms=60000))
+        c.set_outage_limit(0.8)
+        sim.fault(kind="unavailable", path="/getOperations", times="always")
+        sim.fault(kind="unavailable", path="/getProgress/", times="always")
+        started = time.monotonic()
+        with pytest.raises(wf.ServerError, match="outage") as e:
+            c.wait(op)
+        assert e.value.http_status == 503 and op in str(e.value)
+        assert 0.7 < time.monotonic() - started < 3.0
+        c.set_outage_limit(None)
+        with pytest.raises(ValueError):
+            c.set_outage_limit(0)
+
+
 def test_kept_body_limit_and_out_of_memory_mapping(sim):
     with wf.Client(sim.url, username="ol-admin", password="secret", kept_body_limit=0) as c:
         assert c.get_result_text(c.submit(config("Invoice-Split.OL-outputpreset"))).count(",") == 2

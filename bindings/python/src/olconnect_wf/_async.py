@@ -125,6 +125,10 @@ class AsyncClient:
         """See :meth:`Client.set_max_concurrent`."""
         self._client.set_max_concurrent(limit)
 
+    def set_outage_limit(self, seconds: Optional[float]) -> None:
+        """See :meth:`Client.set_outage_limit`."""
+        self._client.set_outage_limit(seconds)
+
     def set_retry(self, attempts: int, max_backoff: float = 2.0) -> None:
         """See :meth:`Client.set_retry`."""
         self._client.set_retry(attempts, max_backoff)

@@ -443,6 +443,16 @@ class Client:
             raise ValueError("max_concurrent must be 0 or more")
         self._set(lib.wf_client_set_max_concurrent, int(limit))
 
+    def set_outage_limit(self, seconds: Optional[float]) -> None:
+        """How long a wait goes on while the server cannot be asked about its operations (no
+        connection, timeouts, HTTP 502/503/504 for every look) before it raises the last
+        failure, naming the operation and how to resume; ``None``: through any outage, until the
+        wait's own timeout. Default 600 s."""
+        if seconds is not None and not 0 < seconds <= 4294967.295:
+            raise ValueError("the outage limit must be from 0.001 to 4294967 seconds, or None")
+        ms = 0 if seconds is None else max(1, int(round(seconds * 1000)))
+        self._set(lib.wf_client_set_outage_limit, ms)
+
     def set_retry(self, attempts: int, max_backoff: float = 2.0) -> None:
         """Sends a request that is safe to repeat (progress, the operation list, the version,
         ``exists``, File Store downloads, a login) at most ``attempts`` times in all (1: never

@@ -138,6 +138,7 @@ _SIGNATURES = {
     "wf_client_set_max_concurrent": ([client_p, c_uint32], c_int32),
     "wf_client_set_message_language": ([client_p, c_int32], c_int32),
     "wf_client_set_retry": ([client_p, c_uint32, c_uint32], c_int32),
+    "wf_client_set_outage_limit": ([client_p, c_uint32], c_int32),
     "wf_client_retry_count": ([client_p, POINTER(c_uint64)], c_int32),
     "wf_data_from_file": ([c_char_p, POINTER(data_p)], c_int32),
     "wf_data_from_buffer": ([c_void_p, c_size_t, POINTER(data_p)], c_int32),
