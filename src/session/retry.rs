@@ -5,7 +5,7 @@
 //! path (`request`) asks [`Retries::next`] after each failed attempt and sleeps in the call's
 //! frame, so the call's deadline and abort switch bound the pauses.
 
-use crate::wire::interrupt;
+use crate::wire::{interrupt, transport};
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::io;
@@ -97,9 +97,13 @@ impl Failure {
             E::ConnectionFailed | E::Timeout(ureq::Timeout::Connect) => Some(Failure::NotConnected),
             // A call stopped by its controls is not a failure to retry.
             E::Io(io) if interrupt::Interrupt::from_io(io).is_some() => None,
+            // Made by our connector, which marks its errors: nothing was sent.
+            E::Io(io) if transport::is_connect_failure(io) => Some(Failure::NotConnected),
             E::Io(io) => match io.kind() {
+                // The same kinds on a connection in use (or from a proxy's own connector): the
+                // request may have been read, as when the connection was reset.
                 K::ConnectionRefused | K::HostUnreachable | K::NetworkUnreachable | K::AddrNotAvailable => {
-                    Some(Failure::NotConnected)
+                    Some(Failure::Lost)
                 }
                 K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::NotConnected => {
                     Some(Failure::Lost)
@@ -306,6 +310,18 @@ fn parse_http_date(value: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_or_unreachable_is_nothing_sent_only_when_the_connector_says_so() {
+        let refused = || io::Error::from(io::ErrorKind::ConnectionRefused);
+        let made = ureq::Error::Io(transport::connect_failure(refused()));
+        assert_eq!(Failure::of_transport(&made), Some(Failure::NotConnected));
+        assert_eq!(made.to_string(), ureq::Error::Io(refused()).to_string(), "the OS's words, unchanged");
+        // On a connection in use: a getResult is not sent again.
+        assert_eq!(Failure::of_transport(&ureq::Error::Io(refused())), Some(Failure::Lost));
+        let unreachable = io::Error::from(io::ErrorKind::HostUnreachable);
+        assert_eq!(Failure::of_transport(&ureq::Error::Io(unreachable)), Some(Failure::Lost));
+    }
 
     #[test]
     fn a_retry_after_date_in_a_far_year_is_refused_not_overflowed() {

@@ -109,11 +109,39 @@ impl<In: Transport> Connector<In> for StoppableTcpConnector {
                 }
                 // Stopping the call, or running out of time, ends the attempts.
                 Err(e @ (Error::Timeout(_) | Error::Io(_))) if is_final(&e) => return Err(e),
+                Err(Error::Io(io)) => last = Some(Error::Io(connect_failure(io))),
                 Err(e) => last = Some(e),
             }
         }
         Err(last.unwrap_or(Error::ConnectionFailed))
     }
+}
+
+/// An error of making a connection: nothing was sent on it. Marked so that the same kinds of
+/// error (refused, unreachable) on a connection in use are not taken for it: a request that was
+/// sent may have been read (src/session/retry.rs). Its text is the OS's, unchanged.
+#[derive(Debug)]
+struct ConnectFailure(io::Error);
+
+impl std::fmt::Display for ConnectFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConnectFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+pub(crate) fn connect_failure(e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), ConnectFailure(e))
+}
+
+/// Whether `e` came from making a connection (nothing was sent).
+pub(crate) fn is_connect_failure(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<ConnectFailure>())
 }
 
 fn is_final(e: &Error) -> bool {
