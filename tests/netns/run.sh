@@ -4,7 +4,8 @@
 # (rate and queueing delay) and cut with an nftables drop rule (a partition). Checks: correct
 # bytes through a slow link; a partition in the middle of a download ends with the timeout
 # status within the read timeout, leaving no file; the next download after the partition heals
-# is whole and correct; a connect into the partition ends within the connect timeout.
+# is whole and correct; a connect into the partition ends within the connect timeout (times the
+# attempts, when retries are on).
 # Loss, jitter and reordering need tc netem, which this kernel lacks: see docs/RELIABILITY.md.
 # Needs root; skips with a message where namespaces cannot be made.
 set -euo pipefail
@@ -101,14 +102,23 @@ check "partition: timeout exit code 6" test "$status" -eq 6
 check "partition: ends within the read timeout (2 s + 3 s + 2 s slack)" test "$took" -lt 7000
 check "partition: no file left" test -z "$(ls -A "$work/cut")"
 
-# 3. A connect into the partition ends within the connect timeout (2 s).
+# 3. A connect into the partition ends within the connect timeout (2 s) when retries are off;
+#    with the default retries (4 attempts, pauses from 0.25 s doubling: a connect that could not
+#    be made is retried), within 4 connect timeouts and the pauses (8 s + 1.75 s).
+start=$(now_ms)
+status=0
+"$cli" -q --retry 0 --connect-timeout 2 version >/dev/null 2>&1 || status=$?
+took=$(elapsed_since "$start")
+echo "connect into the partition, no retry: exit $status after $took ms"
+check "connect: exit code 6" test "$status" -eq 6
+check "connect: within 2 s + 2 s slack" test "$took" -lt 4000
 start=$(now_ms)
 status=0
 "$cli" -q --connect-timeout 2 version >/dev/null 2>&1 || status=$?
 took=$(elapsed_since "$start")
-echo "connect into the partition: exit $status after $took ms"
-check "connect: exit code 6" test "$status" -eq 6
-check "connect: within 2 s + 2 s slack" test "$took" -lt 4000
+echo "connect into the partition, default retries: exit $status after $took ms"
+check "connect, retried: exit code 6" test "$status" -eq 6
+check "connect, retried: 4 attempts, within 8 s + 1.75 s + 2 s slack" test "$took" -ge 8000 -a "$took" -lt 11750
 
 # 4. The partition heals: the next download is whole and identical to the first.
 nft delete table inet "$table"
