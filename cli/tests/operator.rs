@@ -95,6 +95,11 @@ impl Drop for Running {
     }
 }
 
+/// `c` started with its output discarded, killed when the test ends (even when it fails).
+fn in_background(c: &mut Command) -> Running {
+    Running(c.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+}
+
 fn kill(child: &mut Running) {
     child.0.kill().unwrap(); // SIGKILL: no clean-up of any kind
     child.0.wait().unwrap();
@@ -185,18 +190,14 @@ fn a_killed_run_is_in_the_journal_and_resume_collects_the_right_bytes() {
     let data = home.join("mine.csv");
     std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
     let out = home.join("result.afp");
-    let mut child = Running(
+    let mut child = in_background(
         olcwf(&sim, &home)
             .arg("run")
             .arg(config(&home, r#""sim_duration_ms":4000,"sim_output_size":300000"#))
             .arg("-o")
             .arg(&out)
             .arg("--data")
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .arg(&data),
     );
     await_request(&sim, "/getOperations");
     // While the run is alive its job is busy, and `resume` leaves it alone.
@@ -241,16 +242,12 @@ fn resume_collects_a_job_the_server_no_longer_reports_progress_for() {
     .unwrap();
     let home = temp_dir("gone");
     let out = home.join("result.afp");
-    let mut child = Running(
+    let mut child = in_background(
         olcwf(&sim, &home)
             .arg("run")
             .arg(config(&home, r#""sim_duration_ms":1000,"sim_output_size":4321"#))
             .arg("-o")
-            .arg(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .arg(&out),
     );
     await_request(&sim, "/getOperations");
     kill(&mut child);
@@ -267,16 +264,12 @@ fn resume_cancel_stops_the_job_and_deletes_its_upload() {
     let home = temp_dir("resume-cancel");
     let data = home.join("mine.csv");
     std::fs::write(&data, "id,name\n1,Ann\n").unwrap();
-    let mut child = Running(
+    let mut child = in_background(
         olcwf(&sim, &home)
             .arg("run")
             .arg(config(&home, r#""sim_duration_ms":60000"#))
             .args(["-o", "-", "--data"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .arg(&data),
     );
     await_request(&sim, "/getOperations");
     kill(&mut child);
@@ -350,16 +343,12 @@ fn two_olcwf_resume_at_once_collect_each_job_once() {
     let mut outs = Vec::new();
     for i in 0..3 {
         let out = home.join(format!("r{i}.afp"));
-        let mut child = Running(
+        let mut child = in_background(
             olcwf(&sim, &home)
                 .arg("run")
                 .arg(config(&home, &format!(r#""sim_duration_ms":1500,"sim_output_size":{}"#, 1000 + i)))
                 .arg("-o")
-                .arg(&out)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
+                .arg(&out),
         );
         let before = count(&sim, "/workflow/print/submit");
         let start = Instant::now();
