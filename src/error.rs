@@ -48,6 +48,14 @@ impl Error {
         self
     }
 
+    /// Whether the failure only says the server could not answer now (no connection, a
+    /// timeout, HTTP 502/503/504), as opposed to an answer about the request or the job: what
+    /// waits go on through (docs/architecture.md, "Waiting").
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, Status::ConnectFailed | Status::Timeout)
+            || (self.status == Status::ServerError && matches!(self.http_status, 502..=504))
+    }
+
     /// Maps a non-2xx answer of the server to a status, with the server's own words (already
     /// cleaned of secrets). `had_credentials` tells a 401 without credentials from a rejection
     /// of the ones sent.
@@ -199,6 +207,22 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transient_failures_are_those_that_say_the_server_cannot_answer_now() {
+        for (status, http, transient) in [
+            (Status::ConnectFailed, 0, true),
+            (Status::Timeout, 0, true),
+            (Status::ServerError, 502, true),
+            (Status::ServerError, 503, true),
+            (Status::ServerError, 504, true),
+            (Status::ServerError, 500, false),
+            (Status::NotFound, 404, false),
+            (Status::TlsError, 0, false),
+        ] {
+            assert_eq!(Error::new(status, "x").with_http(http).is_transient(), transient, "{status:?} {http}");
+        }
+    }
 
     #[test]
     fn status_mapping_follows_the_contract() {

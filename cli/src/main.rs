@@ -360,11 +360,6 @@ fn seconds(s: f64) -> Option<Duration> {
     (s > 0.0 && s.is_finite()).then(|| Duration::from_secs_f64(s.min(4.0e6)))
 }
 
-/// 502, 503, 504: a gateway or a server that could not answer now, not the job's own failure.
-pub fn transient_http(status: u16) -> bool {
-    matches!(status, 502..=504)
-}
-
 fn millis(s: f64) -> u32 {
     if s > 0.0 && s.is_finite() {
         (s * 1000.0).ceil().min(u32::MAX as f64) as u32

@@ -146,8 +146,7 @@ fn collect_one(s: &Session, held: Held, output: Option<&Output>, timeout: f64) -
         // The job's own end (not found, refused, a server error of the job), not a gateway that
         // could not answer now (502/503/504: the result may still be collected later).
         Err(Failure::Call(e))
-            if matches!(e.status, Status::NotFound | Status::ServerError | Status::BadRequest)
-                && !crate::transient_http(e.http_status) =>
+            if matches!(e.status, Status::NotFound | Status::ServerError | Status::BadRequest) && !e.is_transient() =>
         {
             finish(s, held);
             let mut e = e;

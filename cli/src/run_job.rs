@@ -134,9 +134,7 @@ fn work(
         let deadline_passed = crate::seconds(timeout).is_some_and(|t| started.elapsed() >= t);
         placed.gave_up = match &e {
             Failure::Call(e) => {
-                matches!(e.status, Status::ConnectFailed | Status::TlsError)
-                    || (e.status == Status::Timeout && !deadline_passed)
-                    || (e.status == Status::ServerError && crate::transient_http(e.http_status))
+                e.status == Status::TlsError || (e.is_transient() && !(e.status == Status::Timeout && deadline_passed))
             }
             _ => false,
         };

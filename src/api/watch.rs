@@ -72,11 +72,6 @@ pub(crate) fn parse_operation_list(body: &[u8]) -> Option<HashMap<String, Option
 
 /// A failure that says nothing of the operation, only that the server could not answer now:
 /// waits go on through it.
-fn is_transient(e: &Error) -> bool {
-    matches!(e.status, Status::ConnectFailed | Status::Timeout)
-        || (e.status == Status::ServerError && matches!(e.http_status, 502..=504))
-}
-
 /// A server error that may be the operation's own failure, after a few in a row.
 fn is_server_error(e: &Error) -> bool {
     e.status == Status::ServerError
@@ -145,7 +140,7 @@ impl Watcher {
                     let why = format!("HTTP {}", e.http_status);
                     self.refuse_list(&why)
                 }
-                Err(e) if is_transient(&e) => {
+                Err(e) if e.is_transient() => {
                     self.failed(ops, &e);
                     return;
                 }
@@ -239,7 +234,7 @@ impl Watcher {
             // Servers drop finished operations (docs/rest-api.md, "Progress").
             Err(e) if e.status == Status::NotFound && w.seen => w.outcome = Some(Outcome::Finished),
             // The server could not answer now: asked again later, the waits going on.
-            Err(e) if is_transient(&e) => {
+            Err(e) if e.is_transient() => {
                 w.trouble(&e);
                 w.next_check = Instant::now() + w.delay;
                 w.delay = (w.delay * 3 / 2).min(LONGEST_POLL);
