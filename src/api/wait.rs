@@ -1,8 +1,9 @@
 //! Progress of an operation and waiting for operations to finish: what a `getProgress` answer
 //! means, and the waits themselves (one operation, the first of several, all of several). A wait
 //! polls nothing itself: it registers its operations with the client's watcher (`watch`), reads
-//! what the watcher learnt, and sleeps until that changes, its own deadline, abort switch,
-//! transfer callback and `cancel` applying all along (docs/architecture.md, "Waiting"). The
+//! what the watcher learnt, and sleeps until the watcher wakes it (one of its operations
+//! changed), its own deadline, abort switch, transfer callback and `cancel` applying all along
+//! (docs/architecture.md, "Waiting"). The
 //! server failing to answer for a while (no connection, timeouts, 502/503/504) ends no wait: one
 //! whose deadline passes meanwhile reports the last failure, naming the operation and how to
 //! resume.
@@ -10,13 +11,18 @@
 use crate::error::{Error, Hint, Result, Status};
 use crate::session::client::Client;
 use crate::session::url::{encode_segment, Segment};
-use crate::session::waits::{Outcome, Registration, Trouble};
+use crate::session::waits::{Outcome, Registration, Trouble, Waker};
 use crate::wire::interrupt::{self, CallControls, Interrupt, TICK};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The watcher's first look at an operation, and the longest interval between two looks.
 pub(crate) const FIRST_POLL: Duration = Duration::from_millis(100);
 pub(crate) const LONGEST_POLL: Duration = Duration::from_secs(2);
+/// The longest a wait sleeps without reading its operations when nothing else bounds its sleep
+/// (no abort switch, no transfer callback, no deadline before): the watcher wakes it when one
+/// of them changes, so this only bounds what a lost wake-up could cost, one watcher interval.
+const IDLE_RECHECK: Duration = LONGEST_POLL;
 
 /// `getProgress`: a percentage, or finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,13 +70,16 @@ fn stopped(i: Interrupt, unfinished: &str, trouble: Option<(&str, Trouble)>) -> 
 /// operations for longer than the client's outage limit: the last failure (its status and HTTP
 /// status), the operation, and how to resume.
 /// Counted from when this wait began at the earliest: a wait that joins an outage (or takes up an
-/// entry kept from an earlier wait) gets a whole limit of its own.
-fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration], began: Instant) -> Option<Error> {
-    let limit = c.outage_limit()?;
-    let (op_id, t) = troubled(op_ids, registrations)?;
+/// entry kept from an earlier wait) gets a whole limit of its own. Otherwise, while a look at one
+/// of its operations fails, how long until the limit is reached (the wait wakes then).
+fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration], began: Instant) -> Result<Option<Duration>> {
+    let Some(limit) = c.outage_limit() else { return Ok(None) };
+    let Some((op_id, t)) = troubled(op_ids, registrations) else { return Ok(None) };
     let failing = t.since.max(began).elapsed();
-    (failing >= limit).then(|| {
-        Error::new(
+    if failing < limit {
+        return Ok(Some(limit - failing));
+    }
+    Err(Error::new(
             t.last.status,
             format!(
                 "asking the server about operation '{op_id}' failed for {:.1} s, longer than a wait goes on through an outage ({:.1} s), most recently: {}; wait again for operation '{op_id}', or fetch its result later: the job may still be running on the server",
@@ -79,8 +88,7 @@ fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration], began: In
                 t.last.message
             ),
         )
-        .with_http(t.last.http_status)
-    })
+        .with_http(t.last.http_status))
 }
 
 /// The first of these operations not ended whose last look failed, with the failures.
@@ -94,11 +102,16 @@ fn troubled<'a>(op_ids: &[&'a str], registrations: &[Registration]) -> Option<(&
     })
 }
 
-/// What a wait does between two looks: its controls (abort, deadline, transfer callback), then
-/// sleep until the watcher changes something, at most a tick.
-fn pause(c: &Client, seen: u64) -> std::result::Result<(), Interrupt> {
+/// What a wait does between two reads of its operations: its controls (abort, deadline,
+/// transfer callback), then sleep until the watcher wakes it. A call that an abort switch or a
+/// transfer callback may stop wakes every tick to ask them (a switch is a bare atomic store,
+/// safe in a signal handler: it wakes no one); otherwise only at its deadline, at the outage
+/// limit (`until_outage`), or after [`IDLE_RECHECK`].
+fn pause(waker: &Waker, until_outage: Option<Duration>) -> std::result::Result<(), Interrupt> {
     interrupt::poll()?;
-    c.shared.waits.wait_change(seen, interrupt::time_left(TICK).max(Duration::from_millis(1)));
+    let most = if interrupt::stoppable_without_wake_up() { TICK } else { IDLE_RECHECK };
+    let most = until_outage.map_or(most, |o| most.min(o));
+    waker.sleep(interrupt::time_left(most).max(Duration::from_millis(1)));
     Ok(())
 }
 
@@ -115,17 +128,20 @@ fn look(op_id: &str, r: &Registration) -> (Option<Result<()>>, Option<i32>) {
     (ended, w.percent)
 }
 
-/// Registers waits for `op_ids` (checked first) and makes sure the watcher runs.
-fn register(c: &Client, op_ids: &[&str]) -> Result<Vec<Registration>> {
+/// Registers a wait for `op_ids` (checked first), woken by its own waker, and makes sure the
+/// watcher runs.
+fn register(c: &Client, op_ids: &[&str]) -> Result<(Vec<Registration>, Arc<Waker>)> {
     for id in op_ids {
         encode_segment(id, "operation id", Segment::OperationId)?;
     }
-    let registrations: Vec<Registration> = op_ids.iter().map(|id| c.shared.waits.register(id, FIRST_POLL)).collect();
+    let waker = Arc::new(Waker::default());
+    let registrations: Vec<Registration> =
+        op_ids.iter().map(|id| c.shared.waits.register(id, FIRST_POLL, &waker)).collect();
     if let Err(e) = crate::api::watch::start(c) {
         release(c, op_ids, registrations);
         return Err(e);
     }
-    Ok(registrations)
+    Ok((registrations, waker))
 }
 
 fn release(c: &Client, op_ids: &[&str], registrations: Vec<Registration>) {
@@ -149,7 +165,7 @@ impl Client {
     /// percentage to `on_progress` (false from it stops with `Aborted`; it ends with 100). A
     /// `cancel` of the operation on this client stops the wait with `Aborted` at once.
     pub fn wait(&self, op_id: &str, timeout: Option<Duration>, on_progress: &mut dyn FnMut(i32) -> bool) -> Result<()> {
-        let registrations = register(self, &[op_id])?;
+        let (registrations, waker) = register(self, &[op_id])?;
         let began = Instant::now();
         let r = &registrations[0];
         let outcome = self.call_with(&self.wait_controls(timeout), || {
@@ -171,7 +187,6 @@ impl Client {
                 Ok(())
             };
             loop {
-                let seen = self.shared.waits.generation();
                 let (ended, percent) = look(op_id, r);
                 if let Some(p) = percent {
                     report(p, &mut reported)?;
@@ -183,10 +198,8 @@ impl Client {
                     }
                     Some(Err(e)) => return Err(e),
                     None => {
-                        if let Some(e) = outage(self, &[op_id], &registrations, began) {
-                            return Err(e);
-                        }
-                        pause(self, seen).map_err(|i| {
+                        let until_outage = outage(self, &[op_id], &registrations, began)?;
+                        pause(&waker, until_outage).map_err(|i| {
                             let last = reported.unwrap_or(0);
                             let trouble = troubled(&[op_id], &registrations);
                             stopped(i, &format!("{what} did not finish (last progress {last}%)"), trouble)
@@ -206,20 +219,17 @@ impl Client {
         if op_ids.is_empty() {
             return Err(Error::invalid("wait for any of no operation: give at least one operation id"));
         }
-        let registrations = register(self, op_ids)?;
+        let (registrations, waker) = register(self, op_ids)?;
         let began = Instant::now();
         let outcome = self.call_with(&self.wait_controls(timeout), || loop {
-            let seen = self.shared.waits.generation();
             for (i, (id, r)) in op_ids.iter().zip(&registrations).enumerate() {
                 if let (Some(ended), _) = look(id, r) {
                     return Ok((i, ended));
                 }
             }
-            if let Some(e) = outage(self, op_ids, &registrations, began) {
-                return Err(e);
-            }
+            let until_outage = outage(self, op_ids, &registrations, began)?;
             let what = format!("none of the {} operations waited on finished", op_ids.len());
-            pause(self, seen).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
+            pause(&waker, until_outage).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
         release(self, op_ids, registrations);
         outcome
@@ -228,20 +238,17 @@ impl Client {
     /// Waits until every one of `op_ids` has ended; then `Ok` when all finished, else the
     /// failure of the first (in the order given) that did not.
     pub fn wait_all(&self, op_ids: &[&str], timeout: Option<Duration>) -> Result<()> {
-        let registrations = register(self, op_ids)?;
+        let (registrations, waker) = register(self, op_ids)?;
         let began = Instant::now();
         let outcome = self.call_with(&self.wait_controls(timeout), || loop {
-            let seen = self.shared.waits.generation();
             let looks: Vec<_> = op_ids.iter().zip(&registrations).map(|(id, r)| look(id, r).0).collect();
             let pending = looks.iter().filter(|l| l.is_none()).count();
             if pending == 0 {
                 return looks.into_iter().flatten().find(|l| l.is_err()).unwrap_or(Ok(()));
             }
-            if let Some(e) = outage(self, op_ids, &registrations, began) {
-                return Err(e);
-            }
+            let until_outage = outage(self, op_ids, &registrations, began)?;
             let what = format!("{pending} of the {} operations waited on did not finish", op_ids.len());
-            pause(self, seen).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
+            pause(&waker, until_outage).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
         release(self, op_ids, registrations);
         outcome

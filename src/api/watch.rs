@@ -7,8 +7,9 @@
 //! (no connection, a timeout, 502/503/504, after the retries of each request) never end a wait:
 //! the watcher notes the last one on the operations concerned and keeps looking, and each wait
 //! reports it if its own deadline passes meanwhile. Waits read what it learnt
-//! (`session::waits`) and keep their own deadline, abort switch and cancel; one wait ending never
-//! disturbs the others (docs/architecture.md, "Waiting").
+//! (`session::waits`), woken only when one of their own operations changed, and keep their own
+//! deadline, abort switch and cancel; one wait ending never disturbs the others
+//! (docs/architecture.md, "Waiting").
 
 use crate::api::wait::{FIRST_POLL, LONGEST_POLL};
 use crate::error::{Error, Result, Status};
@@ -95,6 +96,7 @@ impl Watcher {
         let mut last_look: Option<Instant> = None;
         loop {
             // Read before the look: a wait that registers (or a cancel) during it is seen after.
+            // The look wakes the waits whose operations changed (`Signal::update`).
             let start = waits.generation();
             let ops = waits.watched();
             if ops.is_empty() {
@@ -117,9 +119,8 @@ impl Watcher {
             }
             last_look = Some(Instant::now());
             self.look(&ops);
-            waits.notify();
-            // Returns at once when anything changed during the look besides our own notify.
-            waits.wait_change(start + 1, interval);
+            // Returns at once when a wait joined with a new operation, or a cancel came, meanwhile.
+            waits.wait_change(start, interval);
             interval = (interval * 3 / 2).min(LONGEST_POLL);
         }
     }
@@ -192,7 +193,7 @@ impl Watcher {
             });
         }
         for (_, signal) in ops {
-            signal.watch().trouble(e);
+            signal.update(|w| w.trouble(e));
         }
     }
 
@@ -217,8 +218,7 @@ impl Watcher {
     /// Asks one operation's progress.
     fn check(&self, op_id: &str, signal: &Signal) {
         let answer = self.client.progress(op_id);
-        let mut w = signal.watch();
-        match answer {
+        signal.update(|w| match answer {
             Ok(p) if p.done => {
                 w.percent = Some(100);
                 w.outcome = Some(Outcome::Finished);
@@ -244,7 +244,7 @@ impl Watcher {
                 w.next_check = Instant::now() + w.delay;
             }
             Err(e) => w.outcome = Some(Outcome::Failed(e)),
-        }
+        })
     }
 }
 
@@ -253,8 +253,7 @@ impl Watcher {
 fn apply_list(ops: &[(String, Arc<Signal>)], list: &HashMap<String, Option<i32>>) {
     let now = Instant::now();
     for (id, signal) in ops {
-        let mut w = signal.watch();
-        match list.get(id) {
+        signal.update(|w| match list.get(id) {
             Some(progress) => {
                 w.listed = true;
                 w.seen = true;
@@ -268,7 +267,7 @@ fn apply_list(ops: &[(String, Arc<Signal>)], list: &HashMap<String, Option<i32>>
                 w.next_check = now;
             }
             None => {}
-        }
+        });
     }
 }
 
@@ -276,7 +275,9 @@ fn fail_all(ops: &[(String, Arc<Signal>)], e: &Error) {
     for (id, signal) in ops {
         let mut failed = e.clone();
         failed.message = format!("waiting for operation '{id}': {}", e.message);
-        signal.watch().outcome.get_or_insert(Outcome::Failed(failed));
+        signal.update(|w| {
+            w.outcome.get_or_insert(Outcome::Failed(failed));
+        });
     }
 }
 

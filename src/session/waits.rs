@@ -1,11 +1,12 @@
 //! The operations being waited on through a client, by id: what the client's watcher last
-//! learnt of each (progress, finished, failed), how many waits share it, and whether `cancel` on
-//! the same client stopped them. Waits read it and sleep until it changes; the watcher
-//! (`api::watch`) writes it; counted explicitly, so that the last wait to end removes an entry.
-//! No caller code runs under its locks.
+//! learnt of each (progress, finished, failed), which waits share it, and whether `cancel` on the
+//! same client stopped them. Waits read it and sleep on a [`Waker`] of their own until the
+//! watcher changes one of their operations: a change wakes the waits of that operation only, and
+//! a wait joining or a cancel wakes the watcher only (docs/architecture.md, "Waiting"). The last
+//! wait to end releases an entry. No caller code runs under its locks.
 
 use crate::error::Error;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -13,13 +14,22 @@ use std::time::{Duration, Instant};
 /// The operations waited on through one client.
 #[derive(Default)]
 pub(crate) struct WaitSignals {
-    waiting: Mutex<HashMap<String, Arc<Signal>>>,
-    /// Bumped and notified whenever a watched operation changes (progress, end, cancel) or one
-    /// joins, so that waits and the watcher wake without polling each other.
+    entries: Mutex<Entries>,
+    /// Bumped and notified when the watcher has something new to look at (a wait joined with a
+    /// new operation, or a cancel), so that it wakes without polling the waits.
     generation: Mutex<u64>,
     changed: Condvar,
     /// Whether the watcher's thread runs (one per client at most).
     watcher_running: Mutex<bool>,
+}
+
+/// The entries by operation id, and those no wait uses any more in the order they were released
+/// (forgotten from the front once [`KEPT_AFTER_RELEASE`] has passed: no sweep of the whole table
+/// per wait).
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Arc<Signal>>,
+    released: VecDeque<(Instant, String)>,
 }
 
 /// How a watched operation ended.
@@ -39,11 +49,36 @@ pub(crate) struct Trouble {
     pub last: Error,
 }
 
+/// What wakes one wait: a flag and a condition variable of its own, set by the watcher when one
+/// of the wait's operations changes and by `cancel`. A wake before the wait sleeps is kept, so
+/// none is lost between the wait's reading of its operations and its sleep.
+#[derive(Debug, Default)]
+pub(crate) struct Waker {
+    woken: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Waker {
+    pub(crate) fn wake(&self) {
+        *locked(&self.woken) = true;
+        self.cv.notify_one();
+    }
+
+    /// Sleeps until woken (at once if woken since the last sleep) or at most `most`.
+    pub(crate) fn sleep(&self, most: Duration) {
+        let mut woken = locked(&self.woken);
+        if !*woken {
+            woken = self.cv.wait_timeout(woken, most).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        *woken = false;
+    }
+}
+
 /// What is known of one watched operation.
 #[derive(Debug)]
 pub(crate) struct Watch {
-    /// Waits sharing this entry.
-    waiters: usize,
+    /// The waits sharing this entry, each by its waker (one wait may hold an id twice).
+    wakers: Vec<Arc<Waker>>,
     /// The last percentage seen (from the operation list or a progress answer).
     pub percent: Option<i32>,
     pub outcome: Option<Outcome>,
@@ -71,18 +106,31 @@ pub(crate) struct Signal {
 /// One wait's share of its operation's entry.
 pub(crate) struct Registration {
     signal: Arc<Signal>,
+    waker: Arc<Waker>,
 }
 
 /// How long an entry no wait uses any more is kept, with what the watcher learnt of it.
 pub(crate) const KEPT_AFTER_RELEASE: Duration = Duration::from_secs(10);
 
-/// Forgets the entries released more than [`KEPT_AFTER_RELEASE`] ago.
-fn forget_released(map: &mut HashMap<String, Arc<Signal>>) {
-    map.retain(|_, s| s.watch().released_at.is_none_or(|t| t.elapsed() < KEPT_AFTER_RELEASE));
-}
-
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Entries {
+    /// Forgets the entries released more than [`KEPT_AFTER_RELEASE`] ago and not taken up since.
+    fn forget_released(&mut self) {
+        while let Some((at, _)) = self.released.front() {
+            if at.elapsed() < KEPT_AFTER_RELEASE {
+                break;
+            }
+            let Some((at, id)) = self.released.pop_front() else { break };
+            // Taken up again, or released again later (a later item stands for it), it stays.
+            let stale = self.map.get(&id).is_some_and(|s| s.watch().released_at == Some(at));
+            if stale {
+                self.map.remove(&id);
+            }
+        }
+    }
 }
 
 impl Signal {
@@ -90,7 +138,7 @@ impl Signal {
         Signal {
             cancelled: AtomicBool::new(false),
             watch: Mutex::new(Watch {
-                waiters: 0,
+                wakers: Vec::new(),
                 percent: None,
                 outcome: None,
                 seen: false,
@@ -108,9 +156,30 @@ impl Signal {
         self.cancelled.load(Ordering::SeqCst)
     }
 
-    /// The state, for reading or (the watcher) updating; held for a few lines, no caller code.
+    /// The state, for reading; held for a few lines, no caller code.
     pub(crate) fn watch(&self) -> MutexGuard<'_, Watch> {
         locked(&self.watch)
+    }
+
+    /// Changes the state (the watcher), and wakes the waits of this operation when what they
+    /// read changed: its percentage, its end, or whether the last look at it failed.
+    pub(crate) fn update<R>(&self, change: impl FnOnce(&mut Watch) -> R) -> R {
+        let mut w = self.watch();
+        let before = w.seen_by_waits();
+        let r = change(&mut w);
+        let wakers = if w.seen_by_waits() != before { w.wakers.clone() } else { Vec::new() };
+        drop(w);
+        for waker in wakers {
+            waker.wake();
+        }
+        r
+    }
+
+    fn wake_waits(&self) {
+        let wakers = self.watch().wakers.clone();
+        for waker in wakers {
+            waker.wake();
+        }
     }
 }
 
@@ -119,6 +188,15 @@ impl Watch {
     pub(crate) fn trouble(&mut self, e: &Error) {
         let since = self.trouble.as_ref().map_or_else(Instant::now, |t| t.since);
         self.trouble = Some(Trouble { since, last: e.clone() });
+    }
+
+    /// What a wait reads of the entry, to tell whether it changed.
+    fn seen_by_waits(&self) -> (Option<i32>, bool, Option<Instant>) {
+        (self.percent, self.outcome.is_some(), self.trouble.as_ref().map(|t| t.since))
+    }
+
+    fn waiters(&self) -> usize {
+        self.wakers.len()
     }
 }
 
@@ -129,84 +207,98 @@ impl Registration {
 }
 
 impl WaitSignals {
-    /// Registers a wait for `op_id`. An entry released less than [`KEPT_AFTER_RELEASE`] ago is
-    /// taken up again with what the watcher learnt (a loop of `wait_any` over a set costs no new
-    /// look), unless it was cancelled or failed; a new entry is looked at at once by the watcher.
-    pub(crate) fn register(&self, op_id: &str, first_check: Duration) -> Registration {
-        let mut map = locked(&self.waiting);
-        forget_released(&mut map);
+    /// Registers a wait for `op_id`, woken through `waker`. An entry released less than
+    /// [`KEPT_AFTER_RELEASE`] ago is taken up again with what the watcher learnt (a loop of
+    /// `wait_any` over a set costs no new look), unless it was cancelled or failed; a new entry
+    /// wakes the watcher, which looks at it at once.
+    pub(crate) fn register(&self, op_id: &str, first_check: Duration, waker: &Arc<Waker>) -> Registration {
+        let mut entries = locked(&self.entries);
+        entries.forget_released();
         // A released entry is taken up unless it was cancelled or failed (a new wait asks again).
-        let reusable = map.get(op_id).is_some_and(|s| {
+        let reusable = entries.map.get(op_id).is_some_and(|s| {
             let w = s.watch();
-            w.waiters > 0 || !(s.is_cancelled() || matches!(w.outcome, Some(Outcome::Failed(_))))
+            w.waiters() > 0 || !(s.is_cancelled() || matches!(w.outcome, Some(Outcome::Failed(_))))
         });
         let signal = if reusable {
-            map[op_id].clone()
+            entries.map[op_id].clone()
         } else {
             let fresh = Arc::new(Signal::new(first_check));
-            map.insert(op_id.to_string(), fresh.clone());
+            entries.map.insert(op_id.to_string(), fresh.clone());
             fresh
         };
         {
             let mut w = signal.watch();
-            w.waiters += 1;
+            w.wakers.push(waker.clone());
             w.released_at = None;
         }
-        drop(map);
+        drop(entries);
         if !reusable {
-            self.notify();
+            self.notify_watcher();
         }
-        Registration { signal }
+        Registration { signal, waker: waker.clone() }
     }
 
     /// Ends one wait's use of the entry of `op_id`; after the last one, the entry is kept for
     /// [`KEPT_AFTER_RELEASE`] (not watched), then forgotten: a later wait for the same id then
     /// starts afresh, and one after a cancel never finds it cancelled.
-    pub(crate) fn release(&self, _op_id: &str, registration: Registration) {
-        let mut map = locked(&self.waiting);
+    pub(crate) fn release(&self, op_id: &str, registration: Registration) {
+        let mut entries = locked(&self.entries);
         let mut watch = registration.signal.watch();
-        watch.waiters = watch.waiters.saturating_sub(1);
-        if watch.waiters == 0 {
-            watch.released_at = Some(Instant::now());
+        if let Some(at) = watch.wakers.iter().position(|w| Arc::ptr_eq(w, &registration.waker)) {
+            watch.wakers.swap_remove(at);
         }
-        drop(watch);
-        forget_released(&mut map);
+        let now_unused = watch.wakers.is_empty();
+        if now_unused {
+            let now = Instant::now();
+            watch.released_at = Some(now);
+            drop(watch);
+            // Only the table's own entry is queued (not one that a later wait replaced).
+            if entries.map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
+                entries.released.push_back((now, op_id.to_string()));
+            }
+        } else {
+            drop(watch);
+        }
+        entries.forget_released();
     }
 
-    /// Marks the waits of `op_id` on this client cancelled and wakes them.
+    /// Marks the waits of `op_id` on this client cancelled and wakes them (and the watcher,
+    /// which stops looking at it).
     pub(crate) fn cancel(&self, op_id: &str) {
-        if let Some(signal) = locked(&self.waiting).get(op_id).cloned() {
+        if let Some(signal) = locked(&self.entries).map.get(op_id).cloned() {
             signal.cancelled.store(true, Ordering::SeqCst);
-            self.notify();
+            signal.wake_waits();
+            self.notify_watcher();
         }
     }
 
     /// The operations still to watch (waited on, no outcome yet, not cancelled).
     pub(crate) fn watched(&self) -> Vec<(String, Arc<Signal>)> {
-        locked(&self.waiting)
+        locked(&self.entries)
+            .map
             .iter()
             .filter(|(_, s)| {
                 !s.is_cancelled() && {
                     let w = s.watch();
-                    w.waiters > 0 && w.outcome.is_none()
+                    w.waiters() > 0 && w.outcome.is_none()
                 }
             })
             .map(|(id, s)| (id.clone(), s.clone()))
             .collect()
     }
 
-    /// Wakes every wait and the watcher: something changed.
-    pub(crate) fn notify(&self) {
+    /// Wakes the watcher: it has something new to look at.
+    fn notify_watcher(&self) {
         *locked(&self.generation) += 1;
         self.changed.notify_all();
     }
 
-    /// The current generation of changes, to wait for the next one.
+    /// The watcher's count of changes, to wait for the next one.
     pub(crate) fn generation(&self) -> u64 {
         *locked(&self.generation)
     }
 
-    /// Sleeps until a change after `seen` or at most `step`.
+    /// The watcher sleeps until a change after `seen` or at most `step`.
     pub(crate) fn wait_change(&self, seen: u64, step: Duration) {
         let generation = locked(&self.generation);
         if *generation == seen {
@@ -225,9 +317,10 @@ impl WaitSignals {
     /// under the entries' lock, so that a wait registering meanwhile finds no watcher running
     /// and starts one).
     pub(crate) fn stop_watcher_if_idle(&self) -> bool {
-        let mut map = locked(&self.waiting);
-        if map.values().all(|s| s.watch().waiters == 0) {
-            map.clear();
+        let mut entries = locked(&self.entries);
+        if entries.map.values().all(|s| s.watch().waiters() == 0) {
+            entries.map.clear();
+            entries.released.clear();
             *locked(&self.watcher_running) = false;
             true
         } else {
@@ -243,7 +336,7 @@ impl WaitSignals {
     /// Entries waited on now.
     #[cfg(test)]
     fn len(&self) -> usize {
-        locked(&self.waiting).values().filter(|s| s.watch().waiters > 0).count()
+        locked(&self.entries).map.values().filter(|s| s.watch().waiters() > 0).count()
     }
 }
 
@@ -253,13 +346,21 @@ mod tests {
 
     const FIRST: Duration = Duration::from_millis(100);
 
+    fn waker() -> Arc<Waker> {
+        Arc::new(Waker::default())
+    }
+
+    fn woken(w: &Waker) -> bool {
+        *locked(&w.woken)
+    }
+
     #[test]
     fn the_last_waiter_removes_the_entry_whoever_still_holds_it() {
         // Regression: release counted the Arc's references, so two waiters releasing while
         // both still held theirs left the entry, cancelled, for the client's lifetime.
         let signals = WaitSignals::default();
-        let a = signals.register("op", FIRST);
-        let b = signals.register("op", FIRST);
+        let a = signals.register("op", FIRST, &waker());
+        let b = signals.register("op", FIRST, &waker());
         assert!(Arc::ptr_eq(&a.signal, &b.signal));
         let held = (a.signal.clone(), b.signal.clone());
         signals.cancel("op");
@@ -268,7 +369,7 @@ mod tests {
         assert_eq!(signals.len(), 1, "one waiter is left");
         signals.release("op", b);
         assert_eq!(signals.len(), 0, "the last waiter removed it although its signal is still held");
-        let fresh = signals.register("op", FIRST);
+        let fresh = signals.register("op", FIRST, &waker());
         assert!(!fresh.signal().is_cancelled(), "a new wait for the same id is not cancelled");
         drop(held);
         signals.release("op", fresh);
@@ -280,28 +381,73 @@ mod tests {
         // A loop of wait_any releases and registers its set on every call: what the watcher
         // learnt (an operation finished) must not be asked of the server again.
         let signals = WaitSignals::default();
-        let r = signals.register("done", FIRST);
-        r.signal().watch().outcome = Some(Outcome::Finished);
+        let r = signals.register("done", FIRST, &waker());
+        r.signal().update(|w| w.outcome = Some(Outcome::Finished));
         signals.release("done", r);
         let generation = signals.generation();
-        let again = signals.register("done", FIRST);
+        let again = signals.register("done", FIRST, &waker());
         assert!(matches!(again.signal().watch().outcome, Some(Outcome::Finished)));
         assert_eq!(signals.generation(), generation, "taking an entry up again wakes no watcher");
         assert!(signals.watched().is_empty(), "nothing left to ask");
         signals.release("done", again);
-        let r = signals.register("failed", FIRST);
-        r.signal().watch().outcome = Some(Outcome::Failed(Error::new(crate::error::Status::ServerError, "x")));
+        let r = signals.register("failed", FIRST, &waker());
+        r.signal().update(|w| w.outcome = Some(Outcome::Failed(Error::new(crate::error::Status::ServerError, "x"))));
         signals.release("failed", r);
-        let again = signals.register("failed", FIRST);
+        let again = signals.register("failed", FIRST, &waker());
         assert!(again.signal().watch().outcome.is_none(), "a failure is asked again");
         signals.release("failed", again);
+    }
+
+    /// Makes the release of `op_id` look `age` old, in the entry and in the queue.
+    fn age_release(signals: &WaitSignals, op_id: &str, age: Duration) {
+        let mut entries = locked(&signals.entries);
+        let then = Instant::now().checked_sub(age).expect("the clock goes back that far");
+        let signal = entries.map[op_id].clone();
+        let mut w = signal.watch();
+        for item in entries.released.iter_mut().filter(|(at, id)| id == op_id && w.released_at == Some(*at)) {
+            item.0 = then;
+        }
+        if w.released_at.is_some() {
+            w.released_at = Some(then);
+        }
+    }
+
+    #[test]
+    fn released_entries_are_forgotten_after_their_time_unless_taken_up_again() {
+        let signals = WaitSignals::default();
+        let old = signals.register("old", FIRST, &waker());
+        old.signal().update(|w| w.outcome = Some(Outcome::Finished));
+        signals.release("old", old);
+        let kept = signals.register("kept", FIRST, &waker());
+        signals.release("kept", kept);
+        let kept = signals.register("kept", FIRST, &waker()); // taken up again: in use
+        let recent = signals.register("recent", FIRST, &waker());
+        signals.release("recent", recent);
+        let aged = KEPT_AFTER_RELEASE + Duration::from_secs(1);
+        age_release(&signals, "old", aged);
+        // The queue's item of "kept" is old, but the entry was taken up since.
+        locked(&signals.entries).released.iter_mut().filter(|(_, id)| id == "kept").for_each(|i| {
+            i.0 = Instant::now().checked_sub(aged).unwrap();
+        });
+        let other = signals.register("other", FIRST, &waker());
+        let entries = locked(&signals.entries);
+        assert!(!entries.map.contains_key("old"), "released long ago: forgotten");
+        assert!(entries.map.contains_key("kept"), "in use again: kept");
+        assert!(entries.map.contains_key("recent"), "released a moment ago: kept");
+        drop(entries);
+        signals.release("kept", kept);
+        signals.release("other", other);
     }
 
     #[test]
     fn watched_leaves_out_what_ended_or_was_cancelled() {
         let signals = WaitSignals::default();
-        let (a, b, c) = (signals.register("a", FIRST), signals.register("b", FIRST), signals.register("c", FIRST));
-        b.signal().watch().outcome = Some(Outcome::Finished);
+        let (a, b, c) = (
+            signals.register("a", FIRST, &waker()),
+            signals.register("b", FIRST, &waker()),
+            signals.register("c", FIRST, &waker()),
+        );
+        b.signal().update(|w| w.outcome = Some(Outcome::Finished));
         signals.cancel("c");
         let ids: Vec<String> = signals.watched().into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids, ["a"]);
@@ -315,7 +461,7 @@ mod tests {
         let signals = WaitSignals::default();
         assert!(signals.claim_watcher());
         assert!(!signals.claim_watcher(), "one runs already");
-        let r = signals.register("op", FIRST);
+        let r = signals.register("op", FIRST, &waker());
         assert!(!signals.stop_watcher_if_idle(), "an operation is waited on");
         signals.release("op", r);
         assert!(signals.stop_watcher_if_idle());
@@ -323,17 +469,81 @@ mod tests {
     }
 
     #[test]
-    fn a_change_wakes_a_sleeper_at_once() {
+    fn a_change_wakes_the_waits_of_that_operation_only() {
+        // Regression: every change woke every wait of the client (one condition variable), so
+        // 10,000 waits spent the machine waking up (bench/RESULTS.md, "Many concurrent waits").
+        let signals = WaitSignals::default();
+        let (wa, wb, both) = (waker(), waker(), waker());
+        let a = signals.register("a", FIRST, &wa);
+        let b = signals.register("b", FIRST, &wb);
+        let (any_a, any_b) = (signals.register("a", FIRST, &both), signals.register("b", FIRST, &both));
+        assert!(!woken(&wa) && !woken(&wb) && !woken(&both), "a wait joining wakes no other wait");
+        a.signal().update(|w| w.percent = Some(40));
+        assert!(woken(&wa) && woken(&both), "the waits of 'a' are woken");
+        assert!(!woken(&wb), "the wait of 'b' is not");
+        wa.sleep(Duration::ZERO);
+        both.sleep(Duration::ZERO);
+        assert!(!woken(&wa) && !woken(&both), "a sleep takes the wake-up");
+        a.signal().update(|w| w.next_check = Instant::now() + FIRST);
+        a.signal().update(|w| w.percent = Some(40));
+        assert!(!woken(&wa), "nothing a wait reads changed: no wake-up");
+        b.signal().update(|w| w.trouble(&Error::new(crate::error::Status::Timeout, "no answer")));
+        assert!(woken(&wb) && woken(&both), "a look that failed wakes the waits (their outage limit)");
+        wb.sleep(Duration::ZERO);
+        signals.cancel("b");
+        assert!(woken(&wb), "cancel wakes the waits of its operation");
+        assert!(!woken(&wa));
+        for (id, r) in [("a", a), ("b", b), ("a", any_a), ("b", any_b)] {
+            signals.release(id, r);
+        }
+    }
+
+    #[test]
+    fn the_watcher_is_woken_by_a_new_operation_and_a_cancel_only() {
+        let signals = WaitSignals::default();
+        let g = signals.generation();
+        let a = signals.register("a", FIRST, &waker());
+        assert_eq!(signals.generation(), g + 1, "a new operation to look at");
+        let again = signals.register("a", FIRST, &waker());
+        a.signal().update(|w| w.percent = Some(5));
+        assert_eq!(signals.generation(), g + 1, "a second wait of it, or a change, is not news to the watcher");
+        signals.cancel("a");
+        assert_eq!(signals.generation(), g + 2);
+        signals.release("a", a);
+        signals.release("a", again);
+    }
+
+    #[test]
+    fn a_wake_up_before_the_sleep_is_not_lost() {
+        let w = waker();
+        w.wake();
+        let start = Instant::now();
+        w.sleep(Duration::from_secs(5));
+        assert!(start.elapsed() < Duration::from_secs(2));
+        let w2 = w.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            w2.wake();
+        });
+        let start = Instant::now();
+        w.sleep(Duration::from_secs(5));
+        assert!(start.elapsed() < Duration::from_secs(2), "woken from another thread");
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_change_wakes_the_sleeping_watcher_at_once() {
         let signals = Arc::new(WaitSignals::default());
         let seen = signals.generation();
         let s = signals.clone();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
-            s.notify();
+            s.register("op", FIRST, &waker())
         });
         let start = Instant::now();
         signals.wait_change(seen, Duration::from_secs(5));
         assert!(start.elapsed() < Duration::from_secs(2));
-        t.join().unwrap();
+        let r = t.join().unwrap();
+        signals.release("op", r);
     }
 }

@@ -332,6 +332,14 @@ fn poll_with(data_moved: bool) -> Result<(), Interrupt> {
     }
 }
 
+/// Whether the call on this thread may be stopped by something that wakes no one: an abort
+/// switch (triggering it is a bare atomic store, safe in a signal handler) or a transfer callback
+/// (called every [`TICK`] while the call waits), in any of its frames. A call blocked on a
+/// wake-up must then look every tick; one without either may sleep until its deadline.
+pub(crate) fn stoppable_without_wake_up() -> bool {
+    CALLS.with(|c| c.borrow().iter().any(|f| f.abort.is_some() || f.on_transfer.is_some()))
+}
+
 /// How long the call on this thread may still wait: the smaller of `want` and the time left
 /// before the nearest deadline of its frames.
 pub(crate) fn time_left(want: Duration) -> Duration {
