@@ -206,3 +206,32 @@ fn idle_waits_sleep_until_their_own_operation_changes() {
     // wait woke every 100 ms and at every change of any operation.
     assert!(median <= 20, "a wait of 4 s slept and woke {median} times (median of {n}; all: {sleeps:?})");
 }
+
+#[test]
+fn a_wait_taking_up_a_kept_operation_does_not_restart_the_back_off() {
+    // Regression: the watcher took an operation it had not seen at its last look for a newcomer
+    // and looked again within 100 ms; a loop of wait_any leaves its operations unwaited between
+    // two calls, so every turn restarted the back-off (47 looks in 14.7 s where the schedule
+    // allows 9, bench/wait.sh with 10,000 operations).
+    let sim = sim();
+    let c = Arc::new(basic_client(&sim));
+    let (held, looped) = (op_of(&c, 60_000), op_of(&c, 60_000));
+    let window = Duration::from_secs(6);
+    let holder = {
+        let (c, held) = (c.clone(), held.clone());
+        std::thread::spawn(move || c.wait(&held, Some(window), &mut |_| true))
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    sim.clear_requests();
+    let started = Instant::now();
+    while started.elapsed() < window - Duration::from_millis(700) {
+        let e = c.wait_any(&[looped.as_str()], Some(Duration::from_millis(300))).unwrap_err();
+        assert_eq!(e.status, Status::Timeout);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(holder.join().unwrap().unwrap_err().status, Status::Timeout);
+    let lists = count(&sim, "/getOperations");
+    // The schedule (100 ms growing by half to 2 s) makes 9 looks in 6 s, one of them for the
+    // newcomer (measured: 9); restarting at every turn of the loop made 30.
+    assert!(lists <= 14, "{lists} getOperations in {:?}", started.elapsed());
+}

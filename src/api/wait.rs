@@ -135,19 +135,12 @@ fn register(c: &Client, op_ids: &[&str]) -> Result<(Vec<Registration>, Arc<Waker
         encode_segment(id, "operation id", Segment::OperationId)?;
     }
     let waker = Arc::new(Waker::default());
-    let registrations: Vec<Registration> =
-        op_ids.iter().map(|id| c.shared.waits.register(id, FIRST_POLL, &waker)).collect();
+    let registrations = c.shared.waits.register(op_ids, FIRST_POLL, &waker);
     if let Err(e) = crate::api::watch::start(c) {
-        release(c, op_ids, registrations);
+        c.shared.waits.release(op_ids, registrations);
         return Err(e);
     }
     Ok((registrations, waker))
-}
-
-fn release(c: &Client, op_ids: &[&str], registrations: Vec<Registration>) {
-    for (id, r) in op_ids.iter().zip(registrations) {
-        c.shared.waits.release(id, r);
-    }
 }
 
 impl Client {
@@ -208,7 +201,7 @@ impl Client {
                 }
             }
         });
-        release(self, &[op_id], registrations);
+        self.shared.waits.release(&[op_id], registrations);
         outcome
     }
 
@@ -231,7 +224,7 @@ impl Client {
             let what = format!("none of the {} operations waited on finished", op_ids.len());
             pause(&waker, until_outage).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
-        release(self, op_ids, registrations);
+        self.shared.waits.release(op_ids, registrations);
         outcome
     }
 
@@ -250,7 +243,7 @@ impl Client {
             let what = format!("{pending} of the {} operations waited on did not finish", op_ids.len());
             pause(&waker, until_outage).map_err(|i| stopped(i, &what, troubled(op_ids, &registrations)))?;
         });
-        release(self, op_ids, registrations);
+        self.shared.waits.release(op_ids, registrations);
         outcome
     }
 }

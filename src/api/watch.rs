@@ -17,7 +17,7 @@ use crate::session::client::Client;
 use crate::session::log::LogLevel;
 use crate::session::waits::{Outcome, Signal};
 use crate::wire::interrupt::CallControls;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -92,7 +92,6 @@ impl Watcher {
         let client = self.client.clone();
         let waits = &client.shared.waits;
         let mut interval = FIRST_POLL;
-        let mut known: HashSet<String> = HashSet::new();
         let mut last_look: Option<Instant> = None;
         loop {
             // Read before the look: a wait that registers (or a cancel) during it is seen after.
@@ -108,17 +107,19 @@ impl Watcher {
                 continue;
             }
             // A newcomer is looked at at once (its operation may have ended already), and the
-            // back-off starts again; looks stay MIN_GAP (one interval) apart however often waits join.
-            let ids: HashSet<String> = ops.iter().map(|(id, _)| id.clone()).collect();
-            if !ids.is_subset(&known) {
+            // back-off starts again; looks stay MIN_GAP (one interval) apart however often waits
+            // join. An entry taken up again (a loop of wait_any) is no newcomer: it was looked at.
+            if ops.iter().any(|(_, s)| !s.watch().looked) {
                 interval = FIRST_POLL;
             }
-            known = ids;
             if let Some(gap) = last_look.map(|t| MIN_GAP.saturating_sub(t.elapsed())).filter(|g| !g.is_zero()) {
                 std::thread::sleep(gap);
             }
             last_look = Some(Instant::now());
             self.look(&ops);
+            for (_, signal) in &ops {
+                signal.watch().looked = true;
+            }
             // Returns at once when a wait joined with a new operation, or a cancel came, meanwhile.
             waits.wait_change(start, interval);
             interval = (interval * 3 / 2).min(LONGEST_POLL);

@@ -23,13 +23,13 @@ pub(crate) struct WaitSignals {
     watcher_running: Mutex<bool>,
 }
 
-/// The entries by operation id, and those no wait uses any more in the order they were released
-/// (forgotten from the front once [`KEPT_AFTER_RELEASE`] has passed: no sweep of the whole table
-/// per wait).
+/// The entries by operation id, and those no wait uses any more, each queued once, in the order
+/// they were released (looked at from the front once [`KEPT_AFTER_RELEASE`] has passed: no sweep
+/// of the whole table per wait, and at most one item per entry however often it is released).
 #[derive(Default)]
 struct Entries {
     map: HashMap<String, Arc<Signal>>,
-    released: VecDeque<(Instant, String)>,
+    released: VecDeque<(Instant, String, Arc<Signal>)>,
 }
 
 /// How a watched operation ended.
@@ -95,6 +95,10 @@ pub(crate) struct Watch {
     pub trouble: Option<Trouble>,
     /// When the last wait using it ended (it is then kept a while, not watched).
     released_at: Option<Instant>,
+    /// In the queue of released entries.
+    queued: bool,
+    /// Looked at by the watcher at least once (a newcomer, until then).
+    pub looked: bool,
 }
 
 /// One watched operation: its state, and the flag `cancel` sets.
@@ -117,17 +121,31 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Entries {
-    /// Forgets the entries released more than [`KEPT_AFTER_RELEASE`] ago and not taken up since.
+    /// Forgets the entries released more than [`KEPT_AFTER_RELEASE`] ago and not taken up since
+    /// (each within twice that time of its last release).
     fn forget_released(&mut self) {
-        while let Some((at, _)) = self.released.front() {
+        while let Some((at, _, _)) = self.released.front() {
             if at.elapsed() < KEPT_AFTER_RELEASE {
                 break;
             }
-            let Some((at, id)) = self.released.pop_front() else { break };
-            // Taken up again, or released again later (a later item stands for it), it stays.
-            let stale = self.map.get(&id).is_some_and(|s| s.watch().released_at == Some(at));
-            if stale {
-                self.map.remove(&id);
+            let Some((_, id, signal)) = self.released.pop_front() else { break };
+            // An entry replaced since (a new wait after a cancel or a failure) queues itself.
+            if !self.map.get(&id).is_some_and(|s| Arc::ptr_eq(s, &signal)) {
+                continue;
+            }
+            let mut w = signal.watch();
+            match w.released_at {
+                Some(t) if t.elapsed() >= KEPT_AFTER_RELEASE => {
+                    drop(w);
+                    self.map.remove(&id);
+                }
+                // Taken up and released again since: queued again with its last release.
+                Some(t) => {
+                    drop(w);
+                    self.released.push_back((t, id, signal));
+                }
+                // In use: queued again at its next release.
+                None => w.queued = false,
             }
         }
     }
@@ -148,6 +166,8 @@ impl Signal {
                 failures: 0,
                 trouble: None,
                 released_at: None,
+                queued: false,
+                looked: false,
             }),
         }
     }
@@ -194,10 +214,6 @@ impl Watch {
     fn seen_by_waits(&self) -> (Option<i32>, bool, Option<Instant>) {
         (self.percent, self.outcome.is_some(), self.trouble.as_ref().map(|t| t.since))
     }
-
-    fn waiters(&self) -> usize {
-        self.wakers.len()
-    }
 }
 
 impl Registration {
@@ -207,57 +223,69 @@ impl Registration {
 }
 
 impl WaitSignals {
-    /// Registers a wait for `op_id`, woken through `waker`. An entry released less than
-    /// [`KEPT_AFTER_RELEASE`] ago is taken up again with what the watcher learnt (a loop of
-    /// `wait_any` over a set costs no new look), unless it was cancelled or failed; a new entry
-    /// wakes the watcher, which looks at it at once.
-    pub(crate) fn register(&self, op_id: &str, first_check: Duration, waker: &Arc<Waker>) -> Registration {
+    /// Registers a wait for `op_ids` (an entry each, in that order), woken through `waker`. An
+    /// entry released less than [`KEPT_AFTER_RELEASE`] ago is taken up again with what the
+    /// watcher learnt (a loop of `wait_any` over a set costs no new look), unless it was
+    /// cancelled or failed; a new entry wakes the watcher, which looks at it at once. One lock of
+    /// the table for the whole set.
+    pub(crate) fn register(&self, op_ids: &[&str], first_check: Duration, waker: &Arc<Waker>) -> Vec<Registration> {
         let mut entries = locked(&self.entries);
         entries.forget_released();
-        // A released entry is taken up unless it was cancelled or failed (a new wait asks again).
-        let reusable = entries.map.get(op_id).is_some_and(|s| {
-            let w = s.watch();
-            w.waiters() > 0 || !(s.is_cancelled() || matches!(w.outcome, Some(Outcome::Failed(_))))
-        });
-        let signal = if reusable {
-            entries.map[op_id].clone()
-        } else {
-            let fresh = Arc::new(Signal::new(first_check));
-            entries.map.insert(op_id.to_string(), fresh.clone());
-            fresh
-        };
-        {
-            let mut w = signal.watch();
-            w.wakers.push(waker.clone());
-            w.released_at = None;
-        }
+        let mut fresh_entries = false;
+        let registrations = op_ids
+            .iter()
+            .map(|&op_id| {
+                // A released entry is taken up unless it was cancelled or failed (a new wait asks again).
+                let reusable = entries.map.get(op_id).filter(|s| {
+                    let w = s.watch();
+                    !w.wakers.is_empty() || !(s.is_cancelled() || matches!(w.outcome, Some(Outcome::Failed(_))))
+                });
+                let signal = match reusable {
+                    Some(s) => s.clone(),
+                    None => {
+                        fresh_entries = true;
+                        let fresh = Arc::new(Signal::new(first_check));
+                        entries.map.insert(op_id.to_string(), fresh.clone());
+                        fresh
+                    }
+                };
+                {
+                    let mut w = signal.watch();
+                    w.wakers.push(waker.clone());
+                    w.released_at = None;
+                }
+                Registration { signal, waker: waker.clone() }
+            })
+            .collect();
         drop(entries);
-        if !reusable {
+        if fresh_entries {
             self.notify_watcher();
         }
-        Registration { signal, waker: waker.clone() }
+        registrations
     }
 
-    /// Ends one wait's use of the entry of `op_id`; after the last one, the entry is kept for
-    /// [`KEPT_AFTER_RELEASE`] (not watched), then forgotten: a later wait for the same id then
-    /// starts afresh, and one after a cancel never finds it cancelled.
-    pub(crate) fn release(&self, op_id: &str, registration: Registration) {
+    /// Ends a wait's use of the entries of `op_ids` (its registrations, in the same order);
+    /// after the last wait of one, the entry is kept for [`KEPT_AFTER_RELEASE`] (not watched),
+    /// then forgotten: a later wait for the same id then starts afresh, and one after a cancel
+    /// never finds it cancelled.
+    pub(crate) fn release(&self, op_ids: &[&str], registrations: Vec<Registration>) {
         let mut entries = locked(&self.entries);
-        let mut watch = registration.signal.watch();
-        if let Some(at) = watch.wakers.iter().position(|w| Arc::ptr_eq(w, &registration.waker)) {
-            watch.wakers.swap_remove(at);
-        }
-        let now_unused = watch.wakers.is_empty();
-        if now_unused {
-            let now = Instant::now();
-            watch.released_at = Some(now);
-            drop(watch);
-            // Only the table's own entry is queued (not one that a later wait replaced).
-            if entries.map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
-                entries.released.push_back((now, op_id.to_string()));
+        let now = Instant::now();
+        for (&op_id, registration) in op_ids.iter().zip(registrations) {
+            let mut watch = registration.signal.watch();
+            if let Some(at) = watch.wakers.iter().position(|w| Arc::ptr_eq(w, &registration.waker)) {
+                watch.wakers.swap_remove(at);
             }
-        } else {
-            drop(watch);
+            if !watch.wakers.is_empty() {
+                continue;
+            }
+            watch.released_at = Some(now);
+            // Queued once, and only the table's own entry (not one a later wait replaced).
+            if !watch.queued && entries.map.get(op_id).is_some_and(|s| Arc::ptr_eq(s, &registration.signal)) {
+                watch.queued = true;
+                drop(watch);
+                entries.released.push_back((now, op_id.to_string(), registration.signal.clone()));
+            }
         }
         entries.forget_released();
     }
@@ -280,7 +308,7 @@ impl WaitSignals {
             .filter(|(_, s)| {
                 !s.is_cancelled() && {
                     let w = s.watch();
-                    w.waiters() > 0 && w.outcome.is_none()
+                    !w.wakers.is_empty() && w.outcome.is_none()
                 }
             })
             .map(|(id, s)| (id.clone(), s.clone()))
@@ -318,7 +346,7 @@ impl WaitSignals {
     /// and starts one).
     pub(crate) fn stop_watcher_if_idle(&self) -> bool {
         let mut entries = locked(&self.entries);
-        if entries.map.values().all(|s| s.watch().waiters() == 0) {
+        if entries.map.values().all(|s| s.watch().wakers.is_empty()) {
             entries.map.clear();
             entries.released.clear();
             *locked(&self.watcher_running) = false;
@@ -336,7 +364,7 @@ impl WaitSignals {
     /// Entries waited on now.
     #[cfg(test)]
     fn len(&self) -> usize {
-        locked(&self.entries).map.values().filter(|s| s.watch().waiters() > 0).count()
+        locked(&self.entries).map.values().filter(|s| !s.watch().wakers.is_empty()).count()
     }
 }
 
@@ -350,6 +378,14 @@ mod tests {
         Arc::new(Waker::default())
     }
 
+    fn reg(signals: &WaitSignals, op_id: &str, waker: &Arc<Waker>) -> Registration {
+        signals.register(&[op_id], FIRST, waker).pop().unwrap()
+    }
+
+    fn unreg(signals: &WaitSignals, op_id: &str, r: Registration) {
+        signals.release(&[op_id], vec![r]);
+    }
+
     fn woken(w: &Waker) -> bool {
         *locked(&w.woken)
     }
@@ -359,20 +395,20 @@ mod tests {
         // Regression: release counted the Arc's references, so two waiters releasing while
         // both still held theirs left the entry, cancelled, for the client's lifetime.
         let signals = WaitSignals::default();
-        let a = signals.register("op", FIRST, &waker());
-        let b = signals.register("op", FIRST, &waker());
+        let a = reg(&signals, "op", &waker());
+        let b = reg(&signals, "op", &waker());
         assert!(Arc::ptr_eq(&a.signal, &b.signal));
         let held = (a.signal.clone(), b.signal.clone());
         signals.cancel("op");
         assert!(a.signal().is_cancelled() && b.signal().is_cancelled());
-        signals.release("op", a);
+        unreg(&signals, "op", a);
         assert_eq!(signals.len(), 1, "one waiter is left");
-        signals.release("op", b);
+        unreg(&signals, "op", b);
         assert_eq!(signals.len(), 0, "the last waiter removed it although its signal is still held");
-        let fresh = signals.register("op", FIRST, &waker());
+        let fresh = reg(&signals, "op", &waker());
         assert!(!fresh.signal().is_cancelled(), "a new wait for the same id is not cancelled");
         drop(held);
-        signals.release("op", fresh);
+        unreg(&signals, "op", fresh);
         assert_eq!(signals.len(), 0);
     }
 
@@ -381,78 +417,104 @@ mod tests {
         // A loop of wait_any releases and registers its set on every call: what the watcher
         // learnt (an operation finished) must not be asked of the server again.
         let signals = WaitSignals::default();
-        let r = signals.register("done", FIRST, &waker());
+        let r = reg(&signals, "done", &waker());
         r.signal().update(|w| w.outcome = Some(Outcome::Finished));
-        signals.release("done", r);
+        unreg(&signals, "done", r);
         let generation = signals.generation();
-        let again = signals.register("done", FIRST, &waker());
+        let again = reg(&signals, "done", &waker());
         assert!(matches!(again.signal().watch().outcome, Some(Outcome::Finished)));
         assert_eq!(signals.generation(), generation, "taking an entry up again wakes no watcher");
         assert!(signals.watched().is_empty(), "nothing left to ask");
-        signals.release("done", again);
-        let r = signals.register("failed", FIRST, &waker());
+        unreg(&signals, "done", again);
+        let r = reg(&signals, "failed", &waker());
         r.signal().update(|w| w.outcome = Some(Outcome::Failed(Error::new(crate::error::Status::ServerError, "x"))));
-        signals.release("failed", r);
-        let again = signals.register("failed", FIRST, &waker());
+        unreg(&signals, "failed", r);
+        let again = reg(&signals, "failed", &waker());
         assert!(again.signal().watch().outcome.is_none(), "a failure is asked again");
-        signals.release("failed", again);
+        unreg(&signals, "failed", again);
     }
 
-    /// Makes the release of `op_id` look `age` old, in the entry and in the queue.
-    fn age_release(signals: &WaitSignals, op_id: &str, age: Duration) {
+    /// Makes the queue's item of `op_id` look `age` old, and its last release too if `release`.
+    fn age(signals: &WaitSignals, op_id: &str, age: Duration, release: bool) {
         let mut entries = locked(&signals.entries);
         let then = Instant::now().checked_sub(age).expect("the clock goes back that far");
-        let signal = entries.map[op_id].clone();
-        let mut w = signal.watch();
-        for item in entries.released.iter_mut().filter(|(at, id)| id == op_id && w.released_at == Some(*at)) {
+        for item in entries.released.iter_mut().filter(|(_, id, _)| id == op_id) {
             item.0 = then;
         }
-        if w.released_at.is_some() {
+        let signal = entries.map[op_id].clone();
+        let mut w = signal.watch();
+        if release && w.released_at.is_some() {
             w.released_at = Some(then);
         }
+    }
+
+    fn queued(signals: &WaitSignals, op_id: &str) -> usize {
+        locked(&signals.entries).released.iter().filter(|(_, id, _)| id == op_id).count()
+    }
+
+    fn known(signals: &WaitSignals, op_id: &str) -> bool {
+        locked(&signals.entries).map.contains_key(op_id)
     }
 
     #[test]
     fn released_entries_are_forgotten_after_their_time_unless_taken_up_again() {
         let signals = WaitSignals::default();
-        let old = signals.register("old", FIRST, &waker());
-        old.signal().update(|w| w.outcome = Some(Outcome::Finished));
-        signals.release("old", old);
-        let kept = signals.register("kept", FIRST, &waker());
-        signals.release("kept", kept);
-        let kept = signals.register("kept", FIRST, &waker()); // taken up again: in use
-        let recent = signals.register("recent", FIRST, &waker());
-        signals.release("recent", recent);
         let aged = KEPT_AFTER_RELEASE + Duration::from_secs(1);
-        age_release(&signals, "old", aged);
-        // The queue's item of "kept" is old, but the entry was taken up since.
-        locked(&signals.entries).released.iter_mut().filter(|(_, id)| id == "kept").for_each(|i| {
-            i.0 = Instant::now().checked_sub(aged).unwrap();
-        });
-        let other = signals.register("other", FIRST, &waker());
-        let entries = locked(&signals.entries);
-        assert!(!entries.map.contains_key("old"), "released long ago: forgotten");
-        assert!(entries.map.contains_key("kept"), "in use again: kept");
-        assert!(entries.map.contains_key("recent"), "released a moment ago: kept");
-        drop(entries);
-        signals.release("kept", kept);
-        signals.release("other", other);
+        let old = reg(&signals, "old", &waker());
+        old.signal().update(|w| w.outcome = Some(Outcome::Finished));
+        unreg(&signals, "old", old);
+        age(&signals, "old", aged, true);
+        // Taken up again after its release: in use when its item comes up.
+        let kept = reg(&signals, "kept", &waker());
+        unreg(&signals, "kept", kept);
+        let kept = reg(&signals, "kept", &waker());
+        age(&signals, "kept", aged, false);
+        // Released, taken up, released again: its item comes up before its last release is old.
+        let again = reg(&signals, "again", &waker());
+        unreg(&signals, "again", again);
+        let again = reg(&signals, "again", &waker());
+        unreg(&signals, "again", again);
+        age(&signals, "again", aged, false);
+        let recent = reg(&signals, "recent", &waker());
+        unreg(&signals, "recent", recent);
+        let other = reg(&signals, "other", &waker());
+        assert!(!known(&signals, "old"), "released long ago: forgotten");
+        assert!(known(&signals, "kept"), "in use again: kept");
+        assert_eq!(queued(&signals, "kept"), 0, "queued again at its next release");
+        assert!(known(&signals, "again"), "released a moment ago: kept");
+        assert_eq!(queued(&signals, "again"), 1, "queued again with its last release");
+        assert!(known(&signals, "recent"), "released a moment ago: kept");
+        age(&signals, "again", aged, true);
+        unreg(&signals, "kept", kept);
+        assert!(!known(&signals, "again"), "its last release is old now: forgotten");
+        assert_eq!(queued(&signals, "kept"), 1);
+        unreg(&signals, "other", other);
+    }
+
+    #[test]
+    fn an_entry_is_queued_once_however_often_it_is_released() {
+        // Regression: each release queued an item kept for 10 s, so 4 threads looping wait_any
+        // over 2,500 operations each queued millions (1 GB resident in bench/wait.sh).
+        let signals = WaitSignals::default();
+        let w = waker();
+        for _ in 0..1000 {
+            let rs = signals.register(&["a", "b"], FIRST, &w);
+            signals.release(&["a", "b"], rs);
+        }
+        assert_eq!((queued(&signals, "a"), queued(&signals, "b")), (1, 1));
+        assert_eq!(locked(&signals.entries).released.len(), 2);
     }
 
     #[test]
     fn watched_leaves_out_what_ended_or_was_cancelled() {
         let signals = WaitSignals::default();
-        let (a, b, c) = (
-            signals.register("a", FIRST, &waker()),
-            signals.register("b", FIRST, &waker()),
-            signals.register("c", FIRST, &waker()),
-        );
+        let (a, b, c) = (reg(&signals, "a", &waker()), reg(&signals, "b", &waker()), reg(&signals, "c", &waker()));
         b.signal().update(|w| w.outcome = Some(Outcome::Finished));
         signals.cancel("c");
         let ids: Vec<String> = signals.watched().into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids, ["a"]);
         for (id, r) in [("a", a), ("b", b), ("c", c)] {
-            signals.release(id, r);
+            unreg(&signals, id, r);
         }
     }
 
@@ -461,9 +523,9 @@ mod tests {
         let signals = WaitSignals::default();
         assert!(signals.claim_watcher());
         assert!(!signals.claim_watcher(), "one runs already");
-        let r = signals.register("op", FIRST, &waker());
+        let r = reg(&signals, "op", &waker());
         assert!(!signals.stop_watcher_if_idle(), "an operation is waited on");
-        signals.release("op", r);
+        unreg(&signals, "op", r);
         assert!(signals.stop_watcher_if_idle());
         assert!(signals.claim_watcher(), "the next wait starts a new one");
     }
@@ -474,9 +536,9 @@ mod tests {
         // 10,000 waits spent the machine waking up (bench/RESULTS.md, "Many concurrent waits").
         let signals = WaitSignals::default();
         let (wa, wb, both) = (waker(), waker(), waker());
-        let a = signals.register("a", FIRST, &wa);
-        let b = signals.register("b", FIRST, &wb);
-        let (any_a, any_b) = (signals.register("a", FIRST, &both), signals.register("b", FIRST, &both));
+        let a = reg(&signals, "a", &wa);
+        let b = reg(&signals, "b", &wb);
+        let (any_a, any_b) = (reg(&signals, "a", &both), reg(&signals, "b", &both));
         assert!(!woken(&wa) && !woken(&wb) && !woken(&both), "a wait joining wakes no other wait");
         a.signal().update(|w| w.percent = Some(40));
         assert!(woken(&wa) && woken(&both), "the waits of 'a' are woken");
@@ -494,7 +556,7 @@ mod tests {
         assert!(woken(&wb), "cancel wakes the waits of its operation");
         assert!(!woken(&wa));
         for (id, r) in [("a", a), ("b", b), ("a", any_a), ("b", any_b)] {
-            signals.release(id, r);
+            unreg(&signals, id, r);
         }
     }
 
@@ -502,15 +564,15 @@ mod tests {
     fn the_watcher_is_woken_by_a_new_operation_and_a_cancel_only() {
         let signals = WaitSignals::default();
         let g = signals.generation();
-        let a = signals.register("a", FIRST, &waker());
+        let a = reg(&signals, "a", &waker());
         assert_eq!(signals.generation(), g + 1, "a new operation to look at");
-        let again = signals.register("a", FIRST, &waker());
+        let again = reg(&signals, "a", &waker());
         a.signal().update(|w| w.percent = Some(5));
         assert_eq!(signals.generation(), g + 1, "a second wait of it, or a change, is not news to the watcher");
         signals.cancel("a");
         assert_eq!(signals.generation(), g + 2);
-        signals.release("a", a);
-        signals.release("a", again);
+        unreg(&signals, "a", a);
+        unreg(&signals, "a", again);
     }
 
     #[test]
@@ -538,12 +600,12 @@ mod tests {
         let s = signals.clone();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
-            s.register("op", FIRST, &waker())
+            reg(&s, "op", &waker())
         });
         let start = Instant::now();
         signals.wait_change(seen, Duration::from_secs(5));
         assert!(start.elapsed() < Duration::from_secs(2));
         let r = t.join().unwrap();
-        signals.release("op", r);
+        unreg(&signals, "op", r);
     }
 }
