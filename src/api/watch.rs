@@ -115,13 +115,16 @@ impl Watcher {
             if let Some(gap) = last_look.map(|t| MIN_GAP.saturating_sub(t.elapsed())).filter(|g| !g.is_zero()) {
                 std::thread::sleep(gap);
             }
-            last_look = Some(Instant::now());
+            let look_began = Instant::now();
+            last_look = Some(look_began);
             self.look(&ops);
             for (_, signal) in &ops {
                 signal.watch().looked = true;
             }
-            // Returns at once when a wait joined with a new operation, or a cancel came, meanwhile.
-            waits.wait_change(start, interval);
+            // Looks begin one interval apart, however long one took (thousands of operations
+            // ending at once cost a progress call each). Returns at once when a wait joined with
+            // a new operation, or a cancel came, meanwhile.
+            waits.wait_change(start, interval.saturating_sub(look_began.elapsed()).max(Duration::from_millis(1)));
             interval = (interval * 3 / 2).min(LONGEST_POLL);
         }
     }
