@@ -8,8 +8,9 @@ import pathlib
 import re
 import sys
 
-# The watcher's schedule (docs/architecture.md, "Waiting"): looks 10 ms apart while waits join,
-# then every 100 ms growing x1.5 to 2 s.
+# The watcher's schedule (docs/architecture.md, "Waiting"): looks every 100 ms growing x1.5 to 2 s,
+# from start to start; a wait joining with an operation never looked at starts it again, looks
+# staying 100 ms apart however waits join.
 FIRST, LONGEST = 0.1, 2.0
 LINE = re.compile(r'^(\S+Z) (\S+) "(\S+) (\S+)" (\d+) (\d+) ')
 
@@ -79,8 +80,8 @@ def measure(out, name):
     kv["done_phase_s"] = (end - first_end) / 1e3
     if joined <= first_end:
         kv["ops_allowed"] = looks_allowed((end - joined) / 1e3) - looks_allowed((first_end - joined) / 1e3) + 2
-    else:  # waits still joining after the first end: looks 10 ms apart until the last, then the back-off
-        kv["ops_allowed"] = int((joined - first_end) / 10) + 1 + looks_allowed(max(0.0, end - joined) / 1e3) + 1
+    else:  # waits still joining after the first end: looks 100 ms apart until the last, then the back-off
+        kv["ops_allowed"] = int((joined - first_end) / (FIRST * 1e3)) + 1 + looks_allowed(max(0.0, end - joined) / 1e3) + 1
     kv["joined_s"] = (joined - start) / 1e3
     kv["spawned_s"] = (float(kv["spawned_ms"]) - start) / 1e3
     return kv
@@ -177,7 +178,7 @@ system seconds of the process during the wait; server CPU: the simulator's, over
 
 Targets of issue 31 for the watcher's waits: requests ≤ one getOperations per interval + one
 getProgress per finished operation (held to the watcher's schedule once the waits have joined:
-the back-off from 100 ms growing ×1.5 to 2 s; the looks while waits start, 10 ms apart by design,
+the back-off from 100 ms growing ×1.5 to 2 s; the looks while waits start, 100 ms apart at most,
 are shown apart); threads independent of N; notice delay ≤ one poll interval (2 s, strict: the
 look's own round trips count).
 
