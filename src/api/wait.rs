@@ -3,10 +3,9 @@
 //! polls nothing itself: it registers its operations with the client's watcher (`watch`), reads
 //! what the watcher learnt, and sleeps until the watcher wakes it (one of its operations
 //! changed), its own deadline, abort switch, transfer callback and `cancel` applying all along
-//! (docs/architecture.md, "Waiting"). The
-//! server failing to answer for a while (no connection, timeouts, 502/503/504) ends no wait: one
-//! whose deadline passes meanwhile reports the last failure, naming the operation and how to
-//! resume.
+//! (docs/architecture.md, "Waiting"). The server failing to answer for a while (no connection,
+//! timeouts, 502/503/504) ends no wait: one whose deadline passes meanwhile reports the last
+//! failure, naming the operation and how to resume.
 
 use crate::error::{Error, Hint, Result, Status};
 use crate::session::client::Client;
@@ -80,15 +79,15 @@ fn outage(c: &Client, op_ids: &[&str], registrations: &[Registration], began: In
         return Ok(Some(limit - failing));
     }
     Err(Error::new(
-            t.last.status,
-            format!(
-                "asking the server about operation '{op_id}' failed for {:.1} s, longer than a wait goes on through an outage ({:.1} s), most recently: {}; wait again for operation '{op_id}', or fetch its result later: the job may still be running on the server",
-                failing.as_secs_f64(),
-                limit.as_secs_f64(),
-                t.last.message
-            ),
-        )
-        .with_http(t.last.http_status))
+        t.last.status,
+        format!(
+            "asking the server about operation '{op_id}' failed for {:.1} s, longer than a wait goes on through an outage ({:.1} s), most recently: {}; wait again for operation '{op_id}', or fetch its result later: the job may still be running on the server",
+            failing.as_secs_f64(),
+            limit.as_secs_f64(),
+            t.last.message
+        ),
+    )
+    .with_http(t.last.http_status))
 }
 
 /// The first of these operations not ended whose last look failed, with the failures.
