@@ -38,7 +38,11 @@ demo: lib | $(BUILD)
 	  sh -c '$(BUILD)/fetch_result "$$SIM_URL" $(BUILD)/result.pdf --data examples/invoices.csv'
 	@scripts/pdf-pages.sh $(BUILD)/result.pdf
 
-test: deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke cross-test test-dist
+# Every test, one step after another; scripts/timed-steps.sh prints each step's time as it ends,
+# and all of them at the end (or at the first failure).
+TEST_STEPS := deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke cross-test test-dist
+test:
+	MAKE="$(MAKE)" scripts/timed-steps.sh $(TEST_STEPS)
 
 # The simulator as a product: its PDFs opened by poppler and qpdf, and docs/openapi.yaml replayed
 # against it with schemathesis (CONTRACT_SECONDS, default 60).

@@ -14,9 +14,8 @@ scripts/cross/build.sh "${names[@]}"
 out=build/dist
 rm -rf "$out"; mkdir -p "$out/wheels" "$out/stage" "$out/native"
 
-native_static_libs() { # what the static library of target NAME needs besides it, as rustc says
-  cross_cargo "$1" rustc --release --locked -q -p olconnect-wf --lib --crate-type staticlib -- \
-    --print native-static-libs 2>&1 | sed -n 's/.*native-static-libs: //p' | tail -n 1
+native_static_libs() { # what the static library of target NAME needs besides it, as rustc said
+  cat "$(target_dir "$1")/native-static-libs"   # kept by build.sh from the build's output
 }
 
 stage_linux() {

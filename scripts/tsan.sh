@@ -24,7 +24,10 @@ export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 # Everything runs several times slower: the latency bounds of tests/in_flight.rs widen to match.
 export OLCONNECT_WF_TIME_SCALE=8
 # The stress run with 200 calls per thread instead of 2000: the sanitizer makes each call slower.
-flags=(-Z build-std=std,panic_unwind --target "$triple" -p olconnect-wf)
+# `test` among std's roots for both builds: cargo adds it to a test build, and every crate depends
+# on all the roots; named here, the library build after the tests reuses every compiled
+# dependency instead of compiling them (and the instrumented std's dependents) again.
+flags=(-Z build-std=std,panic_unwind,test --target "$triple" -p olconnect-wf)
 start=$(date +%s)
 # The page tests measure residency, which the sanitizer's allocator changes: not races.
 timeout 900 /usr/bin/cargo test "${flags[@]}" --no-fail-fast --lib --test reentry --test in_flight --test watch \

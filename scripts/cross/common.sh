@@ -40,27 +40,63 @@ cross_tools() {
   fi
 }
 
+# The packages built for target NAME: the library; under an emulator also the simulator, a
+# dev-dependency of the library's tests, so that cargo unifies the dependencies' features as it
+# does for the test build (as `make lib` does with --workspace) and both builds share one unit of
+# the library (docs/platforms.md, "Building each target once"). Windows also ships olcwf.exe and
+# olconnect-sim.exe.
+target_packages() {
+  local packages=(-p olconnect-wf)
+  case "$(target_field "$1" 4)" in qemu|wine) packages+=(-p olconnect-sim) ;; esac
+  [ "$1" = win-x64 ] && packages+=(-p olcwf)
+  echo "${packages[@]}"
+}
+
 # cross_cargo NAME SUBCOMMAND ARGS...: cargo for target NAME (build or test), in its own target
 # folder (the toolchains differ, and so do their build scripts).
 cross_cargo() {
   local name=$1 sub=$2; shift 2
   local target; target=$(target_field "$name" 2)
   local dir; dir=$(target_dir "$name")
+  local triple; triple=$(target_triple "$name")
   local zsub=$sub; [ "$sub" = build ] && zsub=zigbuild  # cargo-zigbuild's name for a build
+  # rustc prints what the static library needs besides it (the -l flags of the pkg-config and
+  # CMake files); cargo replays the note when it has nothing to rebuild, so every build's output
+  # has it (scripts/cross/build.sh keeps it), and no second compile of the library is needed.
+  local flags_var; flags_var="CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
+  local flags="--print native-static-libs"
+  case "$triple" in *musl) flags="$flags -C target-feature=-crt-static" ;; esac
+  # std built from source: its roots are those named here, plus `test` in a test build, and every
+  # crate depends on all of them; naming `test` for the library build too, where tests are built,
+  # lets the test build reuse every compiled dependency instead of compiling them all again.
+  local std=std,panic_unwind
+  case "$(target_field "$name" 4)" in qemu|wine) std=$std,test ;; esac
   case "$(target_field "$name" 3)" in
     zig) # the machine's rustup toolchain (ships std for x86_64 Linux), zig as linker (glibc floor)
-      PATH="$TOOLS/bin:$PATH" cargo-zigbuild "$zsub" --target "$target" --target-dir "$dir" "$@" ;;
+      env PATH="$TOOLS/bin:$PATH" "$flags_var=$flags" \
+        cargo-zigbuild "$zsub" --target "$target" --target-dir "$dir" "$@" ;;
     zig-std) # Debian's Rust with std built from source, zig as linker
-      local triple; triple=$(target_triple "$name")
-      local flags_var; flags_var="CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
-      local flags=""; case "$triple" in *musl) flags="-C target-feature=-crt-static" ;; esac
       env PATH="$TOOLS/bin:/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 "$flags_var=$flags" \
-        cargo-zigbuild "$zsub" -Z build-std=std,panic_unwind --target "$target" --target-dir "$dir" "$@" ;;
+        cargo-zigbuild "$zsub" -Z build-std="$std" --target "$target" --target-dir "$dir" "$@" ;;
     mingw-std) # Debian's Rust with std built from source, MinGW-w64 as linker
-      PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-        /usr/bin/cargo "$sub" -Z build-std=std,panic_unwind --target "$target" --target-dir "$dir" "$@" ;;
+      env PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+        "$flags_var=$flags" /usr/bin/cargo "$sub" -Z build-std="$std" --target "$target" --target-dir "$dir" "$@" ;;
     *) echo "unknown toolchain for $name" >&2; return 1 ;;
   esac
+}
+
+# cross_test_build NAME ARGS...: the release test binaries of the library for target NAME (its
+# unit tests and every tests/*.rs), named one by one so that the other packages of its build
+# (olcwf on Windows, whose dependencies add features to windows-sys and rustls) can be named too
+# without their own tests: cargo then resolves the same features as for the build, and the
+# library's unit of the build is reused, neither compiled nor overwritten again. The simulator
+# comes in as the tests' dev-dependency.
+cross_test_build() {
+  local name=$1; shift
+  local packages=() p tests=() t
+  for p in $(target_packages "$name"); do [ "$p" = olconnect-sim ] || packages+=("$p"); done
+  for t in "$ROOT"/tests/*.rs; do tests+=(--test "$(basename "$t" .rs)"); done
+  cross_cargo "$name" test --release --locked --no-run "${packages[@]}" --lib "${tests[@]}" "$@"
 }
 
 # The C compiler for test programs of a target, and how to run one.

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 names=("$@"); [ ${#names[@]} -gt 0 ] || mapfile -t names < <(target_names)
-scripts/cross/build.sh "${names[@]}"
+scripts/cross/build.sh --tests "${names[@]}"
 [ -x target/release/olconnect-sim ] || { echo "build the native simulator first (make lib)" >&2; exit 1; }
 export OLCONNECT_WF_TIME_SCALE=${OLCONNECT_WF_TIME_SCALE:-4}
 C_TESTS=(test_core test_workflow test_control test_filestore)
@@ -65,7 +65,8 @@ windows_demo() {
 rust_suite() {
   local name=$1 runner list test exe
   runner=$(target_field "$name" 4)
-  list=$(cross_cargo "$name" test --release --locked --no-run -p olconnect-wf --message-format=json |
+  # Built by build.sh --tests: this only lists them.
+  list=$(cross_test_build "$name" --message-format=json |
     python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
