@@ -15,7 +15,7 @@ SANENV   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stac
 C_TESTS  := test_core test_workflow test_control test_filestore
 WITH_SIM := scripts/with-sim.sh
 
-.PHONY: all lib demo deps test lint fuzz-smoke cross-test dist test-dist test-netns test-tsan test-rust test-sim test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
+.PHONY: all lib demo deps test lint fuzz-smoke cross-test cross-build cross-tools dist test-dist test-netns test-tsan test-rust test-sim test-c test-cpp test-install test-python test-csharp bench bench-smoke header clean install uninstall wheel
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -40,7 +40,10 @@ demo: lib | $(BUILD)
 
 # Every test, one step after another; scripts/timed-steps.sh prints each step's time as it ends,
 # and all of them at the end (or at the first failure).
-TEST_STEPS := deps lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke cross-test test-dist
+# The cross builds (bg:cross-build) run in the background at the lowest priority from the start,
+# on the CPU the other steps leave idle, and are waited for before cross-test runs its tests
+# (docs/platforms.md, "CI time"); their tools are installed first, in the foreground.
+TEST_STEPS := deps cross-tools bg:cross-build lint bench-smoke test-rust test-sim test-c test-cpp test-install test-python test-csharp test-netns test-tsan fuzz-smoke wait cross-test test-dist
 test:
 	MAKE="$(MAKE)" scripts/timed-steps.sh $(TEST_STEPS)
 
@@ -63,6 +66,14 @@ test-tsan:
 # suite too, against the native simulator. Installs its toolchains; docs/platforms.md.
 cross-test: lib
 	scripts/cross/test.sh
+
+# What cross-test builds (every target, with the test binaries of the emulated ones), and the
+# tools it needs (apt packages, zig from PyPI), without running anything.
+cross-build:
+	scripts/cross/build.sh --tests
+
+cross-tools:
+	scripts/cross/build.sh --tools
 
 # What a user installs, for every platform, into build/dist: tarballs, Python wheels, the NuGet
 # package (docs/platforms.md); test-dist checks them, as a user would receive them.

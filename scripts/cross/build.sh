@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/cross/build.sh [--tests] [NAME...]: builds each target of targets.tsv (all by default)
+# scripts/cross/build.sh [--tests] [NAME...] | --tools: builds each target of targets.tsv (all by default)
 # once, in release mode, into its own folder (target/cross/NAME; a second call only checks):
 # the library (Windows also olcwf.exe and olconnect-sim.exe), and with --tests, for the targets
 # tested under an emulator, the library's test binaries too, which reuse every unit the library
@@ -11,6 +11,7 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 tests=0; [ "${1:-}" = --tests ] && { tests=1; shift; }
 cross_tools
+[ "${1:-}" = --tools ] && exit 0   # the tools only (make cross-tools)
 names=("$@"); [ ${#names[@]} -gt 0 ] || mapfile -t names < <(target_names)
 JOBS=${CROSS_BUILD_JOBS:-2}
 
