@@ -41,8 +41,13 @@ for step in "$@"; do
   case "$step" in
     bg:*)
       name=${step#bg:}; mkdir -p "$logs"
-      # A session of its own, so that a failure of the foreground stops all of it.
-      (exec setsid nice -n 19 sh -c 'command -v ionice >/dev/null && exec ionice -c 3 "$@" || exec "$@"' _ \
+      # A session of its own, so that a failure of the foreground stops all of it. Linux puts
+      # a new session in a scheduling group of its own (autogroup), which shares the CPU
+      # equally with the foreground's whatever the nice values inside: the group itself gets
+      # nice 19 (measured: lint took 69 s instead of 34 s beside the builds without it).
+      (exec setsid nice -n 19 sh -c '
+        echo 19 2>/dev/null >/proc/self/autogroup
+        command -v ionice >/dev/null && exec ionice -c 3 "$@" || exec "$@"' _ \
         "$make" --no-print-directory "$name" >"$logs/$name.log" 2>&1) &
       bg_pid[$name]=$!; bg_start[$name]=$start
       echo "step $name: started in the background (log: $logs/$name.log)"
