@@ -187,14 +187,15 @@ impl Signal {
         let mut w = self.watch();
         let before = w.seen_by_waits();
         let r = change(&mut w);
-        let wakers = if w.seen_by_waits() != before { w.wakers.clone() } else { Vec::new() };
+        let changed = w.seen_by_waits() != before;
         drop(w);
-        for waker in wakers {
-            waker.wake();
+        if changed {
+            self.wake_waits();
         }
         r
     }
 
+    /// Wakes the waits of this operation (their wakers taken out first: none woken under the lock).
     fn wake_waits(&self) {
         let wakers = self.watch().wakers.clone();
         for waker in wakers {
