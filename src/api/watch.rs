@@ -71,8 +71,6 @@ pub(crate) fn parse_operation_list(body: &[u8]) -> Option<HashMap<String, Option
     Some(list)
 }
 
-/// A failure that says nothing of the operation, only that the server could not answer now:
-/// waits go on through it.
 /// A server error that may be the operation's own failure, after a few in a row.
 fn is_server_error(e: &Error) -> bool {
     e.status == Status::ServerError
